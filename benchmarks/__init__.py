@@ -1,0 +1,1 @@
+"""Benchmark adapters, one module or package per family, registered as entry points."""

@@ -1,0 +1,1 @@
+"""Model backends: openai-compatible servers, the embedded model, replay, oracle, lm-eval."""

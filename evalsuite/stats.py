@@ -1,0 +1,82 @@
+"""Confidence intervals for metrics: Wilson for proportions, seeded bootstrap for the rest.
+
+numpy is imported inside the functions so that ``evalsuite --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+
+from evalsuite.types import MetricValue
+
+Z95 = 1.959963984540054
+BOOTSTRAP_RESAMPLES = 1000
+
+
+def wilson_interval(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (Wilson 1927)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def bootstrap_interval(
+    values: Sequence[float],
+    statistic: Callable | None = None,
+    *,
+    seed: int = 0,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+) -> tuple[float, float]:
+    """Percentile bootstrap 95% interval of ``statistic`` (default: mean), reproducible by seed.
+
+    ``statistic`` receives a 2-D array (resamples x n) and returns one value per row, so that
+    the whole bootstrap is one vectorised call.
+    """
+    import numpy as np
+
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        return (math.nan, math.nan)
+    if data.size == 1:
+        only = float(data[0]) if statistic is None else float(statistic(data[None, :])[0])
+        return (only, only)
+    rng = np.random.default_rng(seed)
+    stats = np.empty(resamples)
+    # Chunked so that 100k-sample runs don't allocate resamples x n at once.
+    chunk = max(1, min(resamples, 20_000_000 // data.size))
+    for start in range(0, resamples, chunk):
+        stop = min(resamples, start + chunk)
+        idx = rng.integers(0, data.size, size=(stop - start, data.size))
+        draws = data[idx]
+        stats[start:stop] = draws.mean(axis=1) if statistic is None else statistic(draws)
+    lo, hi = np.nanpercentile(stats, [2.5, 97.5])
+    return (float(lo), float(hi))
+
+
+def is_binary(values: Iterable[float]) -> bool:
+    return all(v == 0.0 or v == 1.0 for v in values)
+
+
+def summarize(values: Sequence[float | None], *, seed: int = 0) -> MetricValue:
+    """Mean with a 95% CI over the values that apply (None = not applicable)."""
+    present = [float(v) for v in values if v is not None and not math.isnan(v)]
+    n = len(present)
+    if n == 0:
+        return MetricValue(value=None, ci95=None, n=0)
+    mean = sum(present) / n
+    if is_binary(present):
+        ci = wilson_interval(int(round(sum(present))), n)
+    else:
+        ci = bootstrap_interval(present, seed=seed)
+    return MetricValue(value=mean, ci95=ci, n=n)
+
+
+def proportion(successes: int, n: int) -> MetricValue:
+    if n == 0:
+        return MetricValue(value=None, ci95=None, n=0)
+    return MetricValue(value=successes / n, ci95=wilson_interval(successes, n), n=n)

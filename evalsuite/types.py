@@ -1,0 +1,182 @@
+"""The records one sample passes through: Sample -> Reply -> Prediction -> Score -> SampleRecord.
+
+Every record is a plain dataclass whose fields are JSON-serialisable, so a journal line can be
+written with ``json.dumps(asdict(record))`` and read back without a schema library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+Message = dict[str, str]
+"""One chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """One benchmark item: what the model is asked, and what counts as right."""
+
+    id: str
+    messages: list[Message]
+    target: Any
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt_text(self) -> str:
+        """The user-visible text of the prompt (last user message)."""
+        for message in reversed(self.messages):
+            if message["role"] == "user":
+                return message["content"]
+        return ""
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationSettings:
+    """How to sample a reply. Benchmarks set defaults; the CLI may override any field."""
+
+    temperature: float = 0.0
+    max_tokens: int = 1024
+    stop: tuple[str, ...] = ()
+    seed: int | None = 0
+    system_prompt: str | None = None
+
+    def with_overrides(self, overrides: dict[str, Any]) -> GenerationSettings:
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        if "stop" in clean:
+            clean["stop"] = tuple(clean["stop"])
+        return replace(self, **clean)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["stop"] = list(self.stop)
+        return data
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a backend returned for one sample.
+
+    ``text`` is the raw reply; ``prediction`` is set only when a replay file already holds a
+    structured answer. ``error`` is set when no reply could be obtained (after retries).
+    """
+
+    text: str | None
+    prediction: Any = None
+    error: str | None = None
+    cached: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Prediction:
+    """The answer extracted from a reply, in the benchmark's own form.
+
+    ``stage`` names the extraction stage that matched (``answer-tag``, ``boxed``,
+    ``final-answer``, ``json`` ...). When nothing usable was found, ``value`` is None and
+    ``failure`` says why (``refusal``, ``no-answer``, ``unclosed-think``, ``invalid: ...``).
+    A failure never earns credit.
+    """
+
+    value: Any
+    stage: str | None = None
+    failure: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failure is None
+
+    @property
+    def is_refusal(self) -> bool:
+        return self.failure == "refusal"
+
+    @classmethod
+    def failed(cls, reason: str, stage: str | None = None) -> Prediction:
+        return cls(value=None, stage=stage, failure=reason)
+
+    @property
+    def extraction_label(self) -> str:
+        """What samples.jsonl records under ``extraction``: the stage, or ``failed: reason``."""
+        if self.failure is None:
+            return self.stage or "none"
+        return f"failed: {self.failure}"
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Per-sample values (metric name -> value; None = not applicable) and why."""
+
+    values: dict[str, float | None]
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class SampleRecord:
+    """One line of ``samples.jsonl``: everything needed to audit, re-aggregate or gate a sample."""
+
+    benchmark: str
+    id: str
+    prompt: list[Message]
+    response: str | None
+    prediction: Any
+    target: Any
+    scores: dict[str, float | None]
+    extraction: str
+    error: str | None
+    reason: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    prompt_hash: str = ""
+    cached: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SampleRecord:
+        known = {name: data[name] for name in cls.__dataclass_fields__ if name in data}
+        return cls(**known)
+
+    @property
+    def extraction_failed(self) -> bool:
+        return self.extraction.startswith("failed")
+
+    @property
+    def refused(self) -> bool:
+        return self.extraction == "failed: refusal"
+
+
+@dataclass(slots=True)
+class MetricValue:
+    value: float | None
+    ci95: tuple[float, float] | None = None
+    n: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "value": self.value,
+            "ci95": list(self.ci95) if self.ci95 is not None else None,
+            "n": self.n,
+        }
+
+
+@dataclass(slots=True)
+class BenchmarkResult:
+    """Aggregated metrics of one benchmark in one run (``results.json`` -> benchmarks -> B)."""
+
+    n: int
+    metrics: dict[str, MetricValue]
+    groups: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    headline: str | None = None
+    higher_is_better: dict[str, bool] = field(default_factory=dict)
+    baselines: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "headline": self.headline,
+            "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
+            "higher_is_better": self.higher_is_better,
+            "groups": self.groups,
+            "baselines": self.baselines,
+            **self.extra,
+        }

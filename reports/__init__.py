@@ -1,0 +1,1 @@
+"""HTML leaderboard and run reports."""

@@ -1,0 +1,1 @@
+"""Domain graders: chemistry (RDKit), materials (pymatgen), algorithmic/exact, numeric."""
