@@ -7,7 +7,7 @@ only ever talks to the ``Benchmark`` protocol below.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
@@ -194,8 +194,14 @@ def take(items: Iterable[T], limit: int | None) -> Iterator[T]:
 
 @dataclass
 class Family:
-    """Several benchmarks registered under one name (``tail`` -> ``tail/<task>``)."""
+    """Several benchmarks registered under one name (``tail`` -> ``tail/<task>``).
+
+    ``summarize``, when set, receives ``{member name: results.json entry}`` for the members a
+    run included and returns the family summary stored under results.json -> families -> name
+    (e.g. accuracy per task class).
+    """
 
     name: str
     description: str
     members: dict[str, type[BenchmarkBase]] = field(default_factory=dict)
+    summarize: Callable[[dict[str, dict[str, Any]]], dict[str, Any]] | None = None

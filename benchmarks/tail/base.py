@@ -1,0 +1,267 @@
+"""What every TAIL length-generalization task shares: buckets, generation, prompts, grading.
+
+TAIL (arXiv 2507.13332, Table C1) sets three length buckets per task: S is in-distribution,
+M and L are out-of-distribution. A task subclass only says how to draw one instance of a given
+length, how to solve it, and how to read and check an answer; this base turns that into
+deterministic samples, prompts, extraction, scores and the length-generalization metrics.
+
+Determinism: instance (task, bucket, seed, index) is drawn from ``random.Random`` seeded with
+that string (string seeds are hashed with SHA-512, so they do not depend on PYTHONHASHSEED);
+a draw that repeats an earlier instance of the same bucket is redrawn with the next attempt
+number, so no bucket holds a duplicate.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from evalsuite import stats
+from evalsuite.benchmark import BenchmarkBase, BenchmarkError, group_records, metric_means, to_dicts
+from evalsuite.extraction import extract_answer
+from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
+
+BUCKETS = ("S", "M", "L")
+ANSWER_STAGES = ("answer-tag", "boxed", "final-answer")
+MAX_REDRAWS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Instance:
+    """One drawn problem: the values the prompt shows, the gold answer and its lengths."""
+
+    fields: dict[str, Any]
+    answer: Any
+    lengths: dict[str, int]
+
+    @property
+    def length(self) -> int:
+        """The length a curve is drawn over: the largest of the task's length parameters."""
+        return max(self.lengths.values())
+
+
+class TailTask(BenchmarkBase):
+    """Base of one TAIL task. Subclasses set the class attributes and the five methods below."""
+
+    task: ClassVar[str] = ""
+    task_class: ClassVar[str] = ""
+    ranges: ClassVar[dict[str, tuple[int, int]]] = {}
+    templates: ClassVar[tuple[str, ...]] = ()
+    instruction: ClassVar[str] = "Give your answer on a final line of the form `Final Answer: <answer>`."
+    options: ClassVar[dict[str, Any]] = {
+        "per_bucket": 500,
+        "buckets": "S,M,L",
+        "cot": "none",
+        "effective_threshold": 0.5,
+    }
+    group_by: ClassVar[tuple[str, ...]] = ("bucket", "length")
+    higher_is_better: ClassVar[dict[str, bool]] = {
+        "accuracy": True,
+        "id_accuracy": True,
+        "ood_accuracy": True,
+        "ood_id_ratio": True,
+        "effective_length": True,
+        "extraction_failure_rate": False,
+        "refusal_rate": False,
+        "error_rate": False,
+    }
+    generation = GenerationSettings(temperature=0.0, max_tokens=1024)
+
+    # -- what a task defines --------------------------------------------------------------
+    def draw(self, rng: random.Random, bucket: str) -> Instance:
+        """Draw one instance whose length parameters lie in ``self.ranges[bucket]``."""
+        raise NotImplementedError
+
+    def format_answer(self, answer: Any) -> str:
+        """The gold answer as it should appear after ``Final Answer:``."""
+        return str(answer)
+
+    def parse_answer(self, text: str) -> Any:
+        """Turn answer text into a comparable value; raise ValueError(reason) when it is not one."""
+        raise NotImplementedError
+
+    def is_correct(self, predicted: Any, gold: Any) -> bool:
+        return predicted == gold
+
+    def trace(self, instance: Instance) -> str:
+        """A TAIL-style worked solution (atomic states, linear steps, operands restated)."""
+        raise NotImplementedError
+
+    # -- engine side ------------------------------------------------------------------------
+    def validate(self) -> None:
+        buckets = [b.strip() for b in str(self.settings["buckets"]).split(",") if b.strip()]
+        unknown = [b for b in buckets if b not in BUCKETS]
+        if unknown or not buckets:
+            raise BenchmarkError(f"{self.name}: buckets must be a comma list of S, M, L (got {self.settings['buckets']!r})")
+        self.selected_buckets = tuple(b for b in BUCKETS if b in buckets)
+        if self.settings["cot"] not in ("none", "tail"):
+            raise BenchmarkError(f"{self.name}: cot must be 'none' or 'tail'")
+        if self.settings["per_bucket"] < 1:
+            raise BenchmarkError(f"{self.name}: per_bucket must be at least 1")
+
+    def instances(self, bucket: str, seed: int) -> Iterator[tuple[int, Instance]]:
+        """The bucket's instances in index order, duplicates redrawn."""
+        seen: set[str] = set()
+        for index in range(self.settings["per_bucket"]):
+            for attempt in range(MAX_REDRAWS):
+                rng = random.Random(f"{self.task}|{bucket}|{seed}|{index}|{attempt}")
+                instance = self.draw(rng, bucket)
+                key = repr(sorted(instance.fields.items()))
+                if key not in seen:
+                    seen.add(key)
+                    break
+            else:
+                raise BenchmarkError(f"{self.name}: bucket {bucket} has fewer than {index + 1} distinct instances")
+            yield index, instance
+
+    def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
+        """Buckets interleaved (S0, M0, L0, S1, ...) so that ``--limit`` keeps every bucket."""
+        if data is not None:
+            raise BenchmarkError(f"{self.name}: generated benchmark, --data is not used")
+        streams = {bucket: self.instances(bucket, seed) for bucket in self.selected_buckets}
+        produced = 0
+        while streams:
+            for bucket in list(streams):
+                item = next(streams[bucket], None)
+                if item is None:
+                    del streams[bucket]
+                    continue
+                if limit is not None and produced >= limit:
+                    return
+                produced += 1
+                yield self.make_sample(bucket, item[0], item[1], seed)
+
+    def make_sample(self, bucket: str, index: int, instance: Instance, seed: int) -> Sample:
+        rng = random.Random(f"{self.task}|template|{seed}|{bucket}|{index}")
+        question = rng.choice(self.templates).format(**instance.fields)
+        content = f"{question}\n\n{self.instruction}"
+        if self.settings["cot"] == "tail":
+            content = self.exemplar(bucket, index, seed) + "\n\nNow solve this problem.\n\n" + content
+        return Sample(
+            id=f"{bucket}-{index:04d}",
+            messages=[{"role": "user", "content": content}],
+            target=self.format_answer(instance.answer),
+            metadata={
+                "task": self.task,
+                "class": self.task_class,
+                "bucket": bucket,
+                "length": instance.length,
+                "lengths": instance.lengths,
+            },
+        )
+
+    def exemplar(self, bucket: str, index: int, seed: int) -> str:
+        """One worked example from another instance (of the S bucket, drawn off the sample streams)."""
+        rng = random.Random(f"{self.task}|exemplar|{seed}|{bucket}|{index}")
+        instance = self.draw(rng, "S")
+        question = self.templates[0].format(**instance.fields)
+        return (
+            f"Example problem:\n{question}\n\nExample solution:\n{self.trace(instance)}\n"
+            f"Final Answer: {self.format_answer(instance.answer)}"
+        )
+
+    def extract(self, reply: str | None, sample: Sample) -> Prediction:
+        found = extract_answer(reply, ANSWER_STAGES)
+        if not found.ok:
+            return Prediction.failed(found.failure or "no answer", found.stage)
+        try:
+            value = self.parse_answer(found.answer or "")
+        except ValueError as exc:
+            return Prediction.failed(f"unparseable answer: {exc}", found.stage)
+        return Prediction(value=self.to_json(value), stage=found.stage)
+
+    def to_json(self, value: Any) -> Any:
+        """The parsed value as stored in samples.jsonl (decimals and sets become strings/lists)."""
+        if isinstance(value, (set, frozenset)):
+            return sorted(value, key=lambda v: (str(type(v)), v))
+        if isinstance(value, tuple):
+            return list(value)
+        if isinstance(value, (int, str, list, bool)) or value is None:
+            return value
+        return str(value)
+
+    def score(self, prediction: Prediction, sample: Sample) -> Score:
+        if not prediction.ok:
+            return Score({"accuracy": 0.0}, reason=prediction.failure)
+        gold = self.parse_answer(sample.target)
+        try:
+            predicted = self.from_json(prediction.value)
+        except (ValueError, TypeError) as exc:
+            return Score({"accuracy": 0.0}, reason=f"unparseable prediction: {exc}")
+        if self.is_correct(predicted, gold):
+            return Score({"accuracy": 1.0})
+        return Score({"accuracy": 0.0}, reason="wrong answer")
+
+    def from_json(self, value: Any) -> Any:
+        """Inverse of ``to_json``: strings are parsed again, other JSON values kept."""
+        return self.parse_answer(value) if isinstance(value, str) else value
+
+    def from_structured(self, value: Any, sample: Sample) -> Prediction:
+        try:
+            parsed = self.parse_answer(value if isinstance(value, str) else self.format_answer(value))
+        except (ValueError, TypeError) as exc:
+            return Prediction.failed(f"unparseable prediction: {exc}", "structured")
+        return Prediction(value=self.to_json(parsed), stage="structured")
+
+    def oracle_response(self, sample: Sample) -> str:
+        return f"Working through the problem step by step.\nFinal Answer: {sample.target}"
+
+    # -- length-generalization metrics ------------------------------------------------------
+    def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
+        records = sorted(records, key=lambda r: r.id)
+        metrics = metric_means(records, seed)
+        by_bucket = group_records(records, "bucket")
+        in_dist = [r.scores.get("accuracy") for r in by_bucket.get("S", [])]
+        out_dist = [r.scores.get("accuracy") for b in ("M", "L") for r in by_bucket.get(b, [])]
+        metrics["id_accuracy"] = stats.summarize(in_dist, seed=seed)
+        metrics["ood_accuracy"] = stats.summarize(out_dist, seed=seed)
+        id_value, ood_value = metrics["id_accuracy"].value, metrics["ood_accuracy"].value
+        ratio = ood_value / id_value if id_value and ood_value is not None else None
+        metrics["ood_id_ratio"] = stats.MetricValue(value=ratio, ci95=None, n=len(out_dist))
+        threshold = float(self.settings["effective_threshold"])
+        by_length = group_records(records, "length")
+        curve = {
+            length: sum(r.scores.get("accuracy") or 0.0 for r in members) / len(members)
+            for length, members in by_length.items()
+        }
+        metrics["effective_length"] = stats.MetricValue(
+            value=effective_length(curve, threshold), ci95=None, n=len(records)
+        )
+        result = BenchmarkResult(
+            n=len(records),
+            metrics=metrics,
+            headline="accuracy",
+            higher_is_better=dict(self.higher_is_better),
+            extra={
+                "in_distribution_max_length": self.ranges["S"][1],
+                "effective_length_threshold": threshold,
+                "task_class": self.task_class,
+                "ranges": {b: list(r) for b, r in self.ranges.items()},
+            },
+        )
+        for key in self.group_by:
+            result.groups[key] = {
+                str(value): {"n": len(members), "metrics": to_dicts(metric_means(members, seed))}
+                for value, members in group_records(records, key).items()
+            }
+        return result
+
+
+def effective_length(curve: dict[int, float], threshold: float) -> float:
+    """Largest length before accuracy first falls below ``threshold`` (lengths ascending).
+
+    0 when the shortest length is already below the threshold.
+    """
+    best = 0
+    for length in sorted(curve):
+        if curve[length] < threshold:
+            break
+        best = length
+    return float(best)
+
+
+def draw_length(rng: random.Random, span: tuple[int, int]) -> int:
+    return rng.randint(span[0], span[1])

@@ -1,0 +1,70 @@
+"""Checkers for algorithmic answers: exact strings, integers, decimals, sets and sequences.
+
+Each parser turns answer text into a value or raises ValueError with a short reason; each
+checker compares a parsed value with the gold one. Nothing here evaluates the text as code.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation, localcontext
+
+INTEGER = re.compile(r"^[+-]?\d+$")
+DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+MAX_ANSWER_CHARS = 100_000
+
+
+def _guard(text: str) -> str:
+    if len(text) > MAX_ANSWER_CHARS:
+        raise ValueError(f"answer longer than {MAX_ANSWER_CHARS} characters")
+    return text
+
+
+def parse_int(text: str) -> int:
+    cleaned = _guard(text).strip().rstrip(".").replace(",", "").replace(" ", "")
+    if not INTEGER.match(cleaned):
+        raise ValueError(f"not an integer: {text[:40]!r}")
+    return int(cleaned)
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A plain decimal number (no exponent, no thousands separators other than ',')."""
+    cleaned = _guard(text).strip().replace(",", "").replace(" ", "")
+    if cleaned.endswith(".") and cleaned.count(".") > 1:
+        cleaned = cleaned[:-1]  # "3.5." : a sentence-ending period
+    if not DECIMAL.match(cleaned):
+        raise ValueError(f"not a decimal number: {text[:40]!r}")
+    try:
+        return Decimal(cleaned)
+    except InvalidOperation:  # pragma: no cover - the regex already rules this out
+        raise ValueError(f"not a decimal number: {text[:40]!r}") from None
+
+
+def decimals_equal(a: Decimal, b: Decimal, places: int | None = None) -> bool:
+    """Numeric equality; with ``places``, after rounding both to that many decimal places."""
+    if places is None:
+        return a == b
+    with localcontext() as ctx:
+        ctx.prec = 1000  # quantize must not run out of the default 28 digits
+        quantum = Decimal(1).scaleb(-places)
+        return a.quantize(quantum) == b.quantize(quantum)
+
+
+def parse_list(text: str, item=str.strip) -> list:
+    """Items separated by commas (or whitespace when there is no comma), brackets optional."""
+    body = _guard(text).strip()
+    if body[:1] in "[({" and body[-1:] in "])}":
+        body = body[1:-1]
+    parts = body.split(",") if "," in body else body.split()
+    return [item(p.strip().strip("'\"")) for p in parts if p.strip()]
+
+
+def same_set(predicted: Iterable, gold: Iterable) -> bool:
+    predicted, gold = list(predicted), list(gold)
+    # Duplicates in a set answer are a mistake, not a harmless repetition.
+    return len(predicted) == len(set(predicted)) and set(predicted) == set(gold)
+
+
+def same_sequence(predicted: Iterable, gold: Iterable) -> bool:
+    return list(predicted) == list(gold)
