@@ -20,8 +20,9 @@ ANSWER_TAGS = (
     re.compile(r"\[ANSWER\](.*?)\[/ANSWER\]", re.DOTALL | re.IGNORECASE),
     re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE),
 )
+# Anywhere on a line: small models often write "The answer is `Final Answer: 42`."
 FINAL_ANSWER_LINE = re.compile(
-    r"^[ \t>#*_-]*final[ \t]+answer[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*(.*)$",
+    r"final[ \t]+answer[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
 FENCED_CODE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
@@ -129,7 +130,10 @@ def clean_markup(answer: str) -> str:
     """Drop markdown emphasis and math delimiters wrapped around an answer."""
     answer = answer.strip()
     for _ in range(3):
-        stripped = answer.strip().strip("*_`").strip()
+        stripped = answer.strip()
+        if len(stripped) > 1 and stripped[-1] == "." and stripped[-2] in "*_`$":
+            stripped = stripped[:-1]  # sentence period after closing markup: "`42`."
+        stripped = stripped.strip("*_`").strip()
         if stripped.startswith("$") and stripped.endswith("$") and len(stripped) > 1:
             stripped = stripped.strip("$").strip()
         if stripped == answer:

@@ -26,8 +26,9 @@ class Entry:
 
 
 @cache
-def _loaded() -> tuple[dict[str, Entry], dict[str, list[str]], dict[str, str]]:
-    """(benchmarks by name, family -> member names, entry points that failed to load)."""
+def _loaded() -> tuple[dict[str, Entry], dict[str, list[str]], dict[str, str], list[Family]]:
+    """(benchmarks by name, family -> member names, entry points that failed to load, families)."""
+    family_list: list[Family] = []
     benchmarks: dict[str, Entry] = {}
     families: dict[str, list[str]] = {}
     broken: dict[str, str] = {}
@@ -38,6 +39,7 @@ def _loaded() -> tuple[dict[str, Entry], dict[str, list[str]], dict[str, str]]:
             broken[ep.name] = f"{type(exc).__name__}: {exc}"
             continue
         if isinstance(obj, Family):
+            family_list.append(obj)
             families[obj.name] = []
             for member, factory in obj.members.items():
                 full = f"{obj.name}/{member}"
@@ -47,7 +49,11 @@ def _loaded() -> tuple[dict[str, Entry], dict[str, list[str]], dict[str, str]]:
             benchmarks[ep.name] = Entry(ep.name, obj.description, obj)
         else:
             broken[ep.name] = f"entry point value is {type(obj).__name__}, not a benchmark class or Family"
-    return benchmarks, families, broken
+    return benchmarks, families, broken, family_list
+
+
+def family_objects() -> list[Family]:
+    return _loaded()[3]
 
 
 def benchmarks() -> dict[str, Entry]:
@@ -64,7 +70,7 @@ def broken() -> dict[str, str]:
 
 def expand(names: list[str]) -> list[str]:
     """Family names become their members; order is kept, duplicates dropped."""
-    known, fams, failed = _loaded()
+    known, fams, failed, _ = _loaded()
     out: list[str] = []
     for name in names:
         name = name.strip()

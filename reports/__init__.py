@@ -1,1 +1,22 @@
-"""HTML leaderboard and run reports."""
+"""HTML leaderboard and run reports: one self-contained page (inline CSS, SVG and a little JS).
+
+``write_report(run_dirs, out)`` reads run directories (contract 5), builds a view model
+(``reports.view``), draws charts (``reports.charts``) and molecules (``reports.molecules``) and
+renders ``templates/report.html.jinja`` with jinja2 (autoescape on, ``StrictUndefined``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write_report(run_dirs: list[Path], out: Path) -> Path:
+    """Render the report of ``run_dirs`` to ``out`` (HTML) and return its path."""
+    from reports.render import render_report
+
+    out = Path(out)
+    html = render_report([Path(d) for d in run_dirs])
+    if out.parent and not out.parent.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(html, encoding="utf-8")
+    return out

@@ -68,3 +68,54 @@ def same_set(predicted: Iterable, gold: Iterable) -> bool:
 
 def same_sequence(predicted: Iterable, gold: Iterable) -> bool:
     return list(predicted) == list(gold)
+
+
+EMPTY_WORDS = frozenset({"none", "empty", "no solutions", "no solution", "no primes", "[]", "{}", "∅"})
+PAIR = re.compile(r"\(\s*([+-]?\d+)\s*,\s*([+-]?\d+)\s*\)")
+QUOTES = {'"': '"', "'": "'", "“": "”", "‘": "’", "`": "`"}
+
+
+def parse_exact_string(text: str) -> str:
+    """The text as written, inner spaces kept; only one pair of enclosing quotes is dropped.
+
+    Leading and trailing whitespace never reaches here (the extractor strips it), so inner
+    whitespace is the only whitespace that counts, and an extra inner space makes it differ.
+    """
+    body = _guard(text).strip()
+    if len(body) >= 2 and QUOTES.get(body[0]) == body[-1]:
+        body = body[1:-1]
+    if not body:
+        raise ValueError("empty answer")
+    return body
+
+
+def is_empty_answer(text: str) -> bool:
+    return text.strip().strip(".").strip().lower() in EMPTY_WORDS
+
+
+def parse_items(text: str, item=str.strip) -> list:
+    """A comma-separated list (see ``parse_list``), where 'none' / 'empty' / '[]' mean no items."""
+    if is_empty_answer(_guard(text)):
+        return []
+    items = parse_list(text, item)
+    if not items:
+        raise ValueError("no items")
+    return items
+
+
+def parse_int_list(text: str) -> list[int]:
+    return parse_items(text, parse_int)
+
+
+def parse_pairs(text: str) -> list[tuple[int, int]]:
+    """'(x1, y1), (x2, y2)' -> [(x1, y1), (x2, y2)]; nothing but pairs, commas and spaces allowed."""
+    body = _guard(text).strip()
+    if is_empty_answer(body):
+        return []
+    if body[:1] in "[{" and body[-1:] in "]}":
+        body = body[1:-1]
+    pairs = [(int(a), int(b)) for a, b in PAIR.findall(body)]
+    rest = PAIR.sub("", body).replace(",", "").replace(";", "").strip().rstrip(".")
+    if rest or not pairs:
+        raise ValueError(f"not a list of (x, y) pairs: {text[:40]!r}")
+    return pairs

@@ -9,6 +9,12 @@ Determinism: instance (task, bucket, seed, index) is drawn from ``random.Random`
 that string (string seeds are hashed with SHA-512, so they do not depend on PYTHONHASHSEED);
 a draw that repeats an earlier instance of the same bucket is redrawn with the next attempt
 number, so no bucket holds a duplicate.
+
+Answers: a task's ``parse_answer`` turns the text after ``Final Answer:`` into a value and
+``is_correct`` compares it with the parsed gold target. What samples.jsonl stores as the
+prediction is that value in JSON form (``to_json``); ``from_json`` reads it back through
+``format_answer`` + ``parse_answer``, so a stored or replayed structured prediction is graded
+exactly like the reply text it stands for.
 """
 
 from __future__ import annotations
@@ -50,7 +56,8 @@ class TailTask(BenchmarkBase):
     task_class: ClassVar[str] = ""
     ranges: ClassVar[dict[str, tuple[int, int]]] = {}
     templates: ClassVar[tuple[str, ...]] = ()
-    instruction: ClassVar[str] = "Give your answer on a final line of the form `Final Answer: <answer>`."
+    answer_format: ClassVar[str] = "<answer>"
+    """What goes after ``Final Answer:``, as told to the model (e.g. a comma-separated list)."""
     options: ClassVar[dict[str, Any]] = {
         "per_bucket": 500,
         "buckets": "S,M,L",
@@ -69,6 +76,15 @@ class TailTask(BenchmarkBase):
         "error_rate": False,
     }
     generation = GenerationSettings(temperature=0.0, max_tokens=1024)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.task and not cls.__dict__.get("name"):
+            cls.name = f"tail/{cls.task}"  # the registry sets the same name; errors need it before
+
+    @property
+    def instruction(self) -> str:
+        return f"Give your answer on a final line of the form `Final Answer: {self.answer_format}`."
 
     # -- what a task defines --------------------------------------------------------------
     def draw(self, rng: random.Random, bucket: str) -> Instance:
@@ -139,7 +155,7 @@ class TailTask(BenchmarkBase):
         question = rng.choice(self.templates).format(**instance.fields)
         content = f"{question}\n\n{self.instruction}"
         if self.settings["cot"] == "tail":
-            content = self.exemplar(bucket, index, seed) + "\n\nNow solve this problem.\n\n" + content
+            content = self.exemplar(bucket, index, seed, instance) + "\n\nNow solve this problem.\n\n" + content
         return Sample(
             id=f"{bucket}-{index:04d}",
             messages=[{"role": "user", "content": content}],
@@ -153,10 +169,17 @@ class TailTask(BenchmarkBase):
             },
         )
 
-    def exemplar(self, bucket: str, index: int, seed: int) -> str:
-        """One worked example from another instance (of the S bucket, drawn off the sample streams)."""
-        rng = random.Random(f"{self.task}|exemplar|{seed}|{bucket}|{index}")
-        instance = self.draw(rng, "S")
+    def exemplar(self, bucket: str, index: int, seed: int, avoid: Instance | None = None) -> str:
+        """One worked example from another instance (of the S bucket, drawn off the sample streams).
+
+        The example is redrawn while it equals ``avoid`` (the sample's own instance), so an
+        exemplar never gives the answer away.
+        """
+        for attempt in range(MAX_REDRAWS):
+            rng = random.Random(f"{self.task}|exemplar|{seed}|{bucket}|{index}|{attempt}")
+            instance = self.draw(rng, "S")
+            if avoid is None or instance.fields != avoid.fields:
+                break
         question = self.templates[0].format(**instance.fields)
         return (
             f"Example problem:\n{question}\n\nExample solution:\n{self.trace(instance)}\n"
@@ -174,12 +197,12 @@ class TailTask(BenchmarkBase):
         return Prediction(value=self.to_json(value), stage=found.stage)
 
     def to_json(self, value: Any) -> Any:
-        """The parsed value as stored in samples.jsonl (decimals and sets become strings/lists)."""
+        """The parsed value as stored in samples.jsonl: tuples become lists, decimals strings."""
         if isinstance(value, (set, frozenset)):
-            return sorted(value, key=lambda v: (str(type(v)), v))
-        if isinstance(value, tuple):
-            return list(value)
-        if isinstance(value, (int, str, list, bool)) or value is None:
+            return sorted((self.to_json(v) for v in value), key=repr)
+        if isinstance(value, (tuple, list)):
+            return [self.to_json(v) for v in value]
+        if isinstance(value, (int, str, bool)) or value is None:
             return value
         return str(value)
 
@@ -189,20 +212,20 @@ class TailTask(BenchmarkBase):
         gold = self.parse_answer(sample.target)
         try:
             predicted = self.from_json(prediction.value)
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             return Score({"accuracy": 0.0}, reason=f"unparseable prediction: {exc}")
         if self.is_correct(predicted, gold):
             return Score({"accuracy": 1.0})
         return Score({"accuracy": 0.0}, reason="wrong answer")
 
     def from_json(self, value: Any) -> Any:
-        """Inverse of ``to_json``: strings are parsed again, other JSON values kept."""
-        return self.parse_answer(value) if isinstance(value, str) else value
+        """Inverse of ``to_json``: a string is parsed, any other value formatted then parsed."""
+        return self.parse_answer(value if isinstance(value, str) else self.format_answer(value))
 
     def from_structured(self, value: Any, sample: Sample) -> Prediction:
         try:
-            parsed = self.parse_answer(value if isinstance(value, str) else self.format_answer(value))
-        except (ValueError, TypeError) as exc:
+            parsed = self.from_json(value)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             return Prediction.failed(f"unparseable prediction: {exc}", "structured")
         return Prediction(value=self.to_json(parsed), stage="structured")
 

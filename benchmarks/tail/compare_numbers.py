@@ -25,6 +25,7 @@ class CompareNumbers(TailTask):
     task_class = "Simulation"
     description = "TAIL compare two numbers x1 ? x2 (digits S 5-10, M 11-20, L 21-50), answer >, < or ="
     ranges = {"S": (5, 10), "M": (11, 20), "L": (21, 50)}
+    answer_format = "> or < or = (one symbol: x1 relative to x2)"
     templates = (
         "Compare x1 = {x1} and x2 = {x2}. Answer with >, < or = (x1 relative to x2).",
         "Which relation holds between {x1} and {x2}? Reply >, < or =, read as '{x1} ? {x2}'.",

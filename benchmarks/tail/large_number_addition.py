@@ -20,6 +20,7 @@ class LargeNumberAddition(TailTask):
     task_class = "Simulation"
     description = "TAIL large-number addition x1 + x2 (digits S 10-30, M 31-40, L 41-50), exact sum"
     ranges = {"S": (10, 30), "M": (31, 40), "L": (41, 50)}
+    answer_format = "<the exact sum as a plain decimal number>"
     templates = (
         "Compute the sum {x1} + {x2}.",
         "What is {x1} plus {x2}?",

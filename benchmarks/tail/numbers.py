@@ -25,3 +25,8 @@ def canonical_decimal(value: Decimal) -> str:
 
 def digit_count(operand: str) -> int:
     return sum(ch.isdigit() for ch in operand)
+
+
+def join(values) -> str:
+    """Items as the prompts and answers show them: '3, 1, 2'."""
+    return ", ".join(str(v) for v in values)

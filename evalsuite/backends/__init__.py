@@ -1,1 +1,53 @@
-"""Model backends: openai-compatible servers, the embedded model, replay, oracle, lm-eval."""
+"""Model backends, chosen by model string (contract 4 of ARCHITECTURE.md).
+
+Each backend module is imported only when its model string is used.
+"""
+
+from __future__ import annotations
+
+from evalsuite.backends.base import Backend, BackendError, Request
+
+
+def create_backend(
+    model: str,
+    *,
+    base_urls: list[str] | None = None,
+    max_concurrency: int = 8,
+    timeout_s: float = 120.0,
+    max_retries: int = 8,
+    retry_base_delay_s: float = 0.5,
+    model_args: str | None = None,
+) -> Backend:
+    from evalsuite.backends.openai_compat import RetryPolicy
+
+    retry = RetryPolicy(max_retries=max_retries, base_delay_s=retry_base_delay_s)
+    kind, _, name = model.partition("/")
+    if model == "oracle":
+        from evalsuite.backends.simple import OracleBackend
+
+        return OracleBackend()
+    if kind == "replay" and name:
+        from evalsuite.backends.simple import ReplayBackend
+
+        return ReplayBackend(name)
+    if kind == "openai" and name:
+        from evalsuite.backends.openai_compat import OpenAIBackend
+
+        return OpenAIBackend(name, base_urls or [], timeout_s=timeout_s, retry=retry)
+    if kind == "local" and name:
+        from evalsuite.backends.local import LocalBackend
+
+        return LocalBackend(name, max_concurrency=max_concurrency, timeout_s=max(timeout_s, 600.0), retry=retry)
+    if kind == "lm-eval" and name:
+        try:
+            from evalsuite.backends.lm_eval_backend import LmEvalBackend
+        except ImportError as exc:
+            raise BackendError(f"lm-eval backend unavailable: {exc}") from None
+        return LmEvalBackend(name, model_args or "", max_concurrency=max_concurrency)
+    raise BackendError(
+        f"unknown model string {model!r}: use openai/NAME (with --base-url), local/smollm2, "
+        "replay/PATH.jsonl, oracle or lm-eval/NAME"
+    )
+
+
+__all__ = ["Backend", "BackendError", "Request", "create_backend"]

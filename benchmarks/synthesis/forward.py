@@ -1,0 +1,138 @@
+"""Forward synthesis: given reactants (and reagents when the data has them), predict the product.
+
+Prompt: reactants and reagents as canonical SMILES (atom maps stripped), asking for the major
+product on a final ``Final Answer: SMILES`` line.
+
+Extraction: answer tag, ``Final Answer:`` line, ``\\boxed{}``, fenced code, JSON (a string, the
+first of a list, or an object's ``product``/``smiles``), else a reply that is one token. The
+first SMILES-looking token of the found answer is the prediction.
+
+Scoring in the ``match_mode`` option (see ``scorers.chemistry``); per-sample values:
+
+- ``accuracy``: 1 if the predicted molecule set matches the gold product in that mode;
+- ``invalid``: 1 if the prediction is not a valid molecule set; None when nothing was extracted;
+- ``tanimoto``: Morgan r=2 2048-bit Tanimoto to the gold product (0 when invalid or missing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from evalsuite.benchmark import take
+from evalsuite.extraction import extract_answer
+from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
+from scorers import chemistry
+
+from benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
+from benchmarks.synthesis.retrosynthesis import first_smiles
+
+STAGES = ("answer-tag", "final-answer", "boxed", "fenced-code", "json")
+
+
+class ForwardSynthesis(SynthesisBase):
+    name: ClassVar[str] = "forward-synthesis"
+    description: ClassVar[str] = (
+        "Forward reaction prediction: the major product from reactants and reagents "
+        "(USPTO-50K or embedded reactions; exact match by RDKit)"
+    )
+    version: ClassVar[str] = "1"
+    headline: ClassVar[str] = "accuracy"
+    generation = GenerationSettings(max_tokens=512)
+
+    def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
+        for reaction in take(self.reactions(data), limit):
+            yield Sample(
+                id=reaction.id,
+                messages=[{"role": "user", "content": self.prompt(reaction.reactants, reaction.reagents)}],
+                target=reaction.product,
+                metadata={
+                    "reaction_class": reaction.reaction_class,
+                    "reactants": reaction.reactants,
+                    "source": reaction.source,
+                },
+            )
+
+    def prompt(self, reactants: str, reagents: str) -> str:
+        lines = ["Predict the major organic product of this reaction.", f"Reactants: {reactants}"]
+        if reagents:
+            lines.append(f"Reagents: {reagents}")
+        lines.append("Give the product as a SMILES string on a last line of the form 'Final Answer: SMILES'.")
+        return "\n".join(lines)
+
+    def oracle_response(self, sample: Sample) -> str:
+        return f"Final Answer: {sample.target}"
+
+    def extract(self, reply: str | None, sample: Sample) -> Prediction:
+        if reply is not None and len(reply) > MAX_REPLY_CHARS:
+            return Prediction.failed(f"reply longer than {MAX_REPLY_CHARS} characters ({len(reply)})")
+        found = extract_answer(reply, STAGES, fallback_whole_reply=True)
+        if not found.ok:
+            return Prediction.failed(found.failure, stage=found.stage)
+        answer = found.answer
+        if found.stage == "json":
+            answer = json_product(found.parsed_json)
+        elif found.stage == "whole-reply" and len(answer.split()) != 1:
+            return Prediction.failed("no answer found")
+        token = first_smiles(answer) if answer else None
+        if token is None:
+            return Prediction.failed("no SMILES in the answer", stage=found.stage)
+        return Prediction(token, stage=found.stage)
+
+    def from_structured(self, value: Any, sample: Sample) -> Prediction:
+        if isinstance(value, list) and value:
+            value = value[0]
+        if not isinstance(value, str):
+            return Prediction.failed("invalid: structured prediction must be a SMILES string")
+        return Prediction(value=value, stage="structured")
+
+    def score(self, prediction: Prediction, sample: Sample) -> Score:
+        mode = self.option("match_mode")
+        if not prediction.ok or not isinstance(prediction.value, str):
+            return Score(
+                {"accuracy": 0.0, "invalid": None, "tanimoto": 0.0},
+                f"[{mode}] no answer: {prediction.failure or 'empty'}",
+            )
+        gold = chemistry.gold_key(sample.target, mode)
+        parsed = chemistry.parse(prediction.value)
+        exact_hit = parsed.ok and parsed.fragments == chemistry.gold_key(sample.target, "exact").items
+        key = gold if exact_hit else chemistry.match_key(parsed, mode)  # same molecules: same key
+        why = chemistry.compare(key, gold)
+        values = {
+            "accuracy": 1.0 if why is None else 0.0,
+            "invalid": 0.0 if parsed.ok else 1.0,
+            "tanimoto": chemistry.tanimoto(parsed, chemistry.gold_fingerprint(sample.target)),
+        }
+        return Score(values, f"[{mode}] correct" if why is None else f"[{mode}] wrong: {why}")
+
+    def baselines(self, records: Sequence[SampleRecord]) -> dict[str, dict[str, float | None]]:
+        """"largest reactant": answering the biggest reactant unchanged (a no-reaction guess)."""
+        mode = self.option("match_mode")
+        hits, sims = [], []
+        for record in records:
+            reactants = record.metadata.get("reactants")
+            if not (isinstance(reactants, str) and isinstance(record.target, str)):
+                continue
+            parsed = chemistry.parse_cached(reactants)
+            largest = chemistry.match_key(parsed, "largest-fragment")
+            if not largest.ok:
+                continue
+            guess = chemistry.parse_cached(largest.items[0])
+            gold = chemistry.gold_key(record.target, mode)
+            hits.append(1.0 if chemistry.match_key(guess, mode).items == gold.items else 0.0)
+            sims.append(chemistry.tanimoto(guess, chemistry.gold_fingerprint(record.target)))
+        if not hits:
+            return {}
+        return {"largest reactant": {"accuracy": mean(hits), "tanimoto": mean(sims)}}
+
+
+def json_product(value: Any) -> str | None:
+    if isinstance(value, dict):
+        for key in ("product", "smiles", "answer"):
+            if isinstance(value.get(key), str):
+                return value[key]
+        return None
+    if isinstance(value, list) and value and isinstance(value[0], str):
+        return value[0]
+    return None

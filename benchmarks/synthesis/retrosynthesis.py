@@ -1,0 +1,259 @@
+"""Retrosynthesis: given a product, propose up to k ranked reactant sets (USPTO-50K style).
+
+Prompt: the product SMILES (canonical, atom maps stripped; with ``with_class=true`` also the
+reaction class), asking for a JSON list of up to k reactant sets, best first.
+
+Extraction (``ranked_candidates``), first that applies: a JSON list (strings; a list of
+strings is one set; an object's ``reactants``/``smiles`` field), every ``Final Answer:`` line in
+order, a numbered or bulleted list, the lines of a fenced code block, a one-token reply. Answer
+tags (``<answer>``) narrow the search first. ``A + B`` is read as ``A.B``. At most 50 raw
+candidates are read.
+
+Scoring, in the ``match_mode`` option (see ``scorers.chemistry``): candidates are
+canonicalised in rank order and deduplicated by their key in that mode (a repeat is dropped,
+so it cannot push a later correct candidate out of the top k); an invalid candidate is a wrong
+guess and keeps its rank. Only the first k distinct candidates count. Per-sample values:
+
+- ``top_1``, ``top_3``, ``top_5``, ``top_10`` (those with n <= k): 1 if the gold reactant set is
+  among the first n distinct candidates;
+- ``invalid``: 1 if the top-ranked candidate is not a valid molecule set (RDKit parse and
+  sanitisation, guard rails included); None when nothing was extracted;
+- ``valid``: fraction of the counted candidates that are valid; None when nothing was extracted;
+- ``tanimoto_top1``: Morgan r=2 2048-bit Tanimoto between the top candidate and the gold set
+  (0 when invalid or nothing was extracted). A similarity, never an accuracy.
+
+A failed extraction scores 0 on every top-n. The reason always starts with ``[mode]``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from evalsuite.benchmark import BenchmarkError, take
+from evalsuite.extraction import (
+    FINAL_ANSWER_LINE,
+    clean_markup,
+    is_refusal,
+    last_answer_tag,
+    last_fenced_code,
+    last_json,
+    strip_think,
+)
+from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
+from scorers import chemistry
+
+from benchmarks.synthesis.common import (
+    MAX_CANDIDATES,
+    MAX_REPLY_CHARS,
+    SynthesisBase,
+    mean,
+)
+
+TOP_N = (1, 3, 5, 10)
+LIST_ITEM = re.compile(r"^[ \t]*(?:\(?\d{1,3}[.):]|[-*\u2022])[ \t]+(.+)$", re.MULTILINE)
+SMILES_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]\(\)=#$/\\%.:*~]+$")
+
+
+class Retrosynthesis(SynthesisBase):
+    name: ClassVar[str] = "retrosynthesis"
+    description: ClassVar[str] = (
+        "Single-step retrosynthesis: propose up to k ranked reactant sets for a product "
+        "(USPTO-50K or embedded reactions; top-k exact match by RDKit)"
+    )
+    version: ClassVar[str] = "1"
+    headline: ClassVar[str] = "top_1"
+    options: ClassVar[dict[str, Any]] = {**SynthesisBase.options, "k": 10, "with_class": False}
+    generation = GenerationSettings(max_tokens=1024)
+
+    def validate(self) -> None:
+        super().validate()
+        if not 1 <= self.option("k") <= MAX_CANDIDATES:
+            raise BenchmarkError(f"{self.name}: k must be between 1 and {MAX_CANDIDATES}")
+
+    # -- samples ----------------------------------------------------------------------
+    def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
+        for reaction in take(self.reactions(data), limit):
+            yield Sample(
+                id=reaction.id,
+                messages=[{"role": "user", "content": self.prompt(reaction.product, reaction.class_label)}],
+                target=reaction.reactants,
+                metadata={
+                    "reaction_class": reaction.reaction_class,
+                    "product": reaction.product,
+                    "source": reaction.source,
+                },
+            )
+
+    def prompt(self, product: str, class_label: str) -> str:
+        k = self.option("k")
+        lines = [
+            f"Propose up to {k} different sets of reactants from which the product below is made "
+            "in one reaction step, ranked from most to least likely.",
+            f"Product: {product}",
+        ]
+        if self.option("with_class"):
+            lines.append(f"Reaction class: {class_label}")
+        lines.append(
+            "Write each reactant set as one SMILES string with its molecules separated by '.'. "
+            "Do not list solvents or catalysts. End your reply with a JSON list of the sets, best first, "
+            'for example ["CC(=O)O.OCC", "CC(=O)Cl.OCC"].'
+        )
+        return "\n".join(lines)
+
+    def oracle_response(self, sample: Sample) -> str:
+        return f"The most likely reactant set first:\n{json.dumps([sample.target])}"
+
+    # -- extraction ---------------------------------------------------------------------
+    def extract(self, reply: str | None, sample: Sample) -> Prediction:
+        return ranked_candidates(reply)
+
+    def from_structured(self, value: Any, sample: Sample) -> Prediction:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return Prediction.failed("invalid: structured prediction must be a list of SMILES strings")
+        if not value:
+            return Prediction.failed("no answer found", stage="structured")
+        return Prediction(value=value[:MAX_CANDIDATES], stage="structured")
+
+    # -- scoring ------------------------------------------------------------------------
+    def score(self, prediction: Prediction, sample: Sample) -> Score:
+        mode, k = self.option("match_mode"), self.option("k")
+        tops = [n for n in TOP_N if n <= k]
+        if not prediction.ok or not prediction.value:
+            values = {f"top_{n}": 0.0 for n in tops}
+            values.update(invalid=None, valid=None, tanimoto_top1=0.0)
+            return Score(values, f"[{mode}] no answer: {prediction.failure or 'no candidates'}")
+        gold = chemistry.gold_key(sample.target, mode)
+        if not gold.ok:  # guarded at load time; kept so a bad gold never crashes a run
+            return Score({f"top_{n}": None for n in tops}, f"[{mode}] gold answer unusable: {gold.reason}")
+
+        exact_gold = chemistry.gold_key(sample.target, "exact").items
+        seen: set[tuple[str, ...]] = set()
+        distinct: list[chemistry.Key] = []
+        top1: chemistry.Parsed | None = None
+        for text in prediction.value:
+            if len(distinct) >= k:
+                break
+            parsed = chemistry.parse(text)
+            if top1 is None:
+                top1 = parsed
+            # Equal canonical isomeric SMILES means the same molecules, hence the same key in
+            # every mode: skip the mode's (possibly InChI) work for an exactly right answer.
+            exact_hit = parsed.ok and parsed.fragments == exact_gold
+            key = gold if exact_hit else chemistry.match_key(parsed, mode)
+            if key.ok:
+                if key.items in seen:
+                    continue
+                seen.add(key.items)
+            distinct.append(key)
+        rank = next((i + 1 for i, key in enumerate(distinct) if key.ok and key.items == gold.items), None)
+        values: dict[str, float | None] = {
+            f"top_{n}": 1.0 if rank is not None and rank <= n else 0.0 for n in tops
+        }
+        values["invalid"] = 0.0 if top1.ok else 1.0
+        values["valid"] = sum(1 for key in distinct if key.ok) / len(distinct)
+        values["tanimoto_top1"] = chemistry.tanimoto(top1, chemistry.gold_fingerprint(sample.target))
+        if rank is not None:
+            reason = f"[{mode}] correct at rank {rank}"
+        else:
+            why = chemistry.compare(distinct[0], gold)
+            reason = f"[{mode}] no match in the top {k} ({len(distinct)} distinct); rank 1: {why}"
+        return Score(values, reason)
+
+    def baselines(self, records: Sequence[SampleRecord]) -> dict[str, dict[str, float | None]]:
+        """"echo product": answering the product itself, to show what Tanimoto gives for free."""
+        scores = []
+        for record in records:
+            product = record.metadata.get("product")
+            if isinstance(product, str) and isinstance(record.target, str):
+                scores.append(
+                    chemistry.tanimoto(chemistry.parse_cached(product), chemistry.gold_fingerprint(record.target))
+                )
+        if not scores:
+            return {}
+        return {"echo product": {"top_1": 0.0, "tanimoto_top1": mean(scores)}}
+
+
+def ranked_candidates(reply: str | None) -> Prediction:
+    """The ranked reactant sets a reply proposes (raw strings, rank order, at most 50)."""
+    if reply is None or not reply.strip():
+        return Prediction.failed("empty reply")
+    if len(reply) > MAX_REPLY_CHARS:
+        return Prediction.failed(f"reply longer than {MAX_REPLY_CHARS} characters ({len(reply)})")
+    text, unclosed = strip_think(reply)
+    if unclosed:
+        return Prediction.failed("unclosed think block", stage="think")
+    region = last_answer_tag(text) or text
+
+    found = last_json(region)
+    if found is not None:
+        candidates = from_json(found[1])
+        if candidates:
+            return Prediction(candidates[:MAX_CANDIDATES], stage="json")
+
+    finals = [clean_markup(m.group(1)) for m in FINAL_ANSWER_LINE.finditer(region)]
+    finals = [f for f in finals if f]
+    if finals:
+        candidates = [c for c in (first_smiles(f) for f in finals) if c]
+        if candidates:
+            return Prediction(candidates[:MAX_CANDIDATES], stage="final-answer")
+    elif FINAL_ANSWER_LINE.search(region):  # "Final Answer:" alone on its line: a list follows
+        region = region[FINAL_ANSWER_LINE.search(region).end():]
+
+    items = [c for c in (first_smiles(m.group(1)) for m in LIST_ITEM.finditer(region)) if c]
+    if items:
+        return Prediction(items[:MAX_CANDIDATES], stage="numbered-list")
+
+    code = last_fenced_code(region)
+    if code:
+        lines = [c for c in (first_smiles(line) for line in code.splitlines()) if c]
+        if lines:
+            return Prediction(lines[:MAX_CANDIDATES], stage="fenced-code")
+
+    stripped = clean_markup(region.strip())
+    if stripped and len(stripped.split()) == 1:
+        token = first_smiles(stripped)
+        if token:
+            return Prediction([token], stage="whole-reply")
+    if is_refusal(text):
+        return Prediction.failed("refusal")
+    return Prediction.failed("no answer found")
+
+
+def from_json(value: Any) -> list[str]:
+    """Reactant sets from a decoded JSON answer (see the module docstring)."""
+    if isinstance(value, dict):
+        for key in ("candidates", "reactant_sets", "answers", "reactants", "smiles", "answer"):
+            if key in value:
+                return from_json(value[key] if isinstance(value[key], list) else [value[key]])
+        return []
+    if not isinstance(value, list):
+        return []
+    out: list[str] = []
+    for item in value[: MAX_CANDIDATES * 2]:
+        if isinstance(item, str):
+            out.append(item.strip().replace(" + ", "."))
+        elif isinstance(item, list) and all(isinstance(x, str) for x in item):
+            out.append(".".join(x.strip() for x in item))
+        elif isinstance(item, dict):
+            inner = from_json(item)
+            if inner:
+                out.append(inner[0])
+    return [c for c in out if c]
+
+
+def first_smiles(line: str) -> str | None:
+    """The first SMILES-looking token of a line ("A + B" read as "A.B"); labels skipped."""
+    line = clean_markup(line).replace(" + ", ".")
+    for token in line.split():
+        token = token.strip("`*_\"'").rstrip(",;.")
+        if not token or token.endswith(":"):
+            continue
+        if SMILES_CHARS.match(token):
+            return token
+    return None

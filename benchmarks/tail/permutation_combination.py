@@ -1,0 +1,99 @@
+"""permutation-combination (TAIL, class Backtracking): all k-element combinations of n letters.
+
+Buckets (n = list length): S 2-4, M 5-6, L 7-8. The list holds n distinct lowercase letters in
+random order and k is drawn from 1..n. A combination is a k-element subset (order inside it
+does not matter); the answer is the SET of all C(n, k) combinations, each written as its letters
+run together ("ab"), separated by commas, in any order. Letters inside a combination may be in
+any order ("ba" = "ab"); a repeated, missing or extra combination makes the answer wrong.
+The reference solver is backtracking (choose / recurse / un-choose) in list order.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+
+from benchmarks.tail.base import Instance, TailTask, draw_length
+from scorers.exact import parse_items, same_set
+
+LETTERS = re.compile(r"^[a-z]+$")
+
+
+def combinations(items: list[str], k: int) -> list[str]:
+    found: list[str] = []
+    chosen: list[str] = []
+
+    def backtrack(start: int) -> None:
+        if len(chosen) == k:
+            found.append("".join(chosen))
+            return
+        for i in range(start, len(items)):
+            chosen.append(items[i])
+            backtrack(i + 1)
+            chosen.pop()
+
+    backtrack(0)
+    return found
+
+
+def combination_item(text: str) -> str:
+    item = text.strip().strip("'\"").replace(" ", "")
+    if not LETTERS.match(item) or len(set(item)) != len(item):
+        raise ValueError(f"not a combination of distinct letters: {text[:20]!r}")
+    return "".join(sorted(item))
+
+
+class PermutationCombination(TailTask):
+    task = "permutation-combination"
+    task_class = "Backtracking"
+    description = (
+        "TAIL permutation-combination: the set of all k-element combinations of n distinct letters "
+        "(n S 2-4, M 5-6, L 7-8), found by backtracking"
+    )
+    ranges = {"S": (2, 4), "M": (5, 6), "L": (7, 8)}
+    answer_format = "<every combination as its letters run together (e.g. ab), comma-separated, in any order>"
+    templates = (
+        "List all combinations of {k} letters chosen from [{letters}].",
+        "Using backtracking, enumerate every way to choose {k} of the letters {letters} (order inside a choice does not matter).",
+        "Give all {k}-element subsets of the list {letters}.",
+        "From the letters {letters}, pick {k} at a time. Write down every possible selection, each once.",
+        "Enumerate step by step all combinations of size {k} of the elements {letters}.",
+    )
+
+    def draw(self, rng: random.Random, bucket: str) -> Instance:
+        n = draw_length(rng, self.ranges[bucket])
+        letters = rng.sample(string.ascii_lowercase, n)
+        k = rng.randint(1, n)
+        return Instance({"letters": ", ".join(letters), "k": k}, combinations(letters, k), {"n": n})
+
+    def format_answer(self, answer) -> str:
+        return ", ".join(answer)
+
+    def parse_answer(self, text: str) -> list[str]:
+        return parse_items(text, combination_item)
+
+    def is_correct(self, predicted, gold) -> bool:
+        return same_set(predicted, gold)
+
+    def trace(self, instance: Instance) -> str:
+        items = instance.fields["letters"].split(", ")
+        k = instance.fields["k"]
+        lines = [f"Choose {k} of [{', '.join(items)}] in list order. State: chosen = [], found = none."]
+        found: list[str] = []
+        chosen: list[str] = []
+
+        def backtrack(start: int) -> None:
+            if len(chosen) == k:
+                found.append("".join(chosen))
+                lines.append(f"chosen has {k} letters: record {''.join(chosen)}; found = {', '.join(found)}")
+                return
+            for i in range(start, len(items)):
+                chosen.append(items[i])
+                lines.append(f"fetch letter {i + 1} = {items[i]}; choose it; chosen = [{', '.join(chosen)}]")
+                backtrack(i + 1)
+                chosen.pop()
+                lines.append(f"un-choose {items[i]}; chosen = [{', '.join(chosen)}]")
+
+        backtrack(0)
+        return "\n".join(lines)

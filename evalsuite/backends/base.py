@@ -1,0 +1,45 @@
+"""The backend role: one reply per request, with failures reported in the Reply, never raised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from evalsuite.benchmark import Benchmark
+from evalsuite.types import GenerationSettings, Message, Reply, Sample
+
+
+class BackendError(Exception):
+    """A backend cannot start or is misconfigured: shown to the user, the run stops."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    benchmark: Benchmark
+    sample: Sample
+    settings: GenerationSettings
+    epoch: int = 0
+
+    def messages(self) -> list[Message]:
+        """The chat messages sent: the benchmark's, with the system prompt (if any) in front."""
+        messages = list(self.sample.messages)
+        if self.settings.system_prompt and not any(m["role"] == "system" for m in messages):
+            messages.insert(0, {"role": "system", "content": self.settings.system_prompt})
+        return messages
+
+
+class Backend(Protocol):
+    model: str
+    cacheable: bool
+    """Whether replies are worth caching (real models yes; oracle and replay are free)."""
+
+    def identity(self) -> dict[str, Any]:
+        """What distinguishes this backend's replies: part of the cache key and provenance.
+        Never includes credentials."""
+        ...
+
+    async def start(self) -> None: ...
+
+    async def generate(self, request: Request) -> Reply: ...
+
+    async def close(self) -> None: ...

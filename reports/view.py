@@ -1,0 +1,344 @@
+"""From run directories to what the template shows: leaderboard, per-benchmark sections, samples.
+
+Nothing here writes HTML except the charts (``reports.charts``, escaped there); all model text
+stays plain strings, escaped by the template's autoescape.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from evalsuite.frames import Run, higher_is_better
+from evalsuite.types import SampleRecord
+from reports import charts, molecules
+
+MAX_SAMPLES = 400
+"""Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
+MAX_MOLECULES = 8
+MAX_TEXT = 20_000
+"""Longer prompts/replies are cut (the full text stays in samples.jsonl)."""
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        if value == int(value) and abs(value) >= 2:
+            return f"{int(value):,}"
+        return f"{value:.{digits}f}" if abs(value) < 1000 else f"{value:,.1f}"
+    return str(value)
+
+
+@dataclass
+class Cell:
+    value: float | None
+    ci: tuple[float, float] | None
+    n: int | None
+
+    @property
+    def text(self) -> str:
+        return fmt(self.value)
+
+    @property
+    def ci_text(self) -> str:
+        return f"[{fmt(self.ci[0])}, {fmt(self.ci[1])}]" if self.ci else ""
+
+    @property
+    def sort(self) -> str:
+        return "" if self.value is None else repr(float(self.value))
+
+
+def cell(entry: Any, n: int | None = None) -> Cell:
+    if not isinstance(entry, dict):
+        return Cell(_float(entry), None, n)
+    ci = entry.get("ci95")
+    ci_pair = (float(ci[0]), float(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 \
+        and None not in ci else None
+    return Cell(_float(entry.get("value")), ci_pair, entry.get("n", n))
+
+
+def _float(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) else number
+
+
+@dataclass
+class RunView:
+    key: str
+    model: str
+    date: str
+    version: str
+    seed: str
+    path: str
+    label: str
+
+
+@dataclass
+class Column:
+    benchmark: str
+    metric: str
+    higher: bool
+    anchor: str
+
+
+@dataclass
+class LeaderRow:
+    run: RunView
+    cells: list[tuple[Cell | None, str]]
+    """per leaderboard column: (headline cell, data hash)"""
+
+
+@dataclass
+class MetricTable:
+    title: str
+    runs: list[RunView]
+    rows: list[tuple[str, str, list[Cell | None]]]
+    """(label, direction arrow or "", one cell per run)"""
+
+
+@dataclass
+class MoleculePair:
+    id: str
+    run: str
+    correct: bool
+    target: str | None
+    target_img: str | None
+    prediction: str | None
+    prediction_img: str | None
+
+
+@dataclass
+class Confusion:
+    run: RunView
+    tp: int
+    fp: int
+    tn: int
+    fn: int
+
+
+@dataclass
+class Section:
+    benchmark: str
+    anchor: str
+    headline: str
+    higher: bool
+    metrics: MetricTable
+    groups: list[MetricTable] = field(default_factory=list)
+    curve: Any = ""
+    boundary: float | None = None
+    confusions: list[Confusion] = field(default_factory=list)
+    molecules: list[MoleculePair] = field(default_factory=list)
+    baselines: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+
+
+@dataclass
+class SampleView:
+    run: str
+    run_label: str
+    benchmark: str
+    anchor: str
+    id: str
+    messages: list[tuple[str, str]]
+    response: str
+    prediction: str
+    target: str
+    scores: str
+    headline_score: str
+    extraction: str
+    reason: str
+    error: str
+    wrong: bool
+    failed: bool
+
+
+@dataclass
+class Report:
+    runs: list[RunView]
+    columns: list[Column]
+    leaderboard: list[LeaderRow]
+    baseline_rows: list[tuple[str, list[str]]]
+    sections: list[Section]
+    samples: list[SampleView]
+    sample_counts: list[tuple[str, str, int, int]]
+    """(run label, benchmark, shown, total)"""
+
+
+def anchor(name: str) -> str:
+    return "b-" + "".join(ch if ch.isalnum() else "-" for ch in name.lower())
+
+
+def build(runs: list[Run]) -> Report:
+    models = [r.model for r in runs]
+    views = []
+    for index, run in enumerate(runs):
+        label = run.model if models.count(run.model) == 1 else f"{run.model} ({run.path.name})"
+        views.append(RunView(f"r{index}", run.model, run.date[:19].replace("T", " "), run.version,
+                             str(run.meta.get("seed", "")), str(run.path), label))
+    names: list[str] = []
+    for run in runs:
+        names += [b for b in run.benchmarks if b not in names]
+    names.sort()
+    columns = []
+    for name in names:
+        result = next(r.benchmarks[name] for r in runs if name in r.benchmarks)
+        metric = result.get("headline") or next(iter(result["metrics"]), "")
+        columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name)))
+    leaderboard = []
+    for run, view in zip(runs, views):
+        cells = []
+        for col in columns:
+            result = run.benchmarks.get(col.benchmark)
+            if result is None:
+                cells.append((None, ""))
+                continue
+            entry = result["metrics"].get(col.metric)
+            cells.append((cell(entry, result.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
+        leaderboard.append(LeaderRow(view, cells))
+    baseline_names: list[str] = []
+    for run in runs:
+        for result in run.benchmarks.values():
+            baseline_names += [b for b in (result.get("baselines") or {}) if b not in baseline_names]
+    baseline_rows = []
+    for bname in baseline_names:
+        values = []
+        for col in columns:
+            result = next((r.benchmarks[col.benchmark] for r in runs if col.benchmark in r.benchmarks), {})
+            row = (result.get("baselines") or {}).get(bname) or {}
+            values.append(fmt(_float(row.get(col.metric))) if col.metric in row else "")
+        baseline_rows.append((bname, values))
+    sections = [section(name, runs, views) for name in names]
+    samples, counts = sample_views(runs, views)
+    return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts)
+
+
+def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
+    present = [(run, view) for run, view in zip(runs, views) if name in run.benchmarks]
+    result0 = present[0][0].benchmarks[name]
+    headline = result0.get("headline") or next(iter(result0["metrics"]), "")
+    metric_names: list[str] = []
+    for run, _ in present:
+        metric_names += [m for m in run.benchmarks[name]["metrics"] if m not in metric_names]
+    if headline in metric_names:
+        metric_names.remove(headline)
+        metric_names.insert(0, headline)
+    run_views = [v for _, v in present]
+    table = MetricTable("Metrics", run_views, [
+        (m, "↑" if higher_is_better(result0, m) else "↓",
+         [cell(run.benchmarks[name]["metrics"].get(m), run.benchmarks[name].get("n")) if
+          m in run.benchmarks[name]["metrics"] else None for run, _ in present])
+        for m in metric_names])
+    sec = Section(name, anchor(name), headline, higher_is_better(result0, headline), table)
+    for bname, row in (result0.get("baselines") or {}).items():
+        sec.baselines.append((bname, [(m, fmt(_float(v))) for m, v in (row or {}).items()]))
+    group_keys: list[str] = []
+    for run, _ in present:
+        group_keys += [k for k in (run.benchmarks[name].get("groups") or {}) if k not in group_keys]
+    for key in group_keys:
+        values: list[str] = []
+        for run, _ in present:
+            values += [v for v in (run.benchmarks[name].get("groups") or {}).get(key, {}) if v not in values]
+        if values and set(values) <= {"S", "M", "L"}:
+            values.sort(key="SML".index)  # length buckets read short to long
+        rows = []
+        for value in values:
+            cells = []
+            for run, _ in present:
+                group = ((run.benchmarks[name].get("groups") or {}).get(key) or {}).get(value)
+                entry = (group or {}).get("metrics", {}).get(headline) if group else None
+                cells.append(cell(entry, (group or {}).get("n")) if group else None)
+            rows.append((value, "", cells))
+        sec.groups.append(MetricTable(f"{headline} by {key}", run_views, rows))
+    if "length" in group_keys:
+        boundary = _float(result0.get("in_distribution_max_length"))
+        series = []
+        for run, view in present:
+            groups = (run.benchmarks[name].get("groups") or {}).get("length") or {}
+            points = []
+            for value, group in groups.items():
+                x, entry = _float(value), (group or {}).get("metrics", {}).get(headline)
+                c = cell(entry) if entry is not None else None
+                if x is not None and c is not None and c.value is not None:
+                    points.append((x, c.value, *(c.ci or (None, None))))
+            if points:
+                series.append(charts.Series(view.label[:40], sorted(points)))
+        sec.curve = charts.line_chart(series, x_label="length", y_label=headline, boundary=boundary)
+        sec.boundary = boundary
+    for run, view in present:
+        confusion = run.benchmarks[name].get("confusion")
+        if isinstance(confusion, dict) and all(k in confusion for k in ("tp", "fp", "tn", "fn")):
+            sec.confusions.append(Confusion(view, *(int(confusion[k]) for k in ("tp", "fp", "tn", "fn"))))
+    fields = result0.get("molecule_fields")
+    if isinstance(fields, list) and fields:
+        sec.molecules = molecule_pairs(name, present, headline)
+    return sec
+
+
+def molecule_pairs(name: str, present: list[tuple[Run, RunView]], headline: str) -> list[MoleculePair]:
+    """A few items per run, wrong ones first (they are what a reader wants to see)."""
+    pairs = []
+    for run, view in present:
+        records = sorted(run.records_of(name), key=lambda r: (not is_wrong(r, headline), r.id))
+        for record in records[:MAX_MOLECULES]:
+            target = molecules.first_smiles(record.target)
+            predicted = molecules.first_smiles(record.prediction)
+            pairs.append(MoleculePair(record.id, view.label, not is_wrong(record, headline),
+                                      target, molecules.draw(target), predicted, molecules.draw(predicted)))
+    return pairs
+
+
+def is_wrong(record: SampleRecord, headline: str) -> bool:
+    """Wrong = the headline score (or, failing that, the first score) is below 1, or no answer."""
+    if record.error or record.extraction_failed:
+        return True
+    value = record.scores.get(headline)
+    if value is None and record.scores:
+        value = next((v for v in record.scores.values() if v is not None), None)
+    return value is not None and value < 1.0
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + f"\n… [{len(text) - MAX_TEXT} more characters]"
+
+
+def _messages(prompt: Any) -> list[tuple[str, str]]:
+    if isinstance(prompt, str):
+        return [("user", _text(prompt))]
+    out = []
+    for message in prompt or []:
+        if isinstance(message, dict):
+            out.append((str(message.get("role", "?")), _text(message.get("content"))))
+        else:
+            out.append(("?", _text(message)))
+    return out
+
+
+def sample_views(runs: list[Run], views: list[RunView]) -> tuple[list[SampleView], list[tuple[str, str, int, int]]]:
+    out, counts = [], []
+    for run, view in zip(runs, views):
+        for name, result in run.benchmarks.items():
+            headline = result.get("headline") or ""
+            records = run.records_of(name)
+            ranked = sorted(records, key=lambda r: (not is_wrong(r, headline), r.id))[:MAX_SAMPLES]
+            ranked.sort(key=lambda r: r.id)
+            counts.append((view.label, name, len(ranked), len(records)))
+            for r in ranked:
+                score = r.scores.get(headline)
+                out.append(SampleView(
+                    view.key, view.label, name, anchor(name), r.id, _messages(r.prompt), _text(r.response),
+                    _text(r.prediction), _text(r.target),
+                    ", ".join(f"{k}={fmt(v)}" for k, v in r.scores.items()),
+                    fmt(score) if headline in r.scores else "", r.extraction or "",
+                    _text(r.reason), _text(r.error), is_wrong(r, headline),
+                    bool(r.error) or r.extraction_failed))
+    return out, counts

@@ -1,0 +1,30 @@
+"""The embedded default model, served by llama.cpp in-process, on a few real samples."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from .conftest import read_jsonl, run_cli
+
+
+@pytest.mark.slow
+def test_local_smollm2_answers_real_samples(tmp_path, cache_dir):
+    out = tmp_path / "run"
+    result = run_cli("run", "--model", "local/smollm2", "--benchmark", "tail/compare-numbers",
+                     "--limit", "3", "--max-tokens", "48", "--out", str(out), "--no-progress",
+                     env={"EVALSUITE_CACHE": str(cache_dir)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = read_jsonl(out / "samples.jsonl")
+    assert len(lines) == 3
+    assert all(line["error"] is None and line["response"] for line in lines)
+    run = json.loads((out / "results.json").read_text())["run"]
+    assert run["backend"]["model"] == "smollm2" and run["requests"]["sent_to_model"] == 3
+    # The same samples again in a fresh directory come from the cache, not the model.
+    again = run_cli("run", "--model", "local/smollm2", "--benchmark", "tail/compare-numbers",
+                    "--limit", "3", "--max-tokens", "48", "--out", str(tmp_path / "again"), "--no-progress",
+                    env={"EVALSUITE_CACHE": str(cache_dir)})
+    assert again.returncode == 0, again.stderr[-2000:]
+    rerun = json.loads((tmp_path / "again" / "results.json").read_text())["run"]["requests"]
+    assert rerun["sent_to_model"] == 0 and rerun["from_cache"] == 3

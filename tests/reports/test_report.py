@@ -1,0 +1,123 @@
+"""The rendered page without a browser: escaping, metadata, CSP, charts, molecules, frames."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+
+import pytest
+from jinja2 import StrictUndefined, UndefinedError
+
+from evalsuite import load_results, load_run
+from evalsuite.frames import RunError
+from reports import charts, molecules, write_report
+from reports.render import environment
+
+
+@pytest.fixture(scope="module")
+def html(report_runs, tmp_path_factory):
+    return write_report(report_runs, tmp_path_factory.mktemp("r") / "sub" / "report.html").read_text()
+
+
+def test_every_template_autoescapes_and_is_strict():
+    env = environment()
+    assert env.undefined is StrictUndefined
+    for name in env.list_templates():
+        assert env.select_autoescape(name) if callable(env.autoescape) else env.autoescape
+    with pytest.raises(UndefinedError):
+        env.from_string("{{ missing }}").render()
+    assert env.from_string("{{ x }}").render(x="<b>") == "&lt;b&gt;"
+
+
+def test_model_text_is_escaped(html):
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location("c", Path(__file__).with_name("conftest.py"))
+    c = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(c)
+    for payload in (c.XSS_SCRIPT, c.XSS_IMG, c.XSS_SMILES):
+        assert payload not in html
+    assert "&lt;script&gt;window.__pwned = 1; alert(1)&lt;/script&gt;" in html
+    assert "&#34;&gt;&lt;img src=x onerror=&#34;window.__pwned = 2&#34;&gt;" in html
+    assert html.count("<script") == 1
+
+
+def test_script_is_allowed_by_its_hash_and_nothing_is_fetched(html):
+    import html as htmllib
+
+    csp = htmllib.unescape(re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1))
+    script = re.search(r"<script>(.*)</script>", html, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in csp and "default-src 'none'" in csp
+    # Self-contained: no external URL is referenced by any src/href.
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_leaderboard_cells_carry_metadata(html):
+    # model, date, n, evalsuite version and data hash beside the number
+    assert re.search(r'title="openai/strong-model · 2025-06-01 12:00:00 · n=4 · evalsuite 0.1.0 · '
+                     r'data sha256:abc123def456"', html)
+    assert "retrosynthesis" in html and "top1 <b class=\"arrow up\">↑</b>" in html
+    assert "mae <b class=\"arrow down\">↓</b>" in html
+
+
+def test_molecule_drawing_is_an_inert_data_uri():
+    uri = molecules.draw("c1ccccc1O")
+    assert uri.startswith("data:image/svg+xml;base64,")
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode()
+    assert "<svg" in svg and "<script" not in svg
+    assert molecules.draw('CCO"/><svg onload="x()">') is None
+    assert molecules.draw("not a molecule") is None
+    assert molecules.first_smiles(["CCN", "CCO"]) == "CCN"
+    assert molecules.first_smiles(None) is None
+
+
+def test_nice_ticks_hand_worked():
+    # span 13..50 in ~7 ticks: raw step 37/6 = 6.2 -> next nice step 10 -> 20, 30, 40, 50
+    assert charts.nice_ticks(13, 50, 7) == [20, 30, 40, 50]
+    assert charts.nice_ticks(0, 1, 5) == [0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_length_chart_marks_boundary_and_escapes_labels():
+    series = [charts.Series("<m&m>", [(10, 1.0, 0.8, 1.0), (20, 0.5, 0.3, 0.7), (30, 0.0, 0.0, 0.2)])]
+    svg = str(charts.line_chart(series, x_label="length", y_label="accuracy", boundary=20))
+    assert "&lt;m&amp;m&gt;" in svg and "<m&m>" not in svg
+    # plot spans x 56..884 over lengths 10..30, so the boundary at 20 sits at 56 + 828/2 = 470
+    assert 'x1="470.0"' in svg and "in-distribution ≤ 20" in svg
+    # y=0.5 maps to the middle of the plot: top 12 + 0.5 * plot height (320 - 12 - 66 = 242) = 133
+    assert "470.0,133.0" in svg
+
+
+def test_length_section_has_curve_per_run(html):
+    assert html.count('<svg class="chart"') == 1
+    assert html.count("<polyline") == 2 and "in-distribution ≤ 30" in html
+
+
+def test_missing_run_directory_is_a_clear_error(tmp_path):
+    with pytest.raises(RunError, match="not a run directory"):
+        write_report([tmp_path / "nope"], tmp_path / "r.html")
+
+
+def test_load_run_one_row_per_sample(report_runs):
+    frame = load_run(report_runs[0])
+    lines = (report_runs[0] / "samples.jsonl").read_text().splitlines()
+    assert len(frame) == len(lines) == 240 + 4 + 6
+    first = json.loads(lines[0])
+    assert frame.loc[0, "id"] == first["id"] and frame.loc[0, "model"] == "openai/strong-model"
+    tail = frame[frame.benchmark == "tail/large-number-addition"]
+    assert tail["score.accuracy"].sum() == sum(json.loads(x)["scores"].get("accuracy", 0) or 0 for x in lines
+                                               if json.loads(x)["benchmark"] == "tail/large-number-addition")
+    assert frame["score.top1"].notna().sum() == 4 and "meta.bucket" in frame.columns
+
+
+def test_load_results_is_tidy(report_runs):
+    frame = load_results(*report_runs)
+    assert list(frame.columns)[:8] == ["run", "model", "benchmark", "metric", "value", "ci_lo", "ci_hi", "n"]
+    row = frame[(frame.model == "local/smollm2") & (frame.benchmark == "retrosynthesis")].iloc[0]
+    assert (row.metric, row.value, row.ci_lo, row.ci_hi, row.n) == ("top1", 0.25, 0.0, 0.45, 4)
+    assert bool(row.headline) and row.higher_is_better
+    mae = frame[(frame.metric == "mae") & (frame.benchmark == "crystal-stability")]
+    assert len(mae) == 2 and not mae.higher_is_better.any()
