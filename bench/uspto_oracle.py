@@ -41,12 +41,38 @@ def run(cls: type, path: Path, mode: str) -> None:
           f"load={t1 - t0:.1f}s score={t2 - t1:.1f}s aggregate={t3 - t2:.1f}s total={t3 - t0:.1f}s")
 
 
+def roundtrip(path: Path) -> None:
+    import csv
+
+    from rdkit import Chem
+
+    t0 = time.perf_counter()
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))[1:]
+    bad: dict[str, int] = {mode: 0 for mode in chemistry.MATCH_MODES}
+    for row in rows:
+        mapped = chemistry.parse(row[2].split(">")[0])
+        rewritten = Chem.MolToSmiles(Chem.MolFromSmiles(mapped.smiles), doRandom=True, canonical=False)
+        for mode in chemistry.MATCH_MODES:
+            want = chemistry.match_key(mapped, mode).items
+            for text in (mapped.smiles, rewritten):
+                if chemistry.match_key(chemistry.parse(text), mode).items != want:
+                    bad[mode] += 1
+                    print(f"  key changed: {row[0]} {mode} {text}")
+    print(f"round trip of {len(rows)} gold sets in {time.perf_counter() - t0:.1f}s; mismatches per mode: {bad}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("data", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--modes", default=",".join(chemistry.MATCH_MODES))
     parser.add_argument("--forward", action="store_true", help="also time forward-synthesis")
+    parser.add_argument("--roundtrip", action="store_true",
+                        help="also check, with no shortcut, that every gold set keeps its key in every "
+                        "mode when re-read from its canonical text and from a random SMILES")
     args = parser.parse_args()
+    if args.roundtrip:
+        roundtrip(args.data)
     for mode in args.modes.split(","):
         run(Retrosynthesis, args.data, mode)
         if args.forward:

@@ -180,12 +180,12 @@ def read_materials(path: Path, *, require_cif: bool = False) -> Iterator[Materia
 def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any]) -> float:
     """The prediction as a hull distance in eV/atom (NaN when missing). In classify mode a
     stable call maps to -1 and an unstable call to +1: only their side of 0 matters."""
-    if value is None:
-        return math.nan
     if mode == "classify":
-        return -1.0 if value == "stable" else 1.0
+        return {"stable": -1.0, "unstable": 1.0}.get(value, math.nan) if isinstance(value, str) else math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return math.nan  # None (failed extraction) or anything a hand-edited journal may hold
     if mode == "formation-energy":
-        return target["e_above_hull"] + float(value) - target["e_form_per_atom"]
+        return float(target["e_above_hull"]) + float(value) - float(target["e_form_per_atom"])
     return float(value)
 
 
@@ -330,6 +330,7 @@ class CrystalStability(BenchmarkBase):
             higher_is_better={"correct": True, "abs_error": False, "extraction_failure_rate": False,
                               "refusal_rate": False, "error_rate": False, **HIGHER_IS_BETTER},
         )
+        result.higher_is_better = {k: v for k, v in result.higher_is_better.items() if k in result.metrics}
         for value, members in _groups(records, "arity").items():
             result.groups.setdefault("arity", {})[value] = {
                 "n": len(members), "metrics": to_dicts(self.all_metrics(members, seed))

@@ -75,6 +75,8 @@ class BenchmarkBase:
     headline: ClassVar[str] = "accuracy"
     higher_is_better: ClassVar[dict[str, bool]] = {}
     group_by: ClassVar[tuple[str, ...]] = ()
+    group_order: ClassVar[dict[str, tuple[Any, ...]]] = {}
+    """Display order of a group's values where natural sorting is wrong (S, M, L)."""
     options: ClassVar[dict[str, Any]] = {}
     generation: GenerationSettings = GenerationSettings()
 
@@ -124,12 +126,18 @@ class BenchmarkBase:
             headline=self.headline,
             higher_is_better=dict(self.higher_is_better),
         )
-        for key in self.group_by:
-            result.groups[key] = {
-                str(value): {"n": len(members), "metrics": to_dicts(metric_means(members, seed))}
-                for value, members in group_records(records, key).items()
-            }
+        result.groups = self.grouped_metrics(records, seed)
         return result
+
+    def grouped_metrics(self, records: Sequence[SampleRecord], seed: int) -> dict[str, dict[str, dict[str, Any]]]:
+        """``group_by`` key -> group value -> {n, metrics}, in ``group_order`` where given."""
+        return {
+            key: {
+                str(value): {"n": len(members), "metrics": to_dicts(metric_means(members, seed))}
+                for value, members in group_records(records, key, self.group_order.get(key)).items()
+            }
+            for key in self.group_by
+        }
 
 
 def metric_means(records: Sequence[SampleRecord], seed: int) -> dict[str, MetricValue]:
@@ -146,12 +154,16 @@ def metric_means(records: Sequence[SampleRecord], seed: int) -> dict[str, Metric
     return metrics
 
 
-def group_records(records: Iterable[SampleRecord], key: str) -> dict[Any, list[SampleRecord]]:
+def group_records(
+    records: Iterable[SampleRecord], key: str, order: Sequence[Any] | None = None
+) -> dict[Any, list[SampleRecord]]:
+    """Records by their metadata value for ``key``; ordered by ``order``, else numbers then text."""
     groups: dict[Any, list[SampleRecord]] = {}
     for record in records:
         if key in record.metadata:
             groups.setdefault(record.metadata[key], []).append(record)
-    return dict(sorted(groups.items(), key=lambda item: sort_key(item[0])))
+    rank = {value: i for i, value in enumerate(order or ())}
+    return dict(sorted(groups.items(), key=lambda item: (rank.get(item[0], len(rank)), *sort_key(item[0]))))
 
 
 def sort_key(value: Any) -> tuple[int, Any]:

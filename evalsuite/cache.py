@@ -26,13 +26,21 @@ def default_cache_path() -> Path:
     return Path(root) / "replies.sqlite"
 
 
+def canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def cache_key(identity: dict[str, Any], messages: list[dict[str, str]], settings: dict[str, Any], epoch: int) -> str:
-    payload = json.dumps(
-        {"backend": identity, "messages": messages, "settings": settings, "epoch": epoch},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    return key_of_parts(canonical_json(identity), canonical_json(messages), canonical_json(settings), epoch)
+
+
+def key_of_parts(identity_json: str, messages_json: str, settings_json: str, epoch: int) -> str:
+    """``cache_key`` from parts already in canonical JSON (the runner serialises each part once).
+
+    The text hashed is exactly ``canonical_json({"backend", "epoch", "messages", "settings"})``.
+    """
+    payload = (f'{{"backend":{identity_json},"epoch":{int(epoch)},"messages":{messages_json},'
+               f'"settings":{settings_json}}}')
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -44,14 +52,14 @@ class ReplyCache:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT NOT NULL, created REAL NOT NULL)")
-        self.pending: list[tuple[str, str, float]] = []
+        self.pending: dict[str, tuple[str, float]] = {}
         self.flush_every = flush_every
         self.hits = 0
 
     def get(self, key: str) -> str | None:
-        for pending_key, text, _ in self.pending:
-            if pending_key == key:
-                return text
+        pending = self.pending.get(key)
+        if pending is not None:
+            return pending[0]
         row = self.db.execute("SELECT text FROM replies WHERE key = ?", (key,)).fetchone()
         if row is not None:
             self.hits += 1
@@ -59,14 +67,15 @@ class ReplyCache:
         return None
 
     def put(self, key: str, text: str) -> None:
-        self.pending.append((key, text, time.time()))
+        self.pending[key] = (text, time.time())
         if len(self.pending) >= self.flush_every:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
-        rows, self.pending = self.pending, []
+        rows = [(key, text, created) for key, (text, created) in self.pending.items()]
+        self.pending = {}
         self.db.execute("BEGIN IMMEDIATE")
         self.db.executemany("INSERT OR REPLACE INTO replies (key, text, created) VALUES (?, ?, ?)", rows)
         self.db.execute("COMMIT")

@@ -40,9 +40,10 @@ def user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean 'the user asked for something impossible': a message, no traceback."""
     from evalsuite.backends.base import BackendError
     from evalsuite.benchmark import BenchmarkError
+    from evalsuite.frames import RunError as RunDirError
     from evalsuite.runner import RunError
 
-    return (BenchmarkError, BackendError, RunError, FileNotFoundError)
+    return (BenchmarkError, BackendError, RunError, RunDirError, FileNotFoundError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -83,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="also write the HTML report to this file")
     p.set_defaults(handler=cmd_run)
 
-    p = sub.add_parser("report", help="write one self-contained HTML page from run directories")
+    p = sub.add_parser("report", help="one self-contained HTML page from run directories (and lm-eval results JSON files)")
     p.add_argument("runs", nargs="+", type=Path)
     p.add_argument("--out", required=True, type=Path)
     p.set_defaults(handler=cmd_report)
@@ -299,10 +300,13 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from evalsuite.export_lm_eval import export
+    from evalsuite.export_lm_eval import export, task_name
 
     export(args.benchmark, args.out, data=parse_data(args.data), limit=args.limit, seed=args.seed, options=args.options)
-    print(f"wrote lm-eval tasks to {args.out}; run: lm_eval --include_path {args.out} --tasks <task>")
+    print(
+        f"wrote lm-eval tasks to {args.out}; run: lm_eval --include_path {args.out} --tasks {task_name(args.benchmark)} "
+        "--apply_chat_template --model local-chat-completions --model_args base_url=URL/chat/completions"
+    )
     return EXIT_OK
 
 

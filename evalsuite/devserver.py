@@ -53,6 +53,9 @@ class Faults:
 
 @dataclass
 class ServerStats:
+    """Counters; ``prompts`` counts every request per prompt (last message), ``successes`` the
+    ones answered with a reply."""
+
     requests: int = 0
     faults: Counter = field(default_factory=Counter)
     prompts: Counter = field(default_factory=Counter)
@@ -161,8 +164,11 @@ class DevServer:
 
         body = await request.json()
         messages = body.get("messages") or []
+        prompt = messages[-1].get("content", "") if messages else ""
         with self._lock:
             self.stats.requests += 1
+            if self.record_prompts:
+                self.stats.prompts[prompt] += 1
             if "Authorization" in request.headers:
                 self.stats.auth_headers.add(request.headers["Authorization"])
         if self.faults.latency_s:
@@ -181,7 +187,8 @@ class DevServer:
             status = 500 if self._rng.random() < 0.5 else 503
             return web.json_response({"error": {"message": "overloaded"}}, status=status)
         if fault == "hang":
-            await asyncio.sleep(self.faults.hang_s)
+            await asyncio.sleep(self.faults.hang_s)  # past the client's timeout: it has gone
+            fault = "drop"  # never a late success the client cannot see
         if fault == "drop":
             request.transport.close()  # connection cut before any response byte
             return web.Response(status=500)
@@ -193,10 +200,9 @@ class DevServer:
             text = self.responder(messages)
         except Exception as exc:  # a broken responder is a test bug: show it as a 400
             return web.json_response({"error": {"message": f"responder failed: {exc}"}}, status=400)
-        if self.record_prompts and messages:
+        if self.record_prompts:
             with self._lock:
-                self.stats.prompts[messages[-1].get("content", "")] += 1
-                self.stats.successes[messages[-1].get("content", "")] += 1
+                self.stats.successes[prompt] += 1
         return web.json_response(
             {
                 "id": "chatcmpl-dev",
@@ -211,17 +217,34 @@ class DevServer:
         )
 
 
-def main() -> None:
+def replies_responder(path: str) -> Responder:
+    """Answers from a JSON Lines file of ``{"prompt": last user message, "reply": text}``."""
+    import json
+
+    table: dict[str, str] = {}
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                row = json.loads(line)
+                table[row["prompt"]] = row["reply"]
+    return lambda messages: table[messages[-1]["content"]]
+
+
+def main(argv: list[str] | None = None) -> None:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--latency", type=float, default=0.0)
-    parser.add_argument("--fault-rate", type=float, default=0.0)
-    args = parser.parse_args()
-    server = DevServer(faults=Faults.mixed(args.fault_rate, latency_s=args.latency), port=args.port)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
+    parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests failing, all kinds mixed")
+    parser.add_argument("--replies", help='JSON Lines {"prompt", "reply"}: answer each prompt with its reply')
+    args = parser.parse_args(argv)
+    responder = replies_responder(args.replies) if args.replies else echo_responder
+    server = DevServer(responder, faults=Faults.mixed(args.fault_rate, latency_s=args.latency),
+                       host=args.host, port=args.port, record_prompts=False)
     server.start()
-    print(f"serving on {server.url}", flush=True)
+    print(f"serving on {server.url}", flush=True)  # the first line: scripts read the URL from it
     try:
         while True:
             time.sleep(3600)
@@ -231,4 +254,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-

@@ -15,7 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from evalsuite import __version__
-from evalsuite.frames import read_run
+from reports.lm_eval_import import read_input
 from reports.view import build
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -33,8 +33,8 @@ def environment() -> Environment:
 
 def render_report(run_dirs: list[Path]) -> str:
     if not run_dirs:
-        raise ValueError("report: give at least one run directory")
-    runs = [read_run(d) for d in run_dirs]
+        raise ValueError("report: give at least one run directory (or lm-eval results file)")
+    runs = [read_input(d) for d in run_dirs]  # run directories, or lm-eval results JSON files
     env = environment()
     script = env.get_template("report.js.jinja").render()
     style = env.get_template("report.css.jinja").render()

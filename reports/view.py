@@ -79,6 +79,8 @@ class RunView:
     seed: str
     path: str
     label: str
+    imported: str = ""
+    """Where an imported row came from (``lm-eval 0.4.x``); "" for evalsuite's own runs."""
 
 
 @dataclass
@@ -180,8 +182,11 @@ def build(runs: list[Run]) -> Report:
     views = []
     for index, run in enumerate(runs):
         label = run.model if models.count(run.model) == 1 else f"{run.model} ({run.path.name})"
+        imported = str(run.meta.get("imported") or "")
+        if imported:
+            label += f" [imported: {imported}]"
         views.append(RunView(f"r{index}", run.model, run.date[:19].replace("T", " "), run.version,
-                             str(run.meta.get("seed", "")), str(run.path), label))
+                             str(run.meta.get("seed", "")), str(run.path), label, imported))
     names: list[str] = []
     for run in runs:
         names += [b for b in run.benchmarks if b not in names]

@@ -29,6 +29,7 @@ before RDKit sees it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -38,6 +39,8 @@ MAX_ATOMS = 500
 MATCH_MODES = ("exact", "no-stereo", "inchikey", "largest-fragment")
 MORGAN_RADIUS = 2
 MORGAN_BITS = 2048
+WHITESPACE = re.compile(r"\s")
+ATOM_MAP = re.compile(r":\d+\]")  # ":n]" can only close a bracket atom's map number
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,7 @@ def parse(text: str) -> Parsed:
         return Parsed(None, reason="empty SMILES")
     if len(text) > MAX_SMILES_CHARS:
         return Parsed(None, reason=f"SMILES longer than {MAX_SMILES_CHARS} characters ({len(text)})")
-    if any(ch.isspace() for ch in text):
+    if WHITESPACE.search(text):
         return Parsed(None, reason=f"SMILES contains whitespace: {text[:80]!r}")
     block = BlockLogs()  # silences RDKit's parse errors on stderr while in scope
     try:
@@ -105,14 +108,14 @@ def parse(text: str) -> Parsed:
                 return Parsed(None, reason=f"invalid SMILES: {text[:80]}")
             if raw.GetNumAtoms() > MAX_ATOMS:
                 return Parsed(None, reason=f"more than {MAX_ATOMS} atoms ({raw.GetNumAtoms()})")
-        mol = Chem.MolFromSmiles(text)
+        # Atom maps are removed from the text, not the mol: RDKit perceives stereo while parsing,
+        # and maps would tell symmetric atoms apart (the ring carbons of a cis-1,3-disubstituted
+        # cyclobutane), giving another canonical SMILES than the same molecule written plainly.
+        mol = Chem.MolFromSmiles(ATOM_MAP.sub("]", text) if ":" in text else text)
         if mol is None:
             return Parsed(None, reason=f"invalid SMILES: {text[:80]}")
         if mol.GetNumAtoms() == 0:
             return Parsed(None, reason="SMILES has no atoms")
-        for atom in mol.GetAtoms():
-            if atom.GetAtomMapNum():
-                atom.SetAtomMapNum(0)
         fragments = tuple(sorted(Chem.MolToSmiles(mol).split(".")))
         return Parsed(mol, fragments)
     except Exception as exc:  # RDKit raises several types on pathological input

@@ -75,7 +75,8 @@ class ForwardSynthesis(SynthesisBase):
             answer = json_product(found.parsed_json)
         elif found.stage == "whole-reply" and len(answer.split()) != 1:
             return Prediction.failed("no answer found")
-        token = first_smiles(answer) if answer else None
+        # An answer with no SMILES-looking token is still an answer: RDKit will call it invalid.
+        token = (first_smiles(answer) or answer.split()[0]) if answer and answer.split() else None
         if token is None:
             return Prediction.failed("no SMILES in the answer", stage=found.stage)
         return Prediction(token, stage=found.stage)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evalsuite import stats
-from evalsuite.benchmark import BenchmarkBase, BenchmarkError, group_records, metric_means, to_dicts
+from evalsuite.benchmark import BenchmarkBase, BenchmarkError, group_records, metric_means
 from evalsuite.extraction import extract_answer
 from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
 
@@ -65,6 +65,7 @@ class TailTask(BenchmarkBase):
         "effective_threshold": 0.5,
     }
     group_by: ClassVar[tuple[str, ...]] = ("bucket", "length")
+    group_order: ClassVar[dict[str, tuple[str, ...]]] = {"bucket": BUCKETS}
     higher_is_better: ClassVar[dict[str, bool]] = {
         "accuracy": True,
         "id_accuracy": True,
@@ -265,11 +266,7 @@ class TailTask(BenchmarkBase):
                 "ranges": {b: list(r) for b, r in self.ranges.items()},
             },
         )
-        for key in self.group_by:
-            result.groups[key] = {
-                str(value): {"n": len(members), "metrics": to_dicts(metric_means(members, seed))}
-                for value, members in group_records(records, key).items()
-            }
+        result.groups = self.grouped_metrics(records, seed)
         return result
 
 

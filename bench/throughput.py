@@ -1,0 +1,215 @@
+"""Throughput: evalsuite ``run`` vs lm-eval ``local-chat-completions``, same prompts, same server.
+
+Run: python bench/throughput.py [--sizes 2000,20000] [--concurrency 32] [--latency-n 2000]
+
+What it measures, per size N (TAIL ``tail/large-number-addition``, N samples over S/M/L):
+- the server: ``python -m evalsuite.devserver`` in its own process (aiohttp, so it is not the
+  bottleneck, and client and server do not share a GIL), answering every prompt with the
+  oracle reply, zero latency;
+- evalsuite: ``evalsuite run --model openai/dev --max-concurrency 32`` end to end in a fresh
+  process (planning, sample generation, requests, reply cache writes, extraction, scoring,
+  journal, aggregation with bootstrap CIs, results.json); timed inside the process around
+  ``cli.main`` so interpreter start-up is excluded on both sides;
+- lm-eval: ``lm_eval.simple_evaluate(model="local-chat-completions", num_concurrent=32,
+  apply_chat_template=True)`` as a library in a fresh process, on a task (JSON Lines data set,
+  ``Final Answer:`` regex filter, exact_match) holding the same prompts. Its TaskManager is
+  built before the clock starts and indexes only that task (indexing lm-eval's 14,000 built-in
+  task files takes about 15 s and would swamp the comparison).
+Both must score 1.0 (the replies are the oracle's), which shows each graded every sample.
+
+Latency mode: the server adds 100 ms to every request; evalsuite's wall time (whole ``run``,
+and the request phase alone) is printed against the ideal N x latency / concurrency.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = "tail/large-number-addition"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def options_for(n: int) -> list[str]:
+    return [f"per_bucket={math.ceil(n / 3)}"]
+
+
+def prepare(work: Path, n: int) -> tuple[Path, Path]:
+    """Write the server's reply table and lm-eval's data set + task file for the first N samples."""
+    from evalsuite import registry
+
+    bench = registry.create(BENCH, dict(o.split("=", 1) for o in options_for(n)))
+    replies, data = work / "replies.jsonl", work / "lmeval_data.jsonl"
+    with replies.open("w") as r, data.open("w") as d:
+        for sample in bench.samples(None, 0, n):
+            prompt = sample.messages[-1]["content"]
+            r.write(json.dumps({"prompt": prompt, "reply": bench.oracle_response(sample)}) + "\n")
+            d.write(json.dumps({"prompt": prompt, "target": sample.target}) + "\n")
+    tasks = work / "lmeval_tasks"
+    tasks.mkdir(exist_ok=True)
+    (tasks / "evalsuite_throughput.yaml").write_text(
+        f"""task: evalsuite_throughput
+dataset_path: json
+dataset_kwargs:
+  data_files:
+    test: {data}
+test_split: test
+output_type: generate_until
+doc_to_text: "{{{{prompt}}}}"
+doc_to_target: "{{{{target}}}}"
+generation_kwargs:
+  until: []
+  max_gen_toks: 1024
+  temperature: 0
+  do_sample: false
+filter_list:
+  - name: final-answer
+    filter:
+      - function: regex
+        regex_pattern: "Final Answer: *(.*)"
+      - function: take_first
+metric_list:
+  - metric: exact_match
+    aggregation: mean
+    higher_is_better: true
+"""
+    )
+    return replies, tasks
+
+
+class Server:
+    """``python -m evalsuite.devserver`` in a child process; the URL is its first stdout line."""
+
+    def __init__(self, replies: Path | None, latency: float = 0.0):
+        command = [sys.executable, "-m", "evalsuite.devserver", "--port", "0", "--latency", str(latency)]
+        if replies is not None:
+            command += ["--replies", str(replies)]
+        self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+        line = self.proc.stdout.readline()
+        if not line.startswith("serving on "):
+            self.proc.kill()
+            raise RuntimeError(f"dev server did not start: {line!r}")
+        self.url = line.split()[-1]
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def child(kind: str, *args: str) -> dict:
+    """Run one side in a fresh interpreter; it prints one JSON line with its timing."""
+    env = dict(os.environ, HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    proc = subprocess.run([sys.executable, __file__, "--child", kind, *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=3600)
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    raise RuntimeError(f"{kind} child failed (rc {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+def child_evalsuite(url: str, n: int, out: str, concurrency: int) -> dict:
+    os.environ["EVALSUITE_CACHE"] = str(Path(out) / "cache")  # a fresh cache: every reply is requested
+    from evalsuite.cli import main
+
+    argv = ["run", "--model", "openai/dev", "--base-url", url, "--benchmark", BENCH, "--limit", str(n),
+            "--out", str(Path(out) / "run"), "--max-concurrency", str(concurrency)]
+    for option in options_for(n):
+        argv += ["--set", option]
+    start = time.perf_counter()
+    with open(os.devnull, "w") as sink:
+        stdout, sys.stdout = sys.stdout, sink
+        try:
+            rc = main(argv)
+        finally:
+            sys.stdout = stdout
+    wall = time.perf_counter() - start
+    results = json.loads((Path(out) / "run" / "results.json").read_text())
+    metric = results["benchmarks"][BENCH]["metrics"]["accuracy"]["value"]
+    return {"rc": rc, "wall": wall, "request_phase": results["run"]["wall_seconds"],
+            "n": results["benchmarks"][BENCH]["n"], "score": metric,
+            "sent": results["run"]["requests"]["sent_to_model"]}
+
+
+def child_lm_eval(url: str, n: int, tasks: str, concurrency: int) -> dict:
+    import lm_eval
+    from lm_eval.tasks import TaskManager
+
+    manager = TaskManager(include_path=tasks, include_defaults=False)
+    start = time.perf_counter()
+    out = lm_eval.simple_evaluate(
+        model="local-chat-completions",
+        model_args={"base_url": url + "/chat/completions", "model": "dev", "num_concurrent": concurrency,
+                    "tokenized_requests": False, "max_retries": 3},
+        tasks=["evalsuite_throughput"], task_manager=manager, apply_chat_template=True,
+    )
+    wall = time.perf_counter() - start
+    result = out["results"]["evalsuite_throughput"]
+    return {"wall": wall, "n": result["sample_len"] if "sample_len" in result else n,
+            "score": float(result["exact_match,final-answer"])}
+
+
+def throughput(n: int, concurrency: int, work: Path, with_lm_eval: bool) -> None:
+    replies, tasks = prepare(work, n)
+    with Server(replies) as server:
+        ours = child("evalsuite", server.url, str(n), str(work / "evalsuite"), str(concurrency))
+    if not with_lm_eval:
+        print(f"N={n:>6}  evalsuite {n / ours['wall']:7.0f} samples/s ({ours['wall']:6.2f} s; request phase "
+              f"{ours['request_phase']:.2f} s, {ours['sent']} requests)", flush=True)
+        return
+    with Server(replies) as server:
+        theirs = child("lm-eval", server.url, str(n), str(tasks), str(concurrency))
+    if ours["rc"] != 0 or ours["n"] != n or ours["score"] != 1.0 or theirs["score"] != 1.0:
+        print(f"  WARNING: a side did not grade all samples correctly: {ours} {theirs}")
+    a, b = n / ours["wall"], n / theirs["wall"]
+    print(f"N={n:>6}  evalsuite {a:7.0f} samples/s ({ours['wall']:6.2f} s; request phase "
+          f"{ours['request_phase']:.2f} s, {ours['sent']} requests)   lm-eval {b:7.0f} samples/s "
+          f"({theirs['wall']:6.2f} s)   ratio {a / b:4.2f}x  (target >= 1.5x)", flush=True)
+
+
+def latency_mode(n: int, concurrency: int, latency: float, work: Path) -> None:
+    replies, _ = prepare(work, n)
+    with Server(replies, latency=latency) as server:
+        ours = child("evalsuite", server.url, str(n), str(work / "evalsuite-latency"), str(concurrency))
+    ideal = n * latency / concurrency
+    print(f"latency {latency * 1000:.0f} ms, N={n}, concurrency {concurrency}: ideal {ideal:.2f} s; "
+          f"evalsuite run {ours['wall']:.2f} s ({ours['wall'] / ideal - 1:+.1%}), request phase "
+          f"{ours['request_phase']:.2f} s ({ours['request_phase'] / ideal - 1:+.1%})  (target: within 15%)", flush=True)
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        kind, url, n, where, concurrency = sys.argv[2:7]
+        fn = child_evalsuite if kind == "evalsuite" else child_lm_eval
+        print(json.dumps(fn(url, int(n), where, int(concurrency))))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="2000,20000", help="comma-separated sample counts")
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds per request in latency mode")
+    parser.add_argument("--latency-n", type=int, default=2000, help="samples in latency mode (0 skips it)")
+    parser.add_argument("--skip-lm-eval", action="store_true")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, Python {sys.version.split()[0]}, benchmark {BENCH}, concurrency {args.concurrency}")
+    with tempfile.TemporaryDirectory(prefix="evalsuite-throughput-") as tmp:
+        for size in (int(s) for s in args.sizes.split(",") if s):
+            work = Path(tmp) / f"n{size}"
+            work.mkdir()
+            throughput(size, args.concurrency, work, not args.skip_lm_eval)
+        if args.latency_n:
+            work = Path(tmp) / "latency"
+            work.mkdir()
+            latency_mode(args.latency_n, args.concurrency, args.latency, work)
+
+
+if __name__ == "__main__":
+    main()

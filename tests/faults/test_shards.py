@@ -1,0 +1,66 @@
+"""``--shard I/N`` x 4, then ``evalsuite merge``: the same results.json metrics as one unsharded run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evalsuite.cli import main
+from evalsuite.devserver import DevServer
+from evalsuite.merge import merge_runs
+from evalsuite.runner import RunError
+
+from .conftest import answers, by_key, journal, metrics, responder
+
+BENCHES = "tail/large-number-addition,tail/compare-numbers"
+LIMIT = 120
+
+
+def run(out, url, *extra):
+    return main(["run", "--model", "openai/dev", "--base-url", url, "--benchmark", BENCHES, "--limit", str(LIMIT),
+                 "--out", str(out), "--no-progress", "--no-cache", "--max-concurrency", "16", *extra])
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("shards")
+    tables = [answers(name, LIMIT) for name in BENCHES.split(",")]
+    with DevServer(responder(*tables)) as server:
+        assert run(tmp / "whole", server.url) == 0
+        shards = []
+        for index in range(4):
+            assert run(tmp / f"shard{index}", server.url, "--shard", f"{index}/4") == 0
+            shards.append(tmp / f"shard{index}")
+        assert server.stats.requests == 2 * 2 * LIMIT  # the shards split the work: each sample once
+    return tmp, shards
+
+
+def test_four_shards_merge_to_the_unsharded_results(runs, capsys):
+    tmp, shards = runs
+    sizes = [len(journal(s)) for s in shards]
+    assert sum(sizes) == 2 * LIMIT and all(0 < n < 2 * LIMIT for n in sizes)  # a real split
+    # Merge in a shuffled order through the CLI: order must not matter.
+    assert main(["merge", *map(str, [shards[2], shards[0], shards[3], shards[1]]), "--out", str(tmp / "merged")]) == 0
+    merged, whole = tmp / "merged", tmp / "whole"
+    assert metrics(merged) == metrics(whole)
+    assert by_key(journal(merged)) == by_key(journal(whole))
+    for name in BENCHES.split(","):
+        # Not a trivial 1.0: the responder is wrong on about 30% of prompts.
+        assert 0.5 < metrics(whole)["benchmarks"][name]["metrics"]["accuracy"]["value"] < 0.9
+    # The merged run carries the unsharded fingerprint, so gate and report treat it as the same data.
+    config = lambda run: json.loads((run / "config.json").read_text())  # noqa: E731
+    assert config(merged) == config(whole)
+    info = json.loads((merged / "results.json").read_text())["run"]
+    assert info["shard"] is None and len(info["merged_from"]) == 4
+    assert info["requests"]["scored"] == 2 * LIMIT
+
+
+def test_merge_refuses_incomplete_or_mixed_shards(runs):
+    tmp, shards = runs
+    with pytest.raises(RunError, match="missing shard"):
+        merge_runs(shards[:3], tmp / "partial")
+    with pytest.raises(RunError, match="given twice"):
+        merge_runs([*shards, shards[0]], tmp / "twice")
+    with pytest.raises(RunError, match="not a shard"):
+        merge_runs([*shards[:3], tmp / "whole"], tmp / "mixed")
