@@ -143,7 +143,7 @@ def fetch(url: str, dest: Path) -> None:
             os.fsync(out.fileno())
     except DataSetError:
         raise
-    except Exception as exc:  # urllib, http.client and socket errors all mean the same here
+    except Exception as exc:  # noqa: BLE001 (urllib, http.client and socket errors all mean the same here)
         raise DataSetError(
             f"download from {url} failed after {received} bytes: {type(exc).__name__}: {exc}"
         ) from None
@@ -160,7 +160,7 @@ def xlsx_to_csv(path: Path, sheet: str) -> None:
         frame = pd.read_excel(path, sheet_name=int(sheet) if sheet.isdigit() else sheet)
     except ImportError as exc:
         raise DataSetError(f"reading the published workbook needs openpyxl: {exc}") from None
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (any reader failure means a bad workbook)
         raise DataSetError(f"could not read sheet {sheet!r} of the workbook: {exc}") from None
     frame.to_csv(path, index=False)
 

@@ -1,10 +1,11 @@
 """A small OpenAI-compatible chat-completions server on loopback, for tests and benchmarks.
 
-It is asynchronous (aiohttp), so it can serve thousands of requests a second and a throughput
-benchmark measures the client rather than the server. Replies come from a ``responder``
+It is asynchronous (aiohttp): a thread-per-request server tops out near 350 requests/s and a
+throughput benchmark would measure the server instead of the client. Replies come from a ``responder``
 callable (messages -> text). ``Faults`` injects, at configurable rates, the failures a real
 inference server shows: 429 with Retry-After, 500/503, hangs past the client timeout, dropped
-connections, malformed JSON, empty choice lists, plus a fixed latency.
+connections (half before any byte, half mid-body), malformed JSON, empty choice lists, plus a
+fixed latency.
 
 Run it in-process with ``with DevServer(responder) as server: server.url`` (a background thread
 with its own event loop), or as a script: ``python -m evalsuite.devserver --port 8000``.
@@ -13,6 +14,7 @@ with its own event loop), or as a script: ``python -m evalsuite.devserver --port
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import threading
 import time
@@ -188,10 +190,20 @@ class DevServer:
             return web.json_response({"error": {"message": "overloaded"}}, status=status)
         if fault == "hang":
             await asyncio.sleep(self.faults.hang_s)  # past the client's timeout: it has gone
-            fault = "drop"  # never a late success the client cannot see
-        if fault == "drop":
-            request.transport.close()  # connection cut before any response byte
+            request.transport.close()  # never a late success the client cannot see
             return web.Response(status=500)
+        if fault == "drop":
+            if self._rng.random() < 0.5:
+                request.transport.close()  # cut before any response byte
+                return web.Response(status=500)
+            # Cut mid-response: status and headers promise the whole body, half of it comes.
+            payload = json.dumps(completion(body, "x" * 200)).encode()
+            response = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
+            response.content_length = len(payload)
+            await response.prepare(request)
+            await response.write(payload[: len(payload) // 2])
+            request.transport.close()
+            return response
         if fault == "malformed":
             return web.Response(text='{"choices": [ {"message": ', content_type="application/json")
         if fault == "empty_choices":
@@ -203,18 +215,19 @@ class DevServer:
         if self.record_prompts:
             with self._lock:
                 self.stats.successes[prompt] += 1
-        return web.json_response(
-            {
-                "id": "chatcmpl-dev",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model", "dev"),
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
-                ],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-        )
+        return web.json_response(completion(body, text))
+
+
+def completion(body: dict[str, Any], text: str) -> dict[str, Any]:
+    """A chat.completion object answering ``body`` with ``text``."""
+    return {
+        "id": "chatcmpl-dev",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body.get("model", "dev"),
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
 
 
 def replies_responder(path: str) -> Responder:

@@ -83,35 +83,47 @@ class SampleSpool:
 
     Planning must see every sample (count and data hash guard the run directory), and some
     generators cost 0.1-0.3 ms a sample: reading them back is 20-50x cheaper than generating
-    them twice, and a file keeps memory flat where a list would grow with the run.
+    them twice, and a file keeps memory flat where a list would grow with the run. A sample
+    that cannot be pickled turns the spool off (``ok`` False): the samples are then generated
+    again.
     """
 
     BATCH = 512
 
     def __init__(self) -> None:
         self.file = tempfile.TemporaryFile(prefix="evalsuite-samples-")
-        self.batch: list[tuple[str, Any, Any, Any]] = []
+        self.batch: list[Sample] = []
+        self.ok = True
 
     def add(self, sample: Sample) -> None:
-        self.batch.append((sample.id, sample.messages, sample.target, sample.metadata))
-        if len(self.batch) >= self.BATCH:
-            self._dump()
+        if self.ok:
+            self.batch.append(sample)
+            if len(self.batch) >= self.BATCH:
+                self._dump()
 
     def _dump(self) -> None:
-        pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            self.ok = False
         self.batch = []
 
-    def __iter__(self) -> Iterator[Sample]:
+    def finish(self) -> bool:
+        """Write what is left; False (and the file closed) when the spool cannot be used."""
         if self.batch:
             self._dump()
+        if not self.ok:
+            self.close()
+        return self.ok
+
+    def __iter__(self) -> Iterator[Sample]:
+        self.finish()
         self.file.seek(0)
         while True:
             try:
-                batch = pickle.load(self.file)  # our own file, written above: trusted
+                yield from pickle.load(self.file)  # our own file, written above: trusted
             except EOFError:
                 return
-            for sample_id, messages, target, metadata in batch:
-                yield Sample(sample_id, messages, target, metadata)
 
     def close(self) -> None:
         self.file.close()
@@ -169,7 +181,8 @@ class Runner:
                 count += 1
                 digest.update(sample_digest_text(sample))
                 spool.add(sample)
-            self.planned[name] = Planned(bench, settings, data, count, digest.hexdigest()[:16], spool)
+            self.planned[name] = Planned(bench, settings, data, count, digest.hexdigest()[:16],
+                                         spool if spool.finish() else None)
 
     def samples_of(self, bench: Benchmark, data: Path | None) -> Iterator[Sample]:
         for sample in bench.samples(data, self.config.seed, self.config.limit):
@@ -280,9 +293,9 @@ class Runner:
                         bar.update(1)
                         continue
                     await slots.acquire()
-                    task = asyncio.create_task(self.one(planned, sample, bar))
+                    task = asyncio.create_task(self.one(planned, sample, bar, slots))
                     in_flight.add(task)
-                    task.add_done_callback(lambda t: (in_flight.discard(t), slots.release()))
+                    task.add_done_callback(in_flight.discard)
             while in_flight:
                 await asyncio.gather(*list(in_flight))
         finally:
@@ -298,11 +311,15 @@ class Runner:
                     planned.spool = None
             await self.backend.close()
 
-    async def one(self, planned: Planned, sample: Sample, bar: Any) -> None:
+    async def one(self, planned: Planned, sample: Sample, bar: Any, slot: asyncio.Semaphore) -> None:
+        """One sample: get its reply (holding a request slot), then grade and journal it."""
         bench = planned.bench
         request = Request(bench, sample, planned.settings)
         messages = request.messages()
-        reply = await self.reply_for(request, messages)
+        try:
+            reply = await self.reply_for(request, messages)
+        finally:
+            slot.release()  # the slot bounds requests in flight; grading below never waits
         prediction, score = grade(bench, sample, reply)
         # The fields of SampleRecord, in its order, built directly: dataclasses.asdict deep-copies
         # every nested value, which cost more than extraction and scoring together.

@@ -118,7 +118,7 @@ def parse(text: str) -> Parsed:
             return Parsed(None, reason="SMILES has no atoms")
         fragments = tuple(sorted(Chem.MolToSmiles(mol).split(".")))
         return Parsed(mol, fragments)
-    except Exception as exc:  # RDKit raises several types on pathological input
+    except Exception as exc:  # noqa: BLE001 (RDKit raises several types on pathological input)
         return Parsed(None, reason=f"RDKit error: {type(exc).__name__}: {exc}"[:200])
     finally:
         del block
@@ -170,7 +170,7 @@ def match_key(parsed: Parsed, mode: str) -> Key:
                 if size == top
             ]
             return Key(tuple(sorted(largest)))
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 (as in parse: a reason, never a crash)
         return Key(None, f"RDKit error in {mode}: {type(exc).__name__}: {exc}"[:200])
     finally:
         del block

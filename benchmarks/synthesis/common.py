@@ -89,7 +89,7 @@ def resolve_data(data: Path | None, source: str) -> tuple[Path, str]:
 def load_reactions(path: Path, source: str) -> Iterator[Reaction]:
     """Reactions of a USPTO-50K or embedded-layout CSV, in file order (lazily)."""
     try:
-        handle = open(path, newline="", encoding="utf-8")
+        handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
     except OSError as exc:
         raise BenchmarkError(f"cannot read {path}: {exc}") from None
     with handle:

@@ -20,13 +20,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
+from benchmarks.synthesis.retrosynthesis import first_smiles
 from evalsuite.benchmark import take
 from evalsuite.extraction import extract_answer
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
-
-from benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
-from benchmarks.synthesis.retrosynthesis import first_smiles
 
 STAGES = ("answer-tag", "final-answer", "boxed", "fenced-code", "json")
 

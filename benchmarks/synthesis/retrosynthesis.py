@@ -33,6 +33,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
+from benchmarks.synthesis.common import (
+    MAX_CANDIDATES,
+    MAX_REPLY_CHARS,
+    SynthesisBase,
+    mean,
+)
 from evalsuite.benchmark import BenchmarkError, take
 from evalsuite.extraction import (
     FINAL_ANSWER_LINE,
@@ -45,13 +51,6 @@ from evalsuite.extraction import (
 )
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
-
-from benchmarks.synthesis.common import (
-    MAX_CANDIDATES,
-    MAX_REPLY_CHARS,
-    SynthesisBase,
-    mean,
-)
 
 TOP_N = (1, 3, 5, 10)
 LIST_ITEM = re.compile(r"^[ \t]*(?:\(?\d{1,3}[.):]|[-*\u2022])[ \t]+(.+)$", re.MULTILINE)
@@ -91,16 +90,18 @@ class Retrosynthesis(SynthesisBase):
     def prompt(self, product: str, class_label: str) -> str:
         k = self.option("k")
         lines = [
-            f"Propose up to {k} different sets of reactants from which the product below is made "
-            "in one reaction step, ranked from most to least likely.",
+            (
+                f"Propose up to {k} different sets of reactants from which the product below is "
+                "made in one reaction step, ranked from most to least likely."
+            ),
             f"Product: {product}",
         ]
         if self.option("with_class"):
             lines.append(f"Reaction class: {class_label}")
         lines.append(
             "Write each reactant set as one SMILES string with its molecules separated by '.'. "
-            "Do not list solvents or catalysts. End your reply with a JSON list of the sets, best first, "
-            'for example ["CC(=O)O.OCC", "CC(=O)Cl.OCC"].'
+            "Do not list solvents or catalysts. End your reply with a JSON list of the sets, "
+            'best first, for example ["CC(=O)O.OCC", "CC(=O)Cl.OCC"].'
         )
         return "\n".join(lines)
 

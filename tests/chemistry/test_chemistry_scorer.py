@@ -7,7 +7,14 @@ import time
 import pytest
 
 from scorers import chemistry
-from scorers.chemistry import canonical_smiles, compare, match_key, parse, same_molecules, tanimoto
+from scorers.chemistry import (
+    canonical_smiles,
+    compare,
+    match_key,
+    parse,
+    same_molecules,
+    tanimoto,
+)
 
 
 def test_fragment_order_and_atom_maps_do_not_matter():

@@ -28,7 +28,7 @@ def server(shared_data):
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's naming)
+        def do_GET(self):
             hits.append(self.path)
             data = body
             if self.path == "/corrupt.csv":

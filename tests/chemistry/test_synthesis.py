@@ -7,7 +7,6 @@ import os
 import random
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
@@ -142,7 +141,7 @@ def test_random_bytes_are_scored_fast_and_wrong():
     for _ in range(5):
         reply = bytes(rng.randrange(256) for _ in range(5000)).decode("latin-1")
         start = time.perf_counter()
-        prediction, score = retro_score(reply)
+        _, score = retro_score(reply)
         assert time.perf_counter() - start < 1.0
         assert score.values["top_1"] == 0.0 and score.reason
 
@@ -195,7 +194,8 @@ SPECIAL = {"ester-04": ("", "CC(=O)O")}  # acetic anhydride releases acetic acid
 def test_embedded_reactions_are_balanced_by_their_textbook_equation():
     import csv
 
-    rows = list(csv.DictReader(open(embedded_path(), encoding="utf-8")))
+    with open(embedded_path(), encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
     assert len(rows) >= 30 and len({r["id"] for r in rows}) == len(rows)
     for row in rows:
         consumed, released = SPECIAL.get(row["id"], BALANCE[row["reaction_class"]])
