@@ -64,3 +64,17 @@ def test_merge_refuses_incomplete_or_mixed_shards(runs):
         merge_runs([*shards, shards[0]], tmp / "twice")
     with pytest.raises(RunError, match="not a shard"):
         merge_runs([*shards[:3], tmp / "whole"], tmp / "mixed")
+
+
+def test_light_records_aggregate_like_full_records(runs):
+    """results.load_records shares equal values between records; the metrics must not notice."""
+    from evalsuite import registry, results
+    from evalsuite.types import SampleRecord
+
+    tmp, _ = runs
+    light = results.load_records(tmp / "whole")
+    for name in BENCHES.split(","):
+        full = [SampleRecord.from_dict(line) for line in journal(tmp / "whole") if line["benchmark"] == name]
+        bench = registry.create(name)
+        assert bench.aggregate(light[name], 0).to_dict() == bench.aggregate(full, 0).to_dict()
+        assert len(light[name]) == LIMIT

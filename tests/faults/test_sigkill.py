@@ -4,6 +4,7 @@ uninterrupted run's, and no sample goes to the server again once it is journaled
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import time
@@ -40,7 +41,10 @@ def journaled(out) -> dict[str, str]:
 
 
 def test_sigkill_at_random_points_then_resume(tmp_path):
-    rng = random.Random(20260601)
+    # A new draw every time (the property must hold wherever the kills land); every failure
+    # message names the seed, and EVALSUITE_KILL_SEED=... replays it.
+    seed = int(os.environ.get("EVALSUITE_KILL_SEED", time.time_ns() % 2**32))
+    rng = random.Random(seed)
     table = answers(BENCH, N, {"per_bucket": "100"})
     cache = tmp_path / "cache"
     out = tmp_path / "killed"
@@ -61,7 +65,8 @@ def test_sigkill_at_random_points_then_resume(tmp_path):
                 if kind == "lines" and lines_in(out / SAMPLES) >= point:
                     break
                 time.sleep(0.002)
-            assert proc.poll() is None, f"the run ended before the kill at {kind}={point}: {proc.stderr.read()[-2000:]}"
+            assert proc.poll() is None, f"seed {seed}: the run ended before the kill at {kind}={point}: " \
+                                        f"{proc.stderr.read()[-2000:]}"
             proc.kill()  # SIGKILL: no handler, no flush, no cleanup
             proc.wait(30)
             proc.stderr.close()
@@ -69,12 +74,12 @@ def test_sigkill_at_random_points_then_resume(tmp_path):
             torn += bool(raw) and not raw.endswith(b"\n")
             # Nothing journaled before this attempt was requested again during it.
             again = [sid for sid, prompt in already.items() if server.stats.prompts[prompt] != before[prompt]]
-            assert not again, f"journaled samples requested again: {again[:5]}"
+            assert not again, f"seed {seed}: journaled samples requested again: {again[:5]}"
         before = Counter(server.stats.prompts)
         already = journaled(out)
         assert len(already) < N  # the last kill left work to do
         final = run_cli(args(out, server.url), cache)
-        assert final.returncode == 0, final.stderr[-3000:]
+        assert final.returncode == 0, f"seed {seed}: {final.stderr[-3000:]}"
         assert all(server.stats.prompts[p] == before[p] for p in already.values())
 
         reference = tmp_path / "uninterrupted"
@@ -89,9 +94,9 @@ def test_sigkill_at_random_points_then_resume(tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         for field in ("scores", "prediction", "extraction", "response", "error"):
-            assert a[key][field] == b[key][field], (key, field)
-    assert metrics(out) == metrics(reference)
-    print(f"kills: {points}; torn last lines seen: {torn}")
+            assert a[key][field] == b[key][field], (seed, key, field)
+    assert metrics(out) == metrics(reference), f"seed {seed}"
+    print(f"seed {seed}, kills at {points}; torn last lines seen: {torn}")
 
 
 def test_resume_repairs_a_torn_line_and_duplicates(tmp_path):
