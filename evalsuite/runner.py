@@ -320,6 +320,9 @@ class Runner:
             reply = await self.reply_for(request, messages)
         finally:
             slot.release()  # the slot bounds requests in flight; grading below never waits
+        # Let the producer start the next request before this one is graded: with a slow
+        # model, a slot idle during grading is wall time lost.
+        await asyncio.sleep(0)
         prediction, score = grade(bench, sample, reply)
         # The fields of SampleRecord, in its order, built directly: dataclasses.asdict deep-copies
         # every nested value, which cost more than extraction and scoring together.
