@@ -66,6 +66,8 @@ class TailTask(BenchmarkBase):
     }
     group_by: ClassVar[tuple[str, ...]] = ("bucket", "length")
     group_order: ClassVar[dict[str, tuple[str, ...]]] = {"bucket": BUCKETS}
+    variant_field: ClassVar[str | None] = None
+    """An instance field naming the question variant, copied to metadata (derangement's kind)."""
     higher_is_better: ClassVar[dict[str, bool]] = {
         "accuracy": True,
         "id_accuracy": True,
@@ -167,6 +169,7 @@ class TailTask(BenchmarkBase):
                 "bucket": bucket,
                 "length": instance.length,
                 "lengths": instance.lengths,
+                **({"variant": instance.fields[self.variant_field]} if self.variant_field else {}),
             },
         )
 

@@ -11,7 +11,7 @@ stays in its original position):
 D follows D(0) = 1, D(1) = 0, D(m) = (m - 1) * (D(m - 1) + D(m - 2)). The answer is the exact
 integer (big: D(100) has 158 digits). The plain question has only one instance per n (28, 30
 and 40 per bucket), so once those are drawn the duplicate redraws fill a 500-sample bucket with
-the k variants: the metadata field ``kind`` is not recorded, but the prompt states it.
+the k variants; the prompt states the variant and metadata ``variant`` records it.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class Derangement(TailTask):
     )
     ranges = {"S": (3, 30), "M": (31, 60), "L": (61, 100)}
     answer_format = "<the exact number, digits only>"
+    variant_field = "kind"
     templates = (
         "How many permutations of {n} distinct elements are there in which {condition}?",
         "Count the arrangements of {n} distinct items such that {condition}.",
