@@ -99,3 +99,39 @@ def test_list_prints_name_then_description(capsys):
     names = [line.split("\t")[0] for line in lines]
     assert "tail/large-number-addition" in names and "tail/compare-numbers" in names
     assert all("\t" in line and line.split("\t")[1] for line in lines)
+
+
+def test_run_killed_before_planning_finished_resumes(tmp_path, capsys):
+    """A fresh run plans its samples while the first requests go out, and writes config.json
+    provisionally (no sample count or hash) until planning ends. A run killed in that window
+    resumes: the provisional fingerprint is compared without them, then completed."""
+    out = tmp_path / "run"
+    base = ["run", "--model", "oracle", "--benchmark", "tail/compare-numbers", "--out", str(out), "--no-progress"]
+    assert main([*base, "--limit", "12"]) == 0
+    config = json.loads((out / "config.json").read_text())
+    spec = config["benchmarks"]["tail/compare-numbers"]
+    assert spec["samples"] == 12 and len(spec["data_hash"]) == 16
+    # Rewind to the state of a kill during planning: provisional config, half the journal.
+    provisional = dict(config, benchmarks={"tail/compare-numbers": dict(spec, samples=None, data_hash=None)})
+    (out / "config.json").write_text(json.dumps(provisional))
+    (out / "results.json").unlink()
+    lines = (out / "samples.jsonl").read_text().splitlines(keepends=True)
+    (out / "samples.jsonl").write_text("".join(lines[:5]))
+    assert main([*base, "--limit", "9"]) == 2  # other settings are still refused
+    assert "different configuration" in capsys.readouterr().err
+    assert main([*base, "--limit", "12"]) == 0
+    assert json.loads((out / "config.json").read_text()) == config
+    data = results_of(out)
+    assert data["run"]["requests"]["skipped_journal"] == 5
+    assert data["benchmarks"]["tail/compare-numbers"]["metrics"]["accuracy"]["value"] == 1.0
+    assert len(read_jsonl(out / "samples.jsonl")) == 12
+
+
+def test_broken_data_row_found_while_running_names_file_and_line(tmp_path, shared_data, capsys):
+    rows = (shared_data / "uspto50k" / "test.csv").read_text().splitlines()[:40]
+    broken = tmp_path / "broken.csv"
+    broken.write_text("\n".join([*rows, "US123,3,not a reaction", *rows[1:5]]) + "\n")
+    code = main(["run", "--model", "oracle", "--benchmark", "retrosynthesis", "--data", str(broken),
+                 "--out", str(tmp_path / "run"), "--no-progress"])
+    assert code == 2
+    assert f"{broken}:41:" in capsys.readouterr().err
