@@ -24,13 +24,14 @@ condition; the oracle answers the k highest yields, ties in menu (code) order.
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite.benchmark import BenchmarkBase, BenchmarkError, take
+from evalsuite.benchmark import BenchmarkBase, BenchmarkError, DataError, take
 from evalsuite.extraction import extract_answer, last_json
 from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond
@@ -371,3 +372,36 @@ class Menu:
         if missing:
             return None, f"{entry.strip()[:80]!r} names no {' / '.join(missing)} from the menu"
         return self.check("-".join(chosen[f] for f in self.factors))
+
+
+def csv_rows(path: Path, columns: dict[str, str], required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row under our keys, cells stripped) per data row of an HTE CSV.
+
+    A missing column or an empty required cell raises DataError naming the file and line.
+    """
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in columns.values() if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(path, 1, f"missing column(s) {', '.join(missing)}")
+        empty = True
+        for raw in reader:
+            empty = False
+            row = {key: (raw.get(column) or "").strip() for key, column in columns.items()}
+            for key in required:
+                if not row[key]:
+                    raise DataError(path, reader.line_num, f"empty {columns[key]}")
+            yield reader.line_num, row
+        if empty:
+            raise DataError(path, 1, "no data rows")
+
+
+def parse_yield(path: Path, line: int, text: str, column: str) -> float:
+    """A yield in percent, 0-100; anything else is a DataError naming the line."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise DataError(path, line, f"{column} {text!r} is not a number") from None
+    if not 0.0 <= value <= 100.0:  # also refuses NaN
+        raise DataError(path, line, f"{column} {value} is outside 0-100 %")
+    return value

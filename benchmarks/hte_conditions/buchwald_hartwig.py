@@ -22,14 +22,13 @@ is named by its SMILES). Ids: ``bh-<aryl>-<X>-<first 8 hex of sha1 of the additi
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from functools import cache
 from pathlib import Path
 
 from evalsuite.benchmark import DataError
 
-from benchmarks.hte_conditions.base import Factor, HteConditions, Item, code_of, in_menu_order
+from benchmarks.hte_conditions.base import Factor, HteConditions, Item, code_of, csv_rows, in_menu_order, parse_yield
 from scorers.chemistry import canonical_smiles
 
 COLUMNS = {"ligand": "Ligand", "additive": "Additive", "base": "Base", "halide": "Aryl halide", "yield": "Output"}
@@ -105,34 +104,17 @@ class Names:
 def read_rows(path: Path) -> list[dict]:
     rows = []
     valid: set[str] = set()
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS.values() if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(path, 1, f"missing column(s) {', '.join(missing)}")
-        for raw in reader:
-            line = reader.line_num
-            row = {key: (raw.get(column) or "").strip() for key, column in COLUMNS.items()}
-            for key in ("ligand", "additive", "base", "halide"):
-                if not row[key]:
-                    raise DataError(path, line, f"empty {COLUMNS[key]}")
-                if row[key] not in valid:
-                    parsed = canonical_smiles(row[key])
-                    if not parsed.ok:
-                        raise DataError(path, line, f"{COLUMNS[key]}: {parsed.reason}")
-                    valid.add(row[key])
-            value = None
-            if row["yield"] and row["yield"].lower() != "nan":
-                try:
-                    value = float(row["yield"])
-                except ValueError:
-                    raise DataError(path, line, f"Output {row['yield']!r} is not a number") from None
-                if not 0.0 <= value <= 100.0:
-                    raise DataError(path, line, f"Output {value} is outside 0-100 %")
-            row["yield"], row["line"] = value, line
-            rows.append(row)
-    if not rows:
-        raise DataError(path, 1, "no data rows")
+    for line, row in csv_rows(path, COLUMNS, ("ligand", "additive", "base", "halide")):
+        for key in ("ligand", "additive", "base", "halide"):
+            if row[key] not in valid:
+                parsed = canonical_smiles(row[key])
+                if not parsed.ok:
+                    raise DataError(path, line, f"{COLUMNS[key]}: {parsed.reason}")
+                valid.add(row[key])
+        missing = not row["yield"] or row["yield"].lower() == "nan"
+        row["yield"] = None if missing else parse_yield(path, line, row["yield"], "Output")
+        row["line"] = line
+        rows.append(row)
     return rows
 
 

@@ -20,12 +20,11 @@ of their names, ``none`` last. Ids are ``sm-<reactant 1 code>-<reactant 2 code>`
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from evalsuite.benchmark import DataError
 
-from benchmarks.hte_conditions.base import NONE, Factor, HteConditions, Item, code_of, in_menu_order
+from benchmarks.hte_conditions.base import NONE, Factor, HteConditions, Item, code_of, csv_rows, in_menu_order, parse_yield
 
 COLUMNS = {
     "r1": "Reactant_1_Name",
@@ -102,31 +101,13 @@ class SuzukiMiyaura(HteConditions):
 
 def read_rows(path: Path) -> list[dict]:
     rows = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in COLUMNS.values() if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(path, 1, f"missing column(s) {', '.join(missing)}")
-        for raw in reader:
-            line = reader.line_num
-            row = {key: (raw.get(column) or "").strip() for key, column in COLUMNS.items()}
-            for key in ("r1", "r2", "solvent"):
-                if not row[key]:
-                    raise DataError(path, line, f"empty {COLUMNS[key]}")
-            try:
-                value = float(row["yield"])
-            except ValueError:
-                raise DataError(path, line, f"yield {row['yield']!r} is not a number") from None
-            if not 0.0 <= value <= 100.0 or value != value:
-                raise DataError(path, line, f"yield {value} is outside 0-100 %")
-            row["yield"], row["line"] = value, line
-            row["ligand"] = row["ligand"] or NONE
-            row["base"] = row["base"] or NONE
-            row["raw_solvent"] = row["solvent"]
-            row["solvent"] = SOLVENT_POSITION.get(row["solvent"], row["solvent"])
-            rows.append(row)
-    if not rows:
-        raise DataError(path, 1, "no data rows")
+    for line, row in csv_rows(path, COLUMNS, ("r1", "r2", "solvent")):
+        row["yield"], row["line"] = parse_yield(path, line, row["yield"], "yield"), line
+        row["ligand"] = row["ligand"] or NONE
+        row["base"] = row["base"] or NONE
+        row["raw_solvent"] = row["solvent"]
+        row["solvent"] = SOLVENT_POSITION.get(row["solvent"], row["solvent"])
+        rows.append(row)
     return rows
 
 
