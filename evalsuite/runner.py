@@ -77,69 +77,17 @@ class Planned:
     data: Path | None
     count: int | None = None  # None until planning has seen every sample
     data_hash: str | None = None
-    spool: SampleSpool | None = None
 
 
-class SampleSpool:
-    """The samples planning already produced, pickled to an anonymous temporary file.
+class SamplePlanner:
+    """Generates, counts and hashes every benchmark's samples once, and hands them to the event
+    loop in batches through an unlinked temporary file (memory stays flat however far
+    generation runs ahead of the requests; reading back is 20-50x cheaper than generating).
 
-    Planning must see every sample (count and data hash guard the run directory), and some
-    generators cost 0.1-0.3 ms a sample: reading them back is 20-50x cheaper than generating
-    them twice, and a file keeps memory flat where a list would grow with the run. A sample
-    that cannot be pickled turns the spool off (``ok`` False): the samples are then generated
-    again.
-    """
-
-    BATCH = 512
-
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile(prefix="evalsuite-samples-")
-        self.batch: list[Sample] = []
-        self.ok = True
-
-    def add(self, sample: Sample) -> None:
-        if self.ok:
-            self.batch.append(sample)
-            if len(self.batch) >= self.BATCH:
-                self._dump()
-
-    def _dump(self) -> None:
-        try:
-            pickle.dump(self.batch, self.file, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            self.ok = False
-        self.batch = []
-
-    def finish(self) -> bool:
-        """Write what is left; False (and the file closed) when the spool cannot be used."""
-        if self.batch:
-            self._dump()
-        if not self.ok:
-            self.close()
-        return self.ok
-
-    def __iter__(self) -> Iterator[Sample]:
-        self.finish()
-        self.file.seek(0)
-        while True:
-            try:
-                yield from pickle.load(self.file)  # our own file, written above: trusted
-            except EOFError:
-                return
-
-    def close(self) -> None:
-        self.file.close()
-
-
-class BackgroundPlanner:
-    """Plans a fresh run while it already runs: generates, counts and hashes every benchmark's
-    samples once, on a thread, and hands them to the event loop in batches.
-
-    A fresh run directory has nothing to compare a data hash with, so the first requests need
-    not wait for the whole planning pass (at 100 ms per request that pass was most of the gap to
-    the ideal wall time). Batches go through an unlinked temporary file, so memory stays flat
-    however far generation runs ahead of slow requests. The first batch is small so that the
-    first request leaves at once.
+    A resume plans inline (``plan_now``) before the run: the count and data hash must be
+    compared with the run directory's. A fresh run has nothing to compare with, so it plans on
+    a thread (``start``) while the first requests already go out; the first batch is small so
+    that the first request leaves at once.
     """
 
     FIRST_BATCH = 16
@@ -154,16 +102,25 @@ class BackgroundPlanner:
         self.written = 0  # batches flushed by the thread; the loop reads only that many
         self.read = 0
         self.finished = False
+        self.inline = False  # planned before the run (plan_now), not during it
         self.error: BaseException | None = None
         self.stop = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wakeup: asyncio.Event | None = None
         self.thread = threading.Thread(target=self._work, name="evalsuite-planner", daemon=True)
 
+    def plan_now(self) -> None:
+        self.inline = True
+        self._work()
+        if self.error is not None:
+            raise self.error
+
     def start(self) -> None:
+        """Plan on a thread (from inside the event loop), unless planning already ran."""
         self.loop = asyncio.get_running_loop()
         self.wakeup = asyncio.Event()
-        self.thread.start()
+        if not self.finished:
+            self.thread.start()
 
     def _work(self) -> None:
         try:
@@ -181,7 +138,7 @@ class BackgroundPlanner:
                 if batch:
                     self._emit(name, batch)
                 planned.count, planned.data_hash = count, digest.hexdigest()[:16]
-        except BaseException as exc:  # re-raised in the event loop, where the user sees it
+        except BaseException as exc:  # re-raised where the samples are consumed
             self.error = exc
         finally:
             self.finished = True
@@ -262,6 +219,7 @@ class Runner:
         self.backend: Backend | None = None
         self.cache: ReplyCache | None = None
         self.journal: Journal | None = None
+        self.planner: SamplePlanner | None = None
         self.running: dict[str, list[float]] = {}
         self.identity_json = ""
         self.settings_json: dict[int, str] = {}  # id(GenerationSettings) -> its canonical JSON
@@ -284,17 +242,6 @@ class Runner:
             if data is not None and not data.exists():
                 raise RunError(f"--data {data}: no such file")
             self.planned[name] = Planned(bench, settings, data)
-
-    def plan_samples(self) -> None:
-        """Generate, count and hash every sample before the run (a resume must compare them)."""
-        for planned in self.planned.values():
-            count, digest, spool = 0, hashlib.sha256(), SampleSpool()
-            for sample in self.samples_of(planned.bench, planned.data):
-                count += 1
-                digest.update(sample_digest_text(sample))
-                spool.add(sample)
-            planned.count, planned.data_hash = count, digest.hexdigest()[:16]
-            planned.spool = spool if spool.finish() else None
 
     def samples_of(self, bench: Benchmark, data: Path | None) -> Iterator[Sample]:
         for sample in bench.samples(data, self.config.seed, self.config.limit):
@@ -357,13 +304,17 @@ class Runner:
             retry_base_delay_s=cfg.retry_base_delay_s,
             model_args=cfg.model_args,
         )
-        resuming = (cfg.out / results.CONFIG).exists() and not cfg.overwrite
-        if resuming:
-            self.plan_samples()
-        done = self.prepare_out_dir(self.fingerprint())
+        self.planner = SamplePlanner(self)
+        try:
+            if (cfg.out / results.CONFIG).exists() and not cfg.overwrite:
+                self.planner.plan_now()  # a resume compares the samples' count and hash first
+            done = self.prepare_out_dir(self.fingerprint())
+        except BaseException:
+            self.planner.close()
+            raise
         started = datetime.now(timezone.utc).isoformat(timespec="seconds")
         t0 = time.perf_counter()
-        asyncio.run(self.evaluate(done))
+        asyncio.run(self.evaluate(done))  # closes the planner
         elapsed = time.perf_counter() - t0
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed)
         run_info = results.provenance(
@@ -397,13 +348,13 @@ class Runner:
             self.cache = ReplyCache(cfg.cache_path or default_cache_path())
             self.identity_json = canonical_json(self.backend.identity())
         self.journal = Journal(cfg.out)
-        planner = None if self.sampled() else BackgroundPlanner(self)
+        planner = self.planner
+        assert planner is not None
         bar = make_progress(self.total(), cfg.progress)
         slots = asyncio.Semaphore(max(1, cfg.max_concurrency))
         in_flight: set[asyncio.Task] = set()
         try:
-            if planner is not None:
-                planner.start()
+            planner.start()
             async for name, sample in self.sample_stream(planner, bar):
                 planned = self.planned[name]
                 if (name, sample.id) in done:
@@ -419,16 +370,11 @@ class Runner:
         finally:
             for task in in_flight:
                 task.cancel()
-            if planner is not None:
-                planner.close()
+            planner.close()
             bar.close()
             self.journal.close()
             if self.cache is not None:
                 self.cache.close()
-            for planned in self.planned.values():
-                if planned.spool is not None:
-                    planned.spool.close()
-                    planned.spool = None
             await self.backend.close()
 
     def sampled(self) -> bool:
@@ -437,16 +383,12 @@ class Runner:
     def total(self) -> int | None:
         return sum(p.count or 0 for p in self.planned.values()) if self.sampled() else None
 
-    async def sample_stream(self, planner: BackgroundPlanner | None, bar: Any) -> AsyncIterator[tuple[str, Sample]]:
-        """(benchmark, sample) in run order: from the planning spools on a resume, else from the
-        background planner, whose end completes config.json and gives the progress bar its total."""
-        if planner is None:
-            for name, planned in self.planned.items():
-                samples = planned.spool if planned.spool is not None else self.samples_of(planned.bench, planned.data)
-                for sample in samples:
-                    yield name, sample
-            return
-        finalized = False
+    async def sample_stream(self, planner: SamplePlanner, bar: Any) -> AsyncIterator[tuple[str, Sample]]:
+        """(benchmark, sample) in run order. When planning ends during the run, config.json is
+        completed and the progress bar gets its total."""
+        # Planned before the run (a resume): config.json and the total are already complete.
+        # Not self.sampled(): a fast thread may finish before this loop starts.
+        finalized = planner.inline
         async for name, batch in planner.batches():
             if planner.finished and planner.error is None and not finalized:
                 finalized = self.planning_done(bar)
