@@ -19,11 +19,16 @@ from typing import Any
 FLUSH_EVERY = 64
 
 
-def default_cache_path() -> Path:
+def cache_root() -> Path:
+    """evalsuite's cache folder: ``$EVALSUITE_CACHE``, else ``$XDG_CACHE_HOME/evalsuite`` or ``~/.cache/evalsuite``."""
     root = os.environ.get("EVALSUITE_CACHE") or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "evalsuite"
     )
-    return Path(root) / "replies.sqlite"
+    return Path(root)
+
+
+def default_cache_path() -> Path:
+    return cache_root() / "replies.sqlite"
 
 
 def canonical_json(value: Any) -> str:

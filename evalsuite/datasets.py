@@ -75,10 +75,9 @@ DATASETS: dict[str, DataSet] = {
 
 
 def data_dir() -> Path:
-    root = os.environ.get("EVALSUITE_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "evalsuite"
-    )
-    return Path(root) / "data"
+    from evalsuite.cache import cache_root
+
+    return cache_root() / "data"
 
 
 def dataset(name: str) -> DataSet:
