@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -17,3 +18,13 @@ def shared_data() -> Path:
     if not path.is_dir():
         pytest.fail(f"reference data not found at {path}; set EVALSUITE_SHARED_DATA")
     return path
+
+
+@pytest.fixture(scope="session")
+def rd():
+    """Helpers that write run directories (tests/gate/rundirs.py), for the gate and report tests."""
+    path = ROOT / "tests" / "gate" / "rundirs.py"
+    spec = importlib.util.spec_from_file_location("evalsuite_test_rundirs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

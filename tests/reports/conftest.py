@@ -3,7 +3,6 @@ benchmark with molecules, a crystal benchmark with a confusion matrix, and hosti
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,6 @@ import pytest
 XSS_SCRIPT = "<script>window.__pwned = 1; alert(1)</script>"
 XSS_IMG = '"><img src=x onerror="window.__pwned = 2">'
 XSS_SMILES = 'CCO"/><svg onload="window.__pwned=3">'
-
-
-def load_rundirs():
-    path = Path(__file__).parents[1] / "gate" / "rundirs.py"
-    spec = importlib.util.spec_from_file_location("evalsuite_test_rundirs", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture(scope="session")
-def rd():
-    return load_rundirs()
 
 
 def chemistry_run(rd, directory: Path, model: str, wrong: set[int]) -> Path:
