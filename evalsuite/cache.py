@@ -35,12 +35,9 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
-def cache_key(identity: dict[str, Any], messages: list[dict[str, str]], settings: dict[str, Any], epoch: int) -> str:
-    return key_of_parts(canonical_json(identity), canonical_json(messages), canonical_json(settings), epoch)
-
-
 def key_of_parts(identity_json: str, messages_json: str, settings_json: str, epoch: int) -> str:
-    """``cache_key`` from parts already in canonical JSON (the runner serialises each part once).
+    """The cache key from its parts, each already in canonical JSON (the runner serialises the
+    backend identity and settings once per run, not once per sample).
 
     The text hashed is exactly ``canonical_json({"backend", "epoch", "messages", "settings"})``.
     """

@@ -119,15 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("target", choices=["lm-eval"])
     p.add_argument("--benchmark", required=True)
     p.add_argument("--out", required=True, type=Path)
-    add_data_args(p, with_limit=True)
+    add_data_args(p)
     p.set_defaults(handler=cmd_export)
     return parser
 
 
-def add_data_args(p: argparse.ArgumentParser, with_limit: bool = True) -> None:
+def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", default=[], help="data file; BENCH=PATH when several benchmarks run")
-    if with_limit:
-        p.add_argument("--limit", type=int, help="at most N samples per benchmark")
+    p.add_argument("--limit", type=int, help="at most N samples per benchmark")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",
                    help="benchmark option; BENCH:KEY=VALUE for one benchmark")

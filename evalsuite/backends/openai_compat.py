@@ -78,7 +78,6 @@ class OpenAIBackend:
         self.session: Any = None
         self._next = itertools.count()
         self._rng = random.Random(0)
-        self.requests_sent = 0
 
     def identity(self) -> dict[str, Any]:
         return {"backend": "openai", "model": self.name, "base_url": sorted(self.base_urls)}
@@ -139,7 +138,6 @@ class OpenAIBackend:
             replica = self.pick_replica()
             delay = None
             try:
-                self.requests_sent += 1
                 async with self.session.post(replica.endpoint, data=payload) as response:
                     raw = await response.read()
                     status, headers = response.status, response.headers
