@@ -309,13 +309,12 @@ class Runner:
             if (cfg.out / results.CONFIG).exists() and not cfg.overwrite:
                 self.planner.plan_now()  # a resume compares the samples' count and hash first
             done = self.prepare_out_dir(self.fingerprint())
-        except BaseException:
+            started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            t0 = time.perf_counter()
+            asyncio.run(self.evaluate(done))
+            elapsed = time.perf_counter() - t0
+        finally:
             self.planner.close()
-            raise
-        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        t0 = time.perf_counter()
-        asyncio.run(self.evaluate(done))  # closes the planner
-        elapsed = time.perf_counter() - t0
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed)
         run_info = results.provenance(
             model=cfg.model,
@@ -370,7 +369,6 @@ class Runner:
         finally:
             for task in in_flight:
                 task.cancel()
-            planner.close()
             bar.close()
             self.journal.close()
             if self.cache is not None:
