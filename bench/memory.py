@@ -7,8 +7,11 @@ fresh process and reads that process's peak resident set size from ``wait4`` (ru
 ``--model openai`` (default) replies come over HTTP from ``python -m evalsuite.devserver`` in
 another process (its echo responder: replies are wrong answers, graded like any reply) and pass
 through the reply cache; ``--model oracle`` skips HTTP and measures the engine alone.
-Samples are generated as a stream, finished samples go to the journal, and aggregation reads
-the journal back keeping light records only, so the peak should barely move with N.
+Samples are generated as a stream (TAIL remembers the instances it drew as 16-byte digests),
+finished samples go to the journal, and aggregation reads the journal back into a column table
+of what each benchmark's aggregate reads (a few dozen bytes per sample; ``Benchmark.reads``),
+so the peak should barely move with N. numpy, which the table needs, is about 11 MB of the
+peak at any N.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throughput import BENCH, ROOT, Server  # noqa: E402
+from throughput import BENCH, ROOT, Server
 
 
 def measure(n: int, model: str, url: str | None, work: Path) -> tuple[float, float, int]:

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
-from evalsuite import stats
 from evalsuite.types import (
     BenchmarkResult,
     GenerationSettings,
@@ -24,6 +23,31 @@ from evalsuite.types import (
 )
 
 T = TypeVar("T")
+SAMPLE_VALUES = ("prediction", "target", "reason")
+
+
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What a benchmark's ``aggregate`` reads of each sample besides its id, scores, extraction
+    label, error and cached flag (which every aggregate gets).
+
+    Aggregation loads a run's samples into a ``RecordTable`` holding only these, so a benchmark
+    that reads little costs little memory per sample. ``metadata``: the keys kept (None: all;
+    list every ``group_by`` key); ``values``: which of ``SAMPLE_VALUES`` are kept. What is not
+    kept reads as None (values) or as an absent key (metadata).
+    """
+
+    metadata: tuple[str, ...] | None = None
+    values: tuple[str, ...] = SAMPLE_VALUES
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.values) - set(SAMPLE_VALUES))
+        if unknown:
+            raise ValueError(f"Reads.values: unknown field(s) {', '.join(unknown)} (known: {', '.join(SAMPLE_VALUES)})")
+
+
+EVERYTHING = Reads()
+SCORES_ONLY = Reads(metadata=(), values=())
 
 
 class BenchmarkError(Exception):
@@ -45,6 +69,7 @@ class Benchmark(Protocol):
     version: str
     headline: str
     generation: GenerationSettings
+    reads: Reads
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]: ...
 
@@ -56,7 +81,10 @@ class Benchmark(Protocol):
 
     def from_structured(self, value: Any, sample: Sample) -> Prediction: ...
 
-    def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult: ...
+    def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
+        """Metrics of the samples. A run passes a ``RecordTable`` loaded for ``reads`` (a
+        sequence of records, in id order); tests and the gate may pass a plain list."""
+        ...
 
     def config(self) -> dict[str, Any]: ...
 
@@ -79,6 +107,9 @@ class BenchmarkBase:
     """Display order of a group's values where natural sorting is wrong (S, M, L)."""
     options: ClassVar[dict[str, Any]] = {}
     generation: GenerationSettings = GenerationSettings()
+    reads: ClassVar[Reads] = EVERYTHING
+    """What ``aggregate`` reads of each sample. Everything by default, as a subclass's own
+    aggregate may read anything; one that reads less says so and costs less memory per sample."""
 
     def __init__(self, options: Mapping[str, str] | None = None):
         self.settings: dict[str, Any] = dict(self.options)
@@ -119,51 +150,42 @@ class BenchmarkBase:
     # -- default aggregation --------------------------------------------------------------
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         """Mean of every score value with a 95% CI, plus failure rates, grouped by ``group_by``."""
-        records = sorted(records, key=lambda r: r.id)  # CIs must not depend on finishing order
+        # imported here, not at the top: numpy loads only when something aggregates
+        from evalsuite.record_table import RecordTable
+
+        table = RecordTable.of(records, self.reads)
         result = BenchmarkResult(
-            n=len(records),
-            metrics=metric_means(records, seed),
+            n=len(table),
+            metrics=metric_means(table, seed),
             headline=self.headline,
             higher_is_better=dict(self.higher_is_better),
         )
-        result.groups = self.grouped_metrics(records, seed)
+        result.groups = self.grouped_metrics(table, seed)
         return result
 
     def grouped_metrics(self, records: Sequence[SampleRecord], seed: int) -> dict[str, dict[str, dict[str, Any]]]:
-        """``group_by`` key -> group value -> {n, metrics}, in ``group_order`` where given."""
-        return {
-            key: {
-                str(value): {"n": len(members), "metrics": to_dicts(metric_means(members, seed))}
-                for value, members in group_records(records, key, self.group_order.get(key)).items()
-            }
-            for key in self.group_by
-        }
+        """``group_by`` key -> group value -> {n, metrics}, in ``group_order`` where given, else
+        numbers then text; samples without the key are in no group."""
+        from evalsuite.record_table import RecordTable
+        from evalsuite.table_metrics import means_by_group
+
+        table = RecordTable.of(records, self.reads)
+        out: dict[str, dict[str, dict[str, Any]]] = {}
+        for key in self.group_by:
+            groups = means_by_group(table, key, seed)
+            rank = {value: i for i, value in enumerate(self.group_order.get(key, ()))}
+            ordered = sorted(groups, key=lambda value: (rank.get(value, len(rank)), *sort_key(value)))
+            out[key] = {str(value): {"n": groups[value][0], "metrics": to_dicts(groups[value][1])} for value in ordered}
+        return out
 
 
 def metric_means(records: Sequence[SampleRecord], seed: int) -> dict[str, MetricValue]:
-    names: dict[str, None] = {}
-    for record in records:
-        names.update(dict.fromkeys(record.scores))
-    metrics = {name: stats.summarize([r.scores.get(name) for r in records], seed=seed) for name in names}
-    n = len(records)
-    metrics["extraction_failure_rate"] = stats.proportion(
-        sum(1 for r in records if r.extraction_failed and not r.refused), n
-    )
-    metrics["refusal_rate"] = stats.proportion(sum(1 for r in records if r.refused), n)
-    metrics["error_rate"] = stats.proportion(sum(1 for r in records if r.error), n)
-    return metrics
+    """Every score name's mean with a 95% CI (None and missing scores skipped), then the
+    extraction failure (refusals excluded), refusal and error rates over all records."""
+    from evalsuite.record_table import RecordTable
+    from evalsuite.table_metrics import means
 
-
-def group_records(
-    records: Iterable[SampleRecord], key: str, order: Sequence[Any] | None = None
-) -> dict[Any, list[SampleRecord]]:
-    """Records by their metadata value for ``key``; ordered by ``order``, else numbers then text."""
-    groups: dict[Any, list[SampleRecord]] = {}
-    for record in records:
-        if key in record.metadata:
-            groups.setdefault(record.metadata[key], []).append(record)
-    rank = {value: i for i, value in enumerate(order or ())}
-    return dict(sorted(groups.items(), key=lambda item: (rank.get(item[0], len(rank)), *sort_key(item[0]))))
+    return means(RecordTable.of(records, SCORES_ONLY), seed)
 
 
 def sort_key(value: Any) -> tuple[int, Any]:

@@ -204,7 +204,7 @@ def _mean(values: Sequence[float]) -> float | None:
 
 def compare_metric(benchmark: str, metric: str, higher: bool, base: Sequence[SampleRecord],
                    cand: Sequence[SampleRecord], *, seed: int, resamples: int,
-                   recompute: Callable[[Sequence[SampleRecord]], float | None] | None = None) -> Row:
+                   recompute: Recompute | None = None) -> Row:
     """Paired comparison of one metric; ``base`` and ``cand`` are aligned item by item."""
     import numpy as np
 
@@ -234,9 +234,9 @@ def compare_metric(benchmark: str, metric: str, higher: bool, base: Sequence[Sam
     draws_n = min(resamples, RECOMPUTE_RESAMPLES)
     idx = rng.integers(0, n, size=(draws_n, n))
     draws = np.full(draws_n, np.nan)
+    resample_a, resample_b = recompute.resampler(base), recompute.resampler(cand)
     for row, picks in enumerate(idx):
-        x = recompute([base[i] for i in picks])
-        y = recompute([cand[i] for i in picks])
+        x, y = resample_a(picks), resample_b(picks)
         if x is not None and y is not None:
             draws[row] = y - x
     diff = None if va is None or vb is None else vb - va
@@ -244,8 +244,35 @@ def compare_metric(benchmark: str, metric: str, higher: bool, base: Sequence[Sam
                "paired-bootstrap (recomputed)", bootstrap_p(draws))
 
 
-def recomputer(run: Run, benchmark: str, metric: str, seed: int):
-    """The benchmark's own aggregate, for metrics that exist only at the aggregate level."""
+class Recompute:
+    """A benchmark's own aggregate, for metrics that exist only at the aggregate level."""
+
+    def __init__(self, bench: Any, metric: str, seed: int):
+        self.bench, self.metric, self.seed = bench, metric, seed
+
+    def __call__(self, records: Sequence[SampleRecord]) -> float | None:
+        result = self.bench.aggregate(records, self.seed)
+        entry = result.metrics.get(self.metric)
+        return None if entry is None else entry.value
+
+    def resampler(self, records: Sequence[SampleRecord]) -> Callable[[Any], float | None]:
+        """picks (indices into ``records``) -> the metric on those records, with repeats.
+
+        The records become one table (in id order) once; a draw takes its rows from it instead
+        of building a table from a list of records for each of the 200 draws.
+        """
+        import numpy as np
+
+        from evalsuite.record_table import RecordTable, encode_id
+
+        table = RecordTable.of(list(records), self.bench.reads)
+        ids = np.array([encode_id(r.id) for r in records])
+        row_of = np.empty(len(ids), dtype=np.intp)
+        row_of[np.argsort(ids, kind="stable")] = np.arange(len(ids))  # the table's own order
+        return lambda picks: self(table.take(np.sort(row_of[picks])))
+
+
+def recomputer(run: Run, benchmark: str, metric: str, seed: int) -> Recompute:
     from evalsuite import registry
 
     try:
@@ -253,13 +280,7 @@ def recomputer(run: Run, benchmark: str, metric: str, seed: int):
     except Exception as exc:  # any plug-in failure means: cannot recompute
         raise GateError([f"{benchmark}: metric {metric!r} is not a per-sample score and the "
                          f"benchmark cannot be loaded to recompute it ({exc})"]) from None
-
-    def value(records: Sequence[SampleRecord]) -> float | None:
-        result = bench.aggregate(list(records), seed)
-        entry = result.metrics.get(metric)
-        return None if entry is None else entry.value
-
-    return value
+    return Recompute(bench, metric, seed)
 
 
 # -- comparability ----------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """From journal to ``results.json``: aggregate finished samples and record provenance.
 
-Aggregation reads ``samples.jsonl`` as a stream and keeps only what metrics need (scores,
-metadata, prediction, target), never prompts or replies, so memory stays flat on large runs.
+Aggregation reads ``samples.jsonl`` as a stream into one column table per benchmark, keeping
+only what that benchmark's aggregate reads (``Benchmark.reads``), never prompts or replies, so
+memory stays flat on large runs.
 ``evalsuite merge`` uses the same functions, which is why shards merge to identical results.
 """
 
@@ -12,15 +13,17 @@ import math
 import os
 import platform
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalsuite import __version__, registry
-from evalsuite.benchmark import Benchmark
+from evalsuite.benchmark import EVERYTHING, Benchmark, Reads
 from evalsuite.journal import SAMPLES, read_lines
-from evalsuite.types import SampleRecord
+
+if TYPE_CHECKING:
+    from evalsuite.record_table import RecordTable
 
 RESULTS = "results.json"
 CONFIG = "config.json"
@@ -61,103 +64,35 @@ def scrub_argv(argv: list[str]) -> list[str]:
     return out
 
 
-def load_records(run_dir: Path, benchmarks: Iterable[str] | None = None) -> dict[str, list[SampleRecord]]:
-    """Light records per benchmark, first line per id wins.
+def load_records(run_dir: Path, reads: Mapping[str, Reads] | None = None) -> dict[str, RecordTable]:
+    """A table per benchmark of the finished samples, first line per id wins.
 
-    Light: prompt, response and prompt hash are dropped, and equal small values are stored
-    once (benchmark name, extraction label, keys, short strings, and equal score / metadata
-    dicts such as ``{"accuracy": 1.0}``), which cuts a record from about 1.7 kB to well under
-    1 kB. Records are read-only to aggregation, so sharing equal values is safe.
+    ``reads``: the benchmarks to load, each with what its aggregate reads (default: every
+    benchmark in the journal, everything). The journal is read as a stream and prompts and
+    replies are never kept, so memory grows by a few dozen bytes per sample.
     """
-    wanted = set(benchmarks) if benchmarks is not None else None
-    out: dict[str, dict[str, SampleRecord]] = {}
     path = run_dir / SAMPLES
     if not path.exists():
         return {}
-    shared = Sharer()
+    from evalsuite.record_table import TableBuilder  # numpy: not needed before the run ends
+
+    builders: dict[str, TableBuilder] = {}
     for _, row in read_lines(path):
         if row is None or "benchmark" not in row:
             continue
         name = row["benchmark"]
-        if wanted is not None and name not in wanted:
-            continue
-        per_bench = out.setdefault(name, {})
-        sample_id = str(row.get("id"))
-        if sample_id in per_bench:
-            continue
-        target, prediction = row.get("target"), row.get("prediction")
-        if prediction == target:
-            prediction = target  # right answers: one object, not two equal ones
-        per_bench[sample_id] = SampleRecord(
-            benchmark=shared.text(name),
-            id=sample_id,
-            prompt=[],
-            response=None,
-            prediction=prediction,
-            target=target,
-            scores=shared.value(row.get("scores") or {}),
-            extraction=shared.text(row.get("extraction") or ""),
-            error=row.get("error"),
-            reason=row.get("reason"),
-            metadata=shared.value(row.get("metadata") or {}),
-            cached=bool(row.get("cached")),
-        )
-    return {name: list(records.values()) for name, records in out.items()}
-
-
-class Sharer:
-    """Hands out one object per distinct small JSON value (strings up to ``SHORT`` characters,
-    dicts of at most ``SMALL`` scalar or already-shared entries).
-
-    Dicts stop being remembered once 10,000 of them found no twin, so a run whose metadata is
-    unique per sample pays for no table it cannot use.
-    """
-
-    SHORT, SMALL, GIVE_UP = 32, 8, 10_000
-
-    def __init__(self) -> None:
-        self.strings: dict[str, str] = {}
-        self.dicts: dict[tuple, dict] = {}
-        self.shared_ids: set[int] = set()
-        self.hits = self.misses = 0
-
-    def text(self, value: str) -> str:
-        return self.strings.setdefault(value, value)
-
-    def value(self, value: Any) -> Any:
-        if isinstance(value, str):
-            return self.text(value) if len(value) <= self.SHORT else value
-        if isinstance(value, list):
-            return [self.value(v) for v in value]
-        if not isinstance(value, dict):
-            return value
-        compacted = {self.text(k): self.value(v) for k, v in value.items()}
-        if len(compacted) > self.SMALL:
-            return compacted
-        key = []
-        for k, v in compacted.items():
-            if v is None or isinstance(v, (str, int, float, bool)):
-                key.append((k, type(v), v))  # the type: 1, 1.0 and True are equal but not the same
-            elif id(v) in self.shared_ids:
-                key.append((k, dict, id(v)))
-            else:
-                return compacted
-        frozen = tuple(key)
-        found = self.dicts.get(frozen)
-        if found is not None:
-            self.hits += 1
-            return found
-        self.misses += 1
-        if self.misses > self.GIVE_UP and self.hits < self.misses:
-            return compacted
-        self.dicts[frozen] = compacted
-        self.shared_ids.add(id(compacted))
-        return compacted
+        builder = builders.get(name)
+        if builder is None:
+            if reads is not None and name not in reads:
+                continue
+            builder = builders[name] = TableBuilder(name, EVERYTHING if reads is None else reads[name])
+        builder.add_line(row)
+    return {name: builder.finish(dedupe=True) for name, builder in builders.items()}
 
 
 def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int) -> dict[str, Any]:
-    records = load_records(run_dir, benches)
-    results = {name: bench.aggregate(records.get(name, []), seed).to_dict() for name, bench in benches.items()}
+    tables = load_records(run_dir, {name: bench.reads for name, bench in benches.items()})
+    results = {name: bench.aggregate(tables.get(name, []), seed).to_dict() for name, bench in benches.items()}
     return {"benchmarks": results, "families": family_summaries(results)}
 
 

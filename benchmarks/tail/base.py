@@ -26,9 +26,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evalsuite import stats
-from evalsuite.benchmark import BenchmarkBase, BenchmarkError, group_records, metric_means
+from evalsuite.benchmark import BenchmarkBase, BenchmarkError, Reads, metric_means
 from evalsuite.extraction import extract_answer
-from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
+from evalsuite.types import (
+    BenchmarkResult,
+    GenerationSettings,
+    Prediction,
+    Sample,
+    SampleRecord,
+    Score,
+)
 
 BUCKETS = ("S", "M", "L")
 ANSWER_STAGES = ("answer-tag", "boxed", "final-answer")
@@ -66,6 +73,8 @@ class TailTask(BenchmarkBase):
     }
     group_by: ClassVar[tuple[str, ...]] = ("bucket", "length")
     group_order: ClassVar[dict[str, tuple[str, ...]]] = {"bucket": BUCKETS}
+    reads: ClassVar[Reads] = Reads(metadata=("bucket", "length"), values=())
+    """Scores and flags, and the metadata the length metrics and ``group_by`` need."""
     variant_field: ClassVar[str | None] = None
     """An instance field naming the question variant, copied to metadata (derangement's kind)."""
     higher_is_better: ClassVar[dict[str, bool]] = {
@@ -122,15 +131,19 @@ class TailTask(BenchmarkBase):
             raise BenchmarkError(f"{self.name}: per_bucket must be at least 1")
 
     def instances(self, bucket: str, seed: int) -> Iterator[tuple[int, Instance]]:
-        """The bucket's instances in index order, duplicates redrawn."""
-        seen: set[str] = set()
+        """The bucket's instances in index order, duplicates redrawn.
+
+        Drawn instances are remembered as digests of their fields (``DigestSet``): as text, a
+        bucket of 33,000 long-number instances held 7 MB until the last sample was drawn.
+        """
+        from evalsuite.digest_set import DigestSet
+
+        seen = DigestSet()
         for index in range(self.settings["per_bucket"]):
             for attempt in range(MAX_REDRAWS):
                 rng = random.Random(f"{self.task}|{bucket}|{seed}|{index}|{attempt}")
                 instance = self.draw(rng, bucket)
-                key = repr(sorted(instance.fields.items()))
-                if key not in seen:
-                    seen.add(key)
+                if seen.add(repr(sorted(instance.fields.items())).encode()):
                     break
             else:
                 raise BenchmarkError(f"{self.name}: bucket {bucket} has fewer than {index + 1} distinct instances")
@@ -238,27 +251,34 @@ class TailTask(BenchmarkBase):
 
     # -- length-generalization metrics ------------------------------------------------------
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
-        records = sorted(records, key=lambda r: r.id)
-        metrics = metric_means(records, seed)
-        by_bucket = group_records(records, "bucket")
-        in_dist = [r.scores.get("accuracy") for r in by_bucket.get("S", [])]
-        out_dist = [r.scores.get("accuracy") for b in ("M", "L") for r in by_bucket.get(b, [])]
+        import numpy as np
+
+        from evalsuite.record_table import RecordTable
+
+        table = RecordTable.of(records, self.reads)
+        metrics = metric_means(table, seed)
+        accuracy, (buckets, bucket_of) = table.score("accuracy"), table.slots("bucket")
+
+        def accuracies(*wanted: str) -> np.ndarray:  # bucket by bucket, each in id order
+            return np.concatenate([np.empty(0), *(accuracy[bucket_of == buckets.index(b) + 1] for b in wanted if b in buckets)])
+
+        in_dist, out_dist = accuracies("S"), accuracies("M", "L")
         metrics["id_accuracy"] = stats.summarize(in_dist, seed=seed)
         metrics["ood_accuracy"] = stats.summarize(out_dist, seed=seed)
         id_value, ood_value = metrics["id_accuracy"].value, metrics["ood_accuracy"].value
         ratio = ood_value / id_value if id_value and ood_value is not None else None
         metrics["ood_id_ratio"] = stats.MetricValue(value=ratio, ci95=None, n=len(out_dist))
         threshold = float(self.settings["effective_threshold"])
-        by_length = group_records(records, "length")
-        curve = {
-            length: sum(r.scores.get("accuracy") or 0.0 for r in members) / len(members)
-            for length, members in by_length.items()
-        }
+        lengths, length_of = table.slots("length")
+        # on the curve a sample without accuracy counts as wrong; sums run in id order
+        credited = np.bincount(length_of, weights=table.score("accuracy", absent=0.0), minlength=len(lengths) + 1)
+        counts = np.bincount(length_of, minlength=len(lengths) + 1)
+        curve = {length: float(credited[i] / counts[i]) for i, length in enumerate(lengths, start=1)}
         metrics["effective_length"] = stats.MetricValue(
-            value=effective_length(curve, threshold), ci95=None, n=len(records)
+            value=effective_length(curve, threshold), ci95=None, n=len(table)
         )
         result = BenchmarkResult(
-            n=len(records),
+            n=len(table),
             metrics=metrics,
             headline="accuracy",
             higher_is_better=dict(self.higher_is_better),
@@ -269,7 +289,7 @@ class TailTask(BenchmarkBase):
                 "ranges": {b: list(r) for b, r in self.ranges.items()},
             },
         )
-        result.groups = self.grouped_metrics(records, seed)
+        result.groups = self.grouped_metrics(table, seed)
         return result
 
 
