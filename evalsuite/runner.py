@@ -84,8 +84,6 @@ class Planned:
 class Job:
     """One sample on its way through the run: its request, cache key and, once known, reply."""
 
-    planned: Planned
-    sample: Sample
     request: Request
     messages: list[dict[str, str]]
     key: str | None = None
@@ -95,10 +93,24 @@ class Job:
 PIPELINE_DEPTH = 4
 """Jobs allowed between preparing and journaling, per request slot."""
 STAGE_TURN_S = 0.002
-"""How long preparing or grading may hold the event loop before letting arrived replies send
-their next request. Yielding after every job kept a 100 ms server's slots busiest, but cost a
-zero-latency run ~10% (each reply then woke the server alone, instead of several together);
-2 ms measured best for both (bench/throughput.py)."""
+
+
+class Turns:
+    """Lets a stage (preparing, grading) hold the event loop for ``STAGE_TURN_S`` at most before
+    arrived replies may send their next request.
+
+    Yielding after every job kept a 100 ms server's slots busiest, but cost a zero-latency run
+    ~10% (each reply then woke the server alone, instead of several together); 2 ms measured
+    best for both (bench/throughput.py).
+    """
+
+    def __init__(self) -> None:
+        self.ends = 0.0
+
+    async def after_job(self) -> None:
+        if time.perf_counter() >= self.ends:
+            await asyncio.sleep(0)
+            self.ends = time.perf_counter() + STAGE_TURN_S
 
 
 class SamplePlanner:
@@ -429,7 +441,7 @@ class Runner:
         """Samples in run order -> jobs: skipped when journaled, graded at once when cached,
         otherwise queued for a request worker."""
         assert self.planner is not None
-        turn_ends = 0.0
+        turns = Turns()
         async for name, sample in self.sample_stream(self.planner, bar):
             if (name, sample.id) in done:
                 self.counters.skipped += 1
@@ -438,13 +450,11 @@ class Runner:
             await room.acquire()
             job = self.job_for(self.planned[name], sample)
             (replied if job.reply is not None else ready).put_nowait(job)
-            if time.perf_counter() >= turn_ends:
-                await asyncio.sleep(0)  # see STAGE_TURN_S
-                turn_ends = time.perf_counter() + STAGE_TURN_S
+            await turns.after_job()
 
     def job_for(self, planned: Planned, sample: Sample) -> Job:
         request = Request(planned.bench, sample, planned.settings)
-        job = Job(planned, sample, request, request.messages())
+        job = Job(request, request.messages())
         if self.cache is not None:
             settings_json = self.settings_json.get(id(request.settings))
             if settings_json is None:
@@ -465,13 +475,11 @@ class Runner:
             replied.put_nowait(job)
 
     async def grade_jobs(self, replied: asyncio.Queue, room: asyncio.Semaphore, bar: Any) -> None:
-        turn_ends = 0.0
+        turns = Turns()
         while (job := await replied.get()) is not None:
             self.finish(job, bar)
             room.release()
-            if time.perf_counter() >= turn_ends:
-                await asyncio.sleep(0)  # see STAGE_TURN_S
-                turn_ends = time.perf_counter() + STAGE_TURN_S
+            await turns.after_job()
 
     def sampled(self) -> bool:
         return all(p.count is not None for p in self.planned.values())
@@ -501,7 +509,7 @@ class Runner:
 
     def finish(self, job: Job, bar: Any) -> None:
         """Cache the new reply, grade it, journal the record, count it."""
-        bench, sample, reply = job.planned.bench, job.sample, job.reply
+        bench, sample, reply = job.request.benchmark, job.request.sample, job.reply
         assert reply is not None and self.journal is not None
         if self.cache is not None and job.key is not None and not reply.cached and reply.error is None \
                 and reply.text is not None and reply.prediction is None:

@@ -14,11 +14,7 @@ import numpy as np
 
 from evalsuite import stats
 from evalsuite.record_table import RecordTable
-from evalsuite.types import MetricValue
-
-REFUSAL = "failed: refusal"
-"""The extraction label of a refusal (``SampleRecord.refused``); any other ``failed...`` label is
-an extraction failure (``SampleRecord.extraction_failed``)."""
+from evalsuite.types import REFUSAL_LABEL, MetricValue, label_failed
 
 
 def means(table: RecordTable, seed: int) -> dict[str, MetricValue]:
@@ -97,6 +93,6 @@ def failures(table: RecordTable, slot: np.ndarray, slots: int) -> tuple[list[int
         return counts[:, np.array(flagged, dtype=bool)].sum(axis=1).tolist()
 
     labels = table.labels
-    return (per_slot(table.label_codes, [label.startswith("failed") and label != REFUSAL for label in labels]),
-            per_slot(table.label_codes, [label == REFUSAL for label in labels]),
+    return (per_slot(table.label_codes, [label_failed(label) and label != REFUSAL_LABEL for label in labels]),
+            per_slot(table.label_codes, [label == REFUSAL_LABEL for label in labels]),
             per_slot(table.error_codes, [bool(error) for error in table.errors]))

@@ -98,7 +98,16 @@ class Prediction:
         """What samples.jsonl records under ``extraction``: the stage, or ``failed: reason``."""
         if self.failure is None:
             return self.stage or "none"
-        return f"failed: {self.failure}"
+        return f"{FAILED}: {self.failure}"
+
+
+FAILED = "failed"
+REFUSAL_LABEL = f"{FAILED}: refusal"
+
+
+def label_failed(label: str) -> bool:
+    """Whether an ``extraction`` label records a failed extraction (a refusal included)."""
+    return label.startswith(FAILED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,11 +146,11 @@ class SampleRecord:
 
     @property
     def extraction_failed(self) -> bool:
-        return self.extraction.startswith("failed")
+        return label_failed(self.extraction)
 
     @property
     def refused(self) -> bool:
-        return self.extraction == "failed: refusal"
+        return self.extraction == REFUSAL_LABEL
 
 
 @dataclass(slots=True)
