@@ -50,7 +50,7 @@ def main() -> None:
         bench = Retrosynthesis({"match_mode": mode})
         t0 = time.perf_counter()
         top10 = 0.0
-        for sample, text in zip(samples, texts):
+        for sample, text in zip(samples, texts, strict=False):
             top10 += bench.score(bench.extract(text, sample), sample).values["top_10"]
         elapsed = time.perf_counter() - t0
         print(f"{mode:17s} {len(samples)} top-10 replies in {elapsed:.2f}s = "

@@ -12,7 +12,7 @@ import time
 def main() -> None:
     n_big = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     t0 = time.perf_counter()
-    import pymatgen.analysis.phase_diagram  # noqa: F401
+    import pymatgen.analysis.phase_diagram
     import pymatgen.entries.compatibility  # noqa: F401
     t1 = time.perf_counter()
     from benchmarks.crystal_stability import CrystalStability, embedded_materials

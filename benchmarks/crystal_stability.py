@@ -45,7 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalsuite.benchmark import BenchmarkBase, BenchmarkError, DataError, metric_means, take, to_dicts
+from evalsuite.benchmark import BenchmarkBase, metric_means, take, to_dicts
+from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer
 from evalsuite.types import BenchmarkResult, MetricValue, Prediction, Sample, SampleRecord, Score
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
+from evalsuite.errors import BenchmarkError
+from evalsuite.metrics import Metric, MetricSet
 from evalsuite.types import (
     BenchmarkResult,
     GenerationSettings,
@@ -50,18 +52,6 @@ EVERYTHING = Reads()
 SCORES_ONLY = Reads(metadata=(), values=())
 
 
-class BenchmarkError(Exception):
-    """A benchmark cannot run as configured (bad option, unreadable data): shown to the user."""
-
-
-class DataError(BenchmarkError):
-    """A data row is broken. The message names the file and line."""
-
-    def __init__(self, path: Path | str, line: int, problem: str):
-        super().__init__(f"{path}:{line}: {problem}")
-        self.path, self.line, self.problem = str(path), line, problem
-
-
 @runtime_checkable
 class Benchmark(Protocol):
     name: str
@@ -88,6 +78,10 @@ class Benchmark(Protocol):
 
     def config(self) -> dict[str, Any]: ...
 
+    def metric_set(self) -> MetricSet:
+        """Every metric this benchmark's results can hold, declared (engine metrics included)."""
+        ...
+
 
 class BenchmarkBase:
     """Shared plumbing: typed options, default aggregation, the oracle hook.
@@ -101,7 +95,10 @@ class BenchmarkBase:
     description: ClassVar[str] = ""
     version: ClassVar[str] = "1"
     headline: ClassVar[str] = "accuracy"
-    higher_is_better: ClassVar[dict[str, bool]] = {}
+    higher_is_better: ClassVar[dict[str, bool]] = {}  # superseded by ``metrics``; removed once all declare
+    metrics: ClassVar[tuple[Metric, ...]] = ()
+    """The benchmark's metrics, declared once (``evalsuite.metrics``); ``metric_set`` adds the
+    engine's own. A benchmark whose metrics depend on its options overrides ``declared_metrics``."""
     group_by: ClassVar[tuple[str, ...]] = ()
     group_order: ClassVar[dict[str, tuple[Any, ...]]] = {}
     """Display order of a group's values where natural sorting is wrong (S, M, L)."""
@@ -122,6 +119,16 @@ class BenchmarkBase:
 
     def validate(self) -> None:
         """Check option values; raise BenchmarkError with a clear message."""
+
+    def declared_metrics(self) -> tuple[Metric, ...]:
+        return self.metrics
+
+    def metric_set(self) -> MetricSet:
+        cached: MetricSet | None = getattr(self, "_metric_set", None)
+        if cached is None:
+            cached = MetricSet(self.declared_metrics())
+            self._metric_set = cached
+        return cached
 
     def option(self, key: str) -> Any:
         return self.settings[key]

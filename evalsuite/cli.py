@@ -38,12 +38,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean 'the user asked for something impossible': a message, no traceback."""
-    from evalsuite.backends.base import BackendError
-    from evalsuite.benchmark import BenchmarkError
-    from evalsuite.frames import RunError as RunDirError
-    from evalsuite.runner import RunError
+    from evalsuite.errors import EvalsuiteError
 
-    return (BenchmarkError, BackendError, RunError, RunDirError, FileNotFoundError)
+    return (EvalsuiteError, FileNotFoundError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -174,7 +171,7 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from evalsuite.runner import RunConfig, Runner, RunError
+    from evalsuite.runner import RunConfig, RunError, Runner
 
     shard = None
     if args.shard:
@@ -239,7 +236,7 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
     print(

@@ -21,12 +21,10 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from evalsuite.errors import DataSetError
+
 CHUNK = 1 << 16
 TIMEOUT_S = 60
-
-
-class DataSetError(Exception):
-    """A data set could not be fetched or verified; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

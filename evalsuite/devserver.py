@@ -210,7 +210,7 @@ class DevServer:
             return web.json_response({"id": "x", "object": "chat.completion", "choices": []})
         try:
             text = self.responder(messages)
-        except Exception as exc:  # a broken responder is a test bug: show it as a 400
+        except Exception as exc:  # noqa: BLE001 - a broken responder is a test bug: show it as a 400
             return web.json_response({"error": {"message": f"responder failed: {exc}"}}, status=400)
         if self.record_prompts:
             with self._lock:

@@ -128,7 +128,7 @@ def export(benchmark: str, out: Path, data: dict[str, Path], limit: int | None, 
 def metric_names(bench: Any, sample: Any) -> list[str]:
     """Score names a reply to ``sample`` can produce: those of the oracle reply and of a failed
     prediction (some benchmarks score fewer metrics when nothing was extracted)."""
-    from evalsuite.runner import grade
+    from evalsuite.grading import grade
     from evalsuite.types import Reply
 
     names: list[str] = []
@@ -208,7 +208,7 @@ def benchmark_of(name: str, options_json: str) -> Any:
 
 def process_results(doc: dict[str, Any], results: list[Any]) -> dict[str, float]:
     """Grade lm-eval's reply with the benchmark's own extract + score."""
-    from evalsuite.runner import grade
+    from evalsuite.grading import grade
     from evalsuite.types import Reply, Sample
 
     bench = benchmark_of(doc["benchmark"], doc["options"])

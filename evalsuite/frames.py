@@ -12,11 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalsuite.errors import RunError
 from evalsuite.types import SampleRecord
-
-
-class RunError(Exception):
-    """A run directory is missing, unreadable or malformed. The message names the file."""
 
 
 @dataclass

@@ -47,6 +47,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalsuite.errors import EvalsuiteError
 from evalsuite.frames import Run, RunError, higher_is_better, read_run
 from evalsuite.types import SampleRecord
 
@@ -58,7 +59,7 @@ NOT_COMPARED = {"generation", "data", "samples"}  # may differ between comparabl
 RECOMPUTE_RESAMPLES = 200  # aggregate-only metrics call the benchmark's aggregate per draw
 
 
-class GateError(Exception):
+class GateError(EvalsuiteError):
     """Runs that cannot be compared, or bad input. ``problems`` lists every difference found."""
 
     def __init__(self, problems: list[str]):
@@ -219,7 +220,7 @@ def compare_metric(benchmark: str, metric: str, higher: bool, base: Sequence[Sam
         diff = None if va is None or vb is None else vb - va
         binary = all(math.isnan(v) or v in (0.0, 1.0) for v in a + b)
         if binary:
-            both = [(x, y) for x, y in zip(a, b) if not (math.isnan(x) or math.isnan(y))]
+            both = [(x, y) for x, y in zip(a, b, strict=False) if not (math.isnan(x) or math.isnan(y))]
             right_to_wrong = sum(1 for x, y in both if x == 1.0 and y == 0.0)
             wrong_to_right = sum(1 for x, y in both if x == 0.0 and y == 1.0)
             return Row(benchmark, metric, higher, n, va, vb, diff, percentile_ci(draws),
@@ -277,7 +278,7 @@ def recomputer(run: Run, benchmark: str, metric: str, seed: int) -> Recompute:
 
     try:
         bench = registry.create(benchmark, run.config(benchmark).get("options") or {})
-    except Exception as exc:  # any plug-in failure means: cannot recompute
+    except Exception as exc:  # noqa: BLE001 - any plug-in failure means: cannot recompute
         raise GateError([f"{benchmark}: metric {metric!r} is not a per-sample score and the "
                          f"benchmark cannot be loaded to recompute it ({exc})"]) from None
     return Recompute(bench, metric, seed)
@@ -484,7 +485,7 @@ def gate(baseline: Path, candidate: Path, policy_path: Path | None) -> tuple[int
     except (GateError, RunError) as exc:
         report["problems"] = exc.problems if isinstance(exc, GateError) else [str(exc)]
         return EXIT_INCOMPARABLE, report
-    for row, adjusted in zip(rows, holm([r.p for r in rows])):
+    for row, adjusted in zip(rows, holm([r.p for r in rows]), strict=False):
         row.p_holm = adjusted
         if row.drop > (row.margin or 0.0) + 1e-12:
             row.verdict = "FAIL" if adjusted <= policy.alpha else "WARN"

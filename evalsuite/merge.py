@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite import registry, results
+from evalsuite.errors import RunError
 from evalsuite.journal import SAMPLES, parse_line
-from evalsuite.runner import RunError, in_shard, sample_digest_text
+from evalsuite.rundir import in_shard, sample_digest_text
 
 SHARD_ONLY = ("samples", "data_hash")  # per-benchmark fingerprint fields that differ between shards
 
@@ -32,7 +33,7 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
     configs = [read_config(run) for run in runs]
     total = check_shards(runs, configs)
     base = comparable(configs[0])
-    for run, config in zip(runs[1:], configs[1:]):
+    for run, config in zip(runs[1:], configs[1:], strict=False):
         if comparable(config) != base:
             differs = sorted(k for k in set(base) | set(comparable(config))
                              if base.get(k) != comparable(config).get(k))
@@ -52,7 +53,7 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
             count += 1
             digest.update(text)
             shard_digests[shard_of(name, sample.id, total)].update(text)
-        for run, config in zip(runs, configs):
+        for run, config in zip(runs, configs, strict=False):
             index = config["shard"][0]
             if config["benchmarks"][name]["data_hash"] != shard_digests[index].hexdigest()[:16]:
                 raise RunError(f"{run}: the samples of {name} differ from those this machine generates for "
@@ -85,7 +86,7 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
         wall_seconds=round(sum(float(done["run"].get("wall_seconds") or 0) for done in finished), 3),
         merged_from=[{"path": str(run), "shard": config["shard"], "started": done["run"]["started"],
                       "finished": done["run"]["finished"], "evalsuite_version": done["run"].get("evalsuite_version")}
-                     for run, config, done in zip(runs, configs, finished)],
+                     for run, config, done in zip(runs, configs, finished, strict=False)],
     )
     data = {"run": run_info, **summary}
     results.write_json(out / results.CONFIG, merged)
@@ -105,14 +106,14 @@ def check_shards(runs: list[Path], configs: list[dict[str, Any]]) -> int:
     """N, after checking that the runs are shards 0..N-1 of N, each exactly once."""
     shards = [tuple(c["shard"]) if c.get("shard") else None for c in configs]
     if any(s is None for s in shards):
-        unsharded = [str(run) for run, s in zip(runs, shards) if s is None]
+        unsharded = [str(run) for run, s in zip(runs, shards, strict=False) if s is None]
         raise RunError(f"not a shard (run without --shard): {', '.join(unsharded)}")
     totals = {s[1] for s in shards}
     if len(totals) != 1:
         raise RunError(f"the runs are shards of different splits: {sorted(f'{i}/{n}' for i, n in shards)}")
     total = totals.pop()
     seen: dict[int, Path] = {}
-    for run, (index, _) in zip(runs, shards):
+    for run, (index, _) in zip(runs, shards, strict=False):
         if index in seen:
             raise RunError(f"shard {index}/{total} given twice: {seen[index]} and {run}")
         seen[index] = run

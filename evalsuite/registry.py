@@ -13,7 +13,8 @@ from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
 
-from evalsuite.benchmark import Benchmark, BenchmarkBase, BenchmarkError, Family
+from evalsuite.benchmark import Benchmark, BenchmarkBase, Family
+from evalsuite.errors import BenchmarkError
 
 GROUP = "evalsuite.benchmarks"
 
@@ -35,7 +36,7 @@ def _loaded() -> tuple[dict[str, Entry], dict[str, list[str]], dict[str, str], l
     for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
         try:
             obj = ep.load()
-        except Exception as exc:  # a broken plug-in is reported, not fatal
+        except Exception as exc:  # noqa: BLE001 - a broken plug-in is reported, not fatal
             broken[ep.name] = f"{type(exc).__name__}: {exc}"
             continue
         if isinstance(obj, Family):

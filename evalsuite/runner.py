@@ -11,30 +11,24 @@ metrics and ``results.json`` is written with the run's provenance.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
-import os
-import pickle
-import sys
-import tempfile
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from evalsuite import registry, results
 from evalsuite.backends import Backend, Request, create_backend
-from evalsuite.benchmark import Benchmark, BenchmarkError
+from evalsuite.benchmark import Benchmark
 from evalsuite.cache import ReplyCache, canonical_json, default_cache_path, key_of_parts
-from evalsuite.journal import SAMPLES, Journal, recover
-from evalsuite.types import GenerationSettings, Prediction, Reply, Sample, Score
-
-
-class RunError(Exception):
-    """The run cannot start or continue (bad configuration, mismatched run directory)."""
+from evalsuite.errors import BenchmarkError, RunError
+from evalsuite.grading import grade, record_of
+from evalsuite.journal import Journal
+from evalsuite.pipeline import PIPELINE_DEPTH, Job, Turns, make_progress
+from evalsuite.planner import SamplePlanner
+from evalsuite.rundir import in_shard, prepare_out_dir, sample_digest_text
+from evalsuite.types import GenerationSettings, Reply, Sample
 
 
 @dataclass
@@ -78,186 +72,6 @@ class Planned:
     data: Path | None
     count: int | None = None  # None until planning has seen every sample
     data_hash: str | None = None
-
-
-@dataclass(slots=True)
-class Job:
-    """One sample on its way through the run: its request, cache key and, once known, reply."""
-
-    request: Request
-    messages: list[dict[str, str]]
-    key: str | None = None
-    reply: Reply | None = None
-
-
-PIPELINE_DEPTH = 4
-"""Jobs allowed between preparing and journaling, per request slot."""
-STAGE_TURN_S = 0.002
-
-
-class Turns:
-    """Lets a stage (preparing, grading) hold the event loop for ``STAGE_TURN_S`` at most before
-    arrived replies may send their next request.
-
-    Yielding after every job kept a 100 ms server's slots busiest, but cost a zero-latency run
-    ~10% (each reply then woke the server alone, instead of several together); 2 ms measured
-    best for both (bench/throughput.py).
-    """
-
-    def __init__(self) -> None:
-        self.ends = 0.0
-
-    async def after_job(self) -> None:
-        if time.perf_counter() >= self.ends:
-            await asyncio.sleep(0)
-            self.ends = time.perf_counter() + STAGE_TURN_S
-
-
-class SamplePlanner:
-    """Generates, counts and hashes every benchmark's samples once, and hands them to the event
-    loop in batches through an unlinked temporary file (memory stays flat however far
-    generation runs ahead of the requests; reading back is 20-50x cheaper than generating).
-
-    A resume plans inline (``plan_now``) before the run: the count and data hash must be
-    compared with the run directory's. A fresh run has nothing to compare with, so it plans on
-    a thread (``start``) while the first requests already go out; batches start small and
-    double, so that the first requests leave at once and the slots never wait for a big batch.
-    """
-
-    FIRST_BATCH = 16
-    BATCH = 512
-    YIELD_EVERY_S = 0.0005
-
-    def __init__(self, runner: Runner):
-        self.runner = runner
-        fd, path = tempfile.mkstemp(prefix="evalsuite-samples-")
-        self.writer = os.fdopen(fd, "wb")
-        self.reader = open(path, "rb")  # noqa: SIM115 - closed in close()
-        os.unlink(path)
-        self.written = 0  # batches flushed by the thread; the loop reads only that many
-        self.read = 0
-        self.finished = False
-        self.inline = False  # planned before the run (plan_now), not during it
-        self.error: BaseException | None = None
-        self.stop = threading.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.wakeup: asyncio.Event | None = None
-        self.thread = threading.Thread(target=self._work, name="evalsuite-planner", daemon=True)
-
-    def plan_now(self) -> None:
-        self.inline = True
-        self._work()
-        if self.error is not None:
-            raise self.error
-
-    def start(self) -> None:
-        """Plan on a thread (from inside the event loop), unless planning already ran."""
-        self.loop = asyncio.get_running_loop()
-        self.wakeup = asyncio.Event()
-        if not self.finished:
-            self.thread.start()
-
-    def _work(self) -> None:
-        next_yield = 0.0
-        try:
-            for name, planned in self.runner.planned.items():
-                count, digest, batch, size = 0, hashlib.sha256(), [], self.FIRST_BATCH
-                for sample in self.runner.samples_of(planned.bench, planned.data):
-                    if self.stop.is_set():
-                        return
-                    if not self.inline and time.perf_counter() >= next_yield:
-                        # Hand the GIL to the event loop if it waits: otherwise each of its turns
-                        # waits out the 5 ms switch interval and requests leave a few per 100 ms.
-                        time.sleep(0)
-                        next_yield = time.perf_counter() + self.YIELD_EVERY_S
-                    count += 1
-                    digest.update(sample_digest_text(sample))
-                    batch.append(sample)
-                    if len(batch) >= size:
-                        self._emit(name, batch)
-                        batch, size = [], min(self.BATCH, size * 2)
-                if batch:
-                    self._emit(name, batch)
-                planned.count, planned.data_hash = count, digest.hexdigest()[:16]
-        except BaseException as exc:  # re-raised where the samples are consumed
-            self.error = exc
-        finally:
-            self.finished = True
-            self._notify()
-        if not self.inline and self.error is None and not self.stop.is_set():
-            # Aggregation at the end of the run imports numpy (~0.1 s); here it is imported
-            # while the last requests are out, off the run's critical path.
-            import evalsuite.table_metrics  # noqa: F401
-
-    def _emit(self, name: str, batch: list[Sample]) -> None:
-        # Fields, not Sample objects: unpickling a slotted dataclass calls fields() per object,
-        # twice the cost of rebuilding it, and reading back happens on the event loop.
-        rows = [(s.id, s.messages, s.target, s.metadata) for s in batch]
-        pickle.dump((name, rows), self.writer, protocol=pickle.HIGHEST_PROTOCOL)
-        self.writer.flush()
-        self.written += 1
-        self._notify()
-
-    def _notify(self) -> None:
-        if self.loop is not None and self.wakeup is not None:
-            try:
-                self.loop.call_soon_threadsafe(self.wakeup.set)
-            except RuntimeError:  # the loop has closed: nobody is waiting any more
-                pass
-
-    async def batches(self) -> AsyncIterator[tuple[str, list[Sample]]]:
-        assert self.wakeup is not None, "start() first"
-        while True:
-            if self.read < self.written:
-                self.read += 1
-                name, rows = pickle.load(self.reader)  # our own unlinked file, written above: trusted
-                yield name, [Sample(*row) for row in rows]
-                continue
-            if self.finished:
-                if self.read < self.written:
-                    continue
-                if self.error is not None:
-                    raise self.error
-                return
-            self.wakeup.clear()
-            if self.read == self.written and not self.finished:
-                await self.wakeup.wait()
-
-    def close(self) -> None:
-        self.stop.set()
-        if self.thread.is_alive():
-            self.thread.join()
-        self.writer.close()
-        self.reader.close()
-
-
-def in_shard(benchmark: str, sample_id: str, shard: tuple[int, int] | None) -> bool:
-    """Deterministic 1/N slice by a hash of (benchmark, id): stable across machines and orders."""
-    if shard is None:
-        return True
-    index, total = shard
-    digest = hashlib.sha256(f"{benchmark}\x00{sample_id}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") % total == index
-
-
-def without_sample_fingerprint(fingerprint: dict[str, Any]) -> dict[str, Any]:
-    """The fingerprint as written before planning saw the samples (count and hash unknown)."""
-    benchmarks = {name: {**spec, "data_hash": None, "samples": None} for name, spec in fingerprint["benchmarks"].items()}
-    return {**fingerprint, "benchmarks": benchmarks}
-
-
-def is_provisional(fingerprint: dict[str, Any]) -> bool:
-    return any(spec.get("data_hash") is None for spec in fingerprint.get("benchmarks", {}).values())
-
-
-def sample_digest_text(sample: Sample) -> bytes:
-    """What a sample adds to its benchmark's ``data_hash`` (sha256 over the samples in order)."""
-    return json.dumps([sample.id, sample.messages, sample.target], sort_keys=True, ensure_ascii=False,
-                      default=str).encode()
-
-
-def prompt_hash(messages: list[dict[str, str]]) -> str:
-    return hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 class Runner:
@@ -319,28 +133,6 @@ class Runner:
             },
         }
 
-    def prepare_out_dir(self, fingerprint: dict[str, Any]) -> set[tuple[str, str]]:
-        out = self.config.out
-        config_path = out / results.CONFIG
-        if out.exists() and self.config.overwrite:
-            for name in (SAMPLES, results.RESULTS, results.CONFIG):
-                (out / name).unlink(missing_ok=True)
-        out.mkdir(parents=True, exist_ok=True)
-        if config_path.exists():
-            previous = results.read_json(config_path)
-            # A run killed before planning finished never fingerprinted its samples.
-            current = without_sample_fingerprint(fingerprint) if is_provisional(previous) else fingerprint
-            if previous != current:
-                differs = sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
-                raise RunError(
-                    f"{out} holds a run with a different configuration (differs in: {', '.join(differs)}); "
-                    "use another --out, or --overwrite to discard it"
-                )
-        elif (out / SAMPLES).exists():
-            raise RunError(f"{out} has {SAMPLES} but no {results.CONFIG}; use another --out or --overwrite")
-        results.write_json(config_path, fingerprint)
-        return recover(out)
-
     # -- running --------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         self.plan()
@@ -358,8 +150,8 @@ class Runner:
         try:
             if (cfg.out / results.CONFIG).exists() and not cfg.overwrite:
                 self.planner.plan_now()  # a resume compares the samples' count and hash first
-            done = self.prepare_out_dir(self.fingerprint())
-            started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            done = prepare_out_dir(cfg.out, self.fingerprint(), overwrite=cfg.overwrite)
+            started = datetime.now(UTC).isoformat(timespec="seconds")
             t0 = time.perf_counter()
             asyncio.run(self.evaluate(done))
             elapsed = time.perf_counter() - t0
@@ -370,7 +162,7 @@ class Runner:
             model=cfg.model,
             backend=self.backend.identity(),
             started=started,
-            finished=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
             seed=cfg.seed,
             limit=cfg.limit,
             shard=list(cfg.shard) if cfg.shard else None,
@@ -515,23 +307,8 @@ class Runner:
                 and reply.text is not None and reply.prediction is None:
             self.cache.put(job.key, reply.text)
         prediction, score = grade(bench, sample, reply)
-        # The fields of SampleRecord, in its order, built directly: dataclasses.asdict deep-copies
-        # every nested value, which cost more than extraction and scoring together.
-        self.journal.append({
-            "benchmark": bench.name,
-            "id": sample.id,
-            "prompt": job.messages,
-            "response": reply.text,
-            "prediction": prediction.value,
-            "target": sample.target,
-            "scores": score.values,
-            "extraction": prediction.extraction_label,
-            "error": reply.error,
-            "reason": score.reason,
-            "metadata": sample.metadata,
-            "prompt_hash": prompt_hash(job.messages),
-            "cached": reply.cached,
-        })
+        record = record_of(bench, sample, job.messages, reply, prediction, score)
+        self.journal.append(record.to_dict())
         self.counters.scored += 1
         self.counters.errors += reply.error is not None
         headline = score.values.get(bench.headline)
@@ -548,47 +325,4 @@ class Runner:
         return " ".join(parts[-3:])
 
 
-def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, Score]:
-    """Extract and score; a bug in a benchmark's extractor or scorer fails the sample, not the run."""
-    try:
-        if reply.error is not None:
-            prediction = Prediction.failed(f"no reply: {reply.error}")
-        elif reply.prediction is not None:
-            prediction = bench.from_structured(reply.prediction, sample)
-        else:
-            prediction = bench.extract(reply.text, sample)
-    except Exception as exc:  # noqa: BLE001 - recorded, never hidden
-        prediction = Prediction.failed(f"extractor error: {type(exc).__name__}: {exc}"[:300])
-    try:
-        score = bench.score(prediction, sample)
-    except Exception as exc:  # noqa: BLE001
-        score = Score({bench.headline: 0.0}, reason=f"scorer error: {type(exc).__name__}: {exc}"[:300])
-    return prediction, score
-
-
-class _NoProgress:
-    n = 0
-    total: int | None = None
-
-    def update(self, k: int) -> None:
-        self.n += k
-
-    def refresh(self) -> None:
-        pass
-
-    def set_postfix_str(self, *a: Any, **k: Any) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def make_progress(total: int | None, enabled: bool) -> Any:
-    if not enabled:
-        return _NoProgress()
-    from tqdm import tqdm
-
-    return tqdm(total=total, unit="sample", dynamic_ncols=True, file=sys.stderr, mininterval=0.5)
-
-
-__all__ = ["RunConfig", "RunError", "Runner", "BenchmarkError", "in_shard"]
+__all__ = ["BenchmarkError", "RunConfig", "RunError", "Runner", "in_shard", "sample_digest_text"]

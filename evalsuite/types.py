@@ -137,7 +137,9 @@ class SampleRecord:
     cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The journal line: the fields in order, values shared, not copied (``asdict`` deep-copies
+        every nested value, which cost more than extraction and scoring together)."""
+        return {name: getattr(self, name) for name in RECORD_FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SampleRecord:
@@ -151,6 +153,9 @@ class SampleRecord:
     @property
     def refused(self) -> bool:
         return self.extraction == REFUSAL_LABEL
+
+
+RECORD_FIELDS: tuple[str, ...] = tuple(SampleRecord.__dataclass_fields__)
 
 
 @dataclass(slots=True)

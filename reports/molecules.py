@@ -41,7 +41,7 @@ def draw(smiles: str | None) -> str | None:
         rdMolDraw2D.PrepareAndDrawMolecule(drawer, mol)
         drawer.FinishDrawing()
         svg = drawer.GetDrawingText()
-    except Exception:  # RDKit raises assorted errors on exotic input; the report shows text instead
+    except Exception:  # noqa: BLE001 - RDKit raises assorted errors on exotic input; the report shows text instead
         return None
     finally:
         RDLogger.EnableLog("rdApp.*")

@@ -197,7 +197,7 @@ def build(runs: list[Run]) -> Report:
         metric = result.get("headline") or next(iter(result["metrics"]), "")
         columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name)))
     leaderboard = []
-    for run, view in zip(runs, views):
+    for run, view in zip(runs, views, strict=False):
         cells = []
         for col in columns:
             result = run.benchmarks.get(col.benchmark)
@@ -225,7 +225,7 @@ def build(runs: list[Run]) -> Report:
 
 
 def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
-    present = [(run, view) for run, view in zip(runs, views) if name in run.benchmarks]
+    present = [(run, view) for run, view in zip(runs, views, strict=False) if name in run.benchmarks]
     result0 = present[0][0].benchmarks[name]
     headline = result0.get("headline") or next(iter(result0["metrics"]), "")
     metric_names: list[str] = []
@@ -330,7 +330,7 @@ def _messages(prompt: Any) -> list[tuple[str, str]]:
 
 def sample_views(runs: list[Run], views: list[RunView]) -> tuple[list[SampleView], list[tuple[str, str, int, int]]]:
     out, counts = [], []
-    for run, view in zip(runs, views):
+    for run, view in zip(runs, views, strict=False):
         for name, result in run.benchmarks.items():
             headline = result.get("headline") or ""
             records = run.records_of(name)

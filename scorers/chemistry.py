@@ -166,7 +166,7 @@ def match_key(parsed: Parsed, mode: str) -> Key:
             top = max(sizes)
             largest = [
                 Chem.MolFragmentToSmiles(mol, atomsToUse=list(f))
-                for f, size in zip(frags, sizes)
+                for f, size in zip(frags, sizes, strict=False)
                 if size == top
             ]
             return Key(tuple(sorted(largest)))

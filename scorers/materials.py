@@ -83,7 +83,7 @@ def parse_composition(text: str | None) -> Parsed:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             composition = Composition(text)
-    except Exception as exc:  # pymatgen raises ValueError, KeyError ... on bad formulas
+    except Exception as exc:  # noqa: BLE001 - pymatgen raises ValueError, KeyError ... on bad formulas
         return Parsed(None, f"invalid formula {text[:80]!r}: {exc}"[:200])
     # pymatgen accepts unknown symbols such as "Xx" as dummy species and flags them invalid
     if not composition.valid:
@@ -109,7 +109,7 @@ def parse_structure(text: str | None) -> Parsed:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             structure = Structure.from_str(text, fmt=fmt)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - pymatgen's parser raises assorted errors on bad text
         return Parsed(None, f"invalid {fmt.upper()}: {type(exc).__name__}: {exc}"[:200])
     if len(structure) == 0:
         return Parsed(None, f"invalid {fmt.upper()}: no sites")
@@ -251,7 +251,7 @@ class HullReference:
 
         if chemsys not in self._diagrams:
             wanted = frozenset(chemsys.split("-"))
-            members = [e for e, els in zip(self.entries, self._elements) if els <= wanted]
+            members = [e for e, els in zip(self.entries, self._elements, strict=False) if els <= wanted]
             missing = sorted(wanted - {next(iter(els)) for els in self._elements if len(els) == 1
                                        and els <= wanted})
             if missing:

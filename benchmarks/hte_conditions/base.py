@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite.benchmark import BenchmarkBase, BenchmarkError, DataError, take
+from evalsuite.benchmark import BenchmarkBase, take
+from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer, last_json
 from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond
@@ -66,7 +67,7 @@ class Item:
 
 
 def code_of(factors: Sequence[Factor], indices: Sequence[int]) -> str:
-    return "-".join(f.label(i) for f, i in zip(factors, indices))
+    return "-".join(f.label(i) for f, i in zip(factors, indices, strict=False))
 
 
 class HteConditions(BenchmarkBase):
@@ -250,17 +251,17 @@ def names_of(code: str, records: Sequence[SampleRecord]) -> str:
     if not aliases:
         return code
     parts = []
-    for label, menu in zip(code.split("-"), aliases.values()):
+    for label, menu in zip(code.split("-"), aliases.values(), strict=False):
         parts.append(menu.get(label, label))
     return ", ".join(parts)
 
 
 def text_after_final_answer(reply: str) -> str | None:
     """Everything after the last 'Final Answer:' marker (the codes may span several lines)."""
-    match = None
-    for match in re.finditer(r"final\s+answer\s*[*_]*\s*[:：]", reply, re.IGNORECASE):
+    last = None
+    for last in re.finditer(r"final\s+answer\s*[*_]*\s*[:：]", reply, re.IGNORECASE):  # noqa: B007 - the last one is kept
         pass
-    return reply[match.end():].strip() if match else None
+    return reply[last.end():].strip() if last else None
 
 
 def json_entries(parsed: Any) -> list[Any] | None:
@@ -310,7 +311,7 @@ class Menu:
 
     def codes_in(self, text: str) -> list[str]:
         letters = [next(iter(self.names[f]))[0] for f in self.factors]
-        return ["-".join(f"{l}{int(n)}" for l, n in zip(letters, m.groups())) for m in self.pattern.finditer(text)]
+        return ["-".join(f"{letter}{int(n)}" for letter, n in zip(letters, m.groups(), strict=False)) for m in self.pattern.finditer(text)]
 
     def resolve(self, entry: Any) -> tuple[str | None, str]:
         """The code of one answered condition, or (None, why it is not on the menu)."""
@@ -324,7 +325,7 @@ class Menu:
         return self.resolve_names(entry)
 
     def check(self, code: str) -> tuple[str | None, str]:
-        for label, factor in zip(code.split("-"), self.factors):
+        for label, factor in zip(code.split("-"), self.factors, strict=False):
             if label not in self.names[factor]:
                 return None, f"{code} ({factor} {label} does not exist)"
         if code not in self.measured:

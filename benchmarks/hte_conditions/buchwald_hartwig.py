@@ -26,9 +26,8 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from evalsuite.benchmark import DataError
-
 from benchmarks.hte_conditions.base import Factor, HteConditions, Item, code_of, csv_rows, in_menu_order, parse_yield
+from evalsuite.errors import DataError
 from scorers.chemistry import canonical_smiles
 
 COLUMNS = {"ligand": "Ligand", "additive": "Additive", "base": "Base", "halide": "Aryl halide", "yield": "Output"}

@@ -22,9 +22,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from evalsuite.benchmark import DataError
-
-from benchmarks.hte_conditions.base import NONE, Factor, HteConditions, Item, code_of, csv_rows, in_menu_order, parse_yield
+from benchmarks.hte_conditions.base import (
+    NONE,
+    Factor,
+    HteConditions,
+    Item,
+    code_of,
+    csv_rows,
+    in_menu_order,
+    parse_yield,
+)
+from evalsuite.errors import DataError
 
 COLUMNS = {
     "r1": "Reactant_1_Name",

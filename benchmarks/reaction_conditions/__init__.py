@@ -28,7 +28,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from evalsuite.benchmark import BenchmarkBase, BenchmarkError, DataError, take
+from evalsuite.benchmark import BenchmarkBase, take
+from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer, last_json
 from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond

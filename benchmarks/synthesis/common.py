@@ -25,7 +25,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite.benchmark import BenchmarkBase, BenchmarkError, DataError
+from evalsuite.benchmark import BenchmarkBase
+from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.types import BenchmarkResult, SampleRecord
 from scorers import chemistry
 
@@ -89,7 +90,7 @@ def resolve_data(data: Path | None, source: str) -> tuple[Path, str]:
 def load_reactions(path: Path, source: str) -> Iterator[Reaction]:
     """Reactions of a USPTO-50K or embedded-layout CSV, in file order (lazily)."""
     try:
-        handle = open(path, newline="", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+        handle = open(path, newline="", encoding="utf-8")
     except OSError as exc:
         raise BenchmarkError(f"cannot read {path}: {exc}") from None
     with handle:

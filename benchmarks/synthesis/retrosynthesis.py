@@ -39,7 +39,8 @@ from benchmarks.synthesis.common import (
     SynthesisBase,
     mean,
 )
-from evalsuite.benchmark import BenchmarkError, take
+from evalsuite.benchmark import take
+from evalsuite.errors import BenchmarkError
 from evalsuite.extraction import (
     FINAL_ANSWER_LINE,
     clean_markup,

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from functools import partial
 
-from evalsuite.benchmark import Family
-
 from benchmarks.tail.any_substring import AnySubstring
 from benchmarks.tail.base import TailTask
 from benchmarks.tail.binary_search import BinarySearch
@@ -32,6 +30,7 @@ from benchmarks.tail.population_growth import PopulationGrowth
 from benchmarks.tail.prime_search import PrimeSearch
 from benchmarks.tail.summary import summarize
 from benchmarks.tail.word_flip import WordFlip
+from evalsuite.benchmark import Family
 
 TASKS: tuple[type[TailTask], ...] = (
     LargeNumberAddition,

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evalsuite import stats
-from evalsuite.benchmark import BenchmarkBase, BenchmarkError, Reads, metric_means
+from evalsuite.benchmark import BenchmarkBase, Reads, metric_means
+from evalsuite.errors import BenchmarkError
 from evalsuite.extraction import extract_answer
 from evalsuite.types import (
     BenchmarkResult,

@@ -74,7 +74,7 @@ class CompareNumbers(TailTask):
         frac = max(len(a_frac), len(b_frac))
         a, b = a_int + a_frac.ljust(frac, "0"), b_int + b_frac.ljust(frac, "0")
         lines.append(f"Same integer length {len(a_int)}; pad fractions to {frac} digits: {a} vs {b}.")
-        for pos, (da, db) in enumerate(zip(a, b), start=1):
+        for pos, (da, db) in enumerate(zip(a, b, strict=False), start=1):
             lines.append(f"Step {pos}: fetch digit {pos} of x1 = {da} and of x2 = {db}.")
             if da != db:
                 rel = ">" if da > db else "<"

@@ -55,7 +55,7 @@ class LargeNumberDivision(TailTask):
     def trace(self, instance: Instance) -> str:
         x1, x2 = instance.fields["x1"], instance.fields["x2"]
         digits = str(x1) + "0" * PLACES
-        lines = [f"Divisor x2 = {x2}. Digits to bring down: {str(x1)} then {PLACES} zeros after the point.",
+        lines = [f"Divisor x2 = {x2}. Digits to bring down: {x1!s} then {PLACES} zeros after the point.",
                  "State: remainder = 0, quotient = ''."]
         remainder, quotient = 0, ""
         for step, digit in enumerate(digits, start=1):

@@ -5,7 +5,8 @@ Each backend module is imported only when its model string is used.
 
 from __future__ import annotations
 
-from evalsuite.backends.base import Backend, BackendError, Request
+from evalsuite.backends.base import Backend, Request
+from evalsuite.errors import BackendError
 
 
 def create_backend(

@@ -9,10 +9,6 @@ from evalsuite.benchmark import Benchmark
 from evalsuite.types import GenerationSettings, Message, Reply, Sample
 
 
-class BackendError(Exception):
-    """A backend cannot start or is misconfigured: shown to the user, the run stops."""
-
-
 @dataclass(frozen=True, slots=True)
 class Request:
     benchmark: Benchmark

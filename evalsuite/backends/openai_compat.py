@@ -28,7 +28,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from evalsuite.backends.base import BackendError, Request
+from evalsuite.backends.base import Request
+from evalsuite.errors import BackendError
 from evalsuite.types import Reply
 
 MAX_RETRY_AFTER_S = 120.0
@@ -153,7 +154,7 @@ class OpenAIBackend:
                     last_problem = f"HTTP {status} from {replica.base_url}: {error_message(raw)}"
                 else:
                     return Reply(text=None, error=f"HTTP {status}: {error_message(raw)}")
-            except (asyncio.TimeoutError, TimeoutError):
+            except TimeoutError:
                 last_problem = f"timed out after {self.timeout_s:g} s at {replica.base_url}"
             except aiohttp.ClientConnectorError as exc:
                 # Nobody answers at this address: let the other replicas take the traffic.

@@ -7,7 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evalsuite.backends.base import BackendError, Request
+from evalsuite.backends.base import Request
+from evalsuite.errors import BackendError
 from evalsuite.types import Reply
 
 

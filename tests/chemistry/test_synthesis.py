@@ -12,7 +12,7 @@ import pytest
 
 from benchmarks.synthesis import ForwardSynthesis, Retrosynthesis
 from benchmarks.synthesis.common import embedded_path
-from evalsuite.benchmark import BenchmarkError, DataError
+from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.types import Prediction, Sample, SampleRecord
 from scorers import chemistry
 

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from benchmarks.hte_conditions import FAMILY, BuchwaldHartwig, SuzukiMiyaura
-from evalsuite.benchmark import BenchmarkError, DataError
+from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.types import SampleRecord
 from scorers.chemistry import canonical_smiles
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from benchmarks.reaction_conditions import DEFAULT_DATA, ReactionConditions
-from evalsuite.benchmark import BenchmarkError, DataError
+from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.types import SampleRecord
 
 HEADER = "id,canonical_rxn,catalyst1,solvent1,solvent2,reagent1,reagent2\n"

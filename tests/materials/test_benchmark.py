@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.crystal_stability import CrystalStability
-from evalsuite.benchmark import BenchmarkError, DataError
+from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.types import SampleRecord
 
 from .conftest import NACL_CIF
@@ -38,7 +38,7 @@ def write_csv(path: Path, rows, header=("material_id", "formula", "e_form_per_at
 
 def records_for(bench, samples, replies):
     out = []
-    for sample, reply in zip(samples, replies):
+    for sample, reply in zip(samples, replies, strict=False):
         prediction = bench.extract(reply, sample)
         score = bench.score(prediction, sample)
         out.append(SampleRecord(
@@ -147,7 +147,7 @@ def test_scores_and_aggregate_on_user_data(tmp_path):
 def test_formation_energy_is_placed_against_the_reference_hull(tmp_path):
     path = write_csv(tmp_path / "summary.csv", ROWS)
     bench = CrystalStability({"mode": "formation-energy"})
-    ca = [s for s in bench.samples(path, 0, None) if s.id == "wbm-3"][0]
+    ca = next(s for s in bench.samples(path, 0, None) if s.id == "wbm-3")
     # truth: E_f = -3.0, hull distance 0.05. A prediction of -3.07 is 0.07 lower, so the
     # predicted hull distance is 0.05 - 0.07 = -0.02: called stable (wrongly), error 0.07.
     score = bench.score(bench.extract("Final Answer: -3.07 eV/atom", ca), ca)

@@ -9,7 +9,7 @@ import itertools
 import math
 import re
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import pytest
 
@@ -119,7 +119,7 @@ def lcs_brute(f):
 def levenshtein_recursive(f):
     a, b = f["a"], f["b"]
 
-    @lru_cache(maxsize=None)
+    @cache
     def dist(i: int, j: int) -> int:  # suffixes a[i:], b[j:]
         if i == len(a) or j == len(b):
             return (len(a) - i) + (len(b) - j)

@@ -69,7 +69,7 @@ def one_missing(target: str) -> str | None:
 
 def one_extra(target: str) -> str:
     parts = items(target)
-    return ", ".join(parts + [parts[0]]) if target != "none" else ("(0, 0)" if "(" in target else "2")
+    return ", ".join([*parts, parts[0]]) if target != "none" else ("(0, 0)" if "(" in target else "2")
 
 
 def perturbations(task: str, target: str) -> list[str]:

@@ -1,0 +1,59 @@
+"""Grading one reply: extract, score, and the record that is journaled.
+
+The single place a sample's ``SampleRecord`` is built. ``evalsuite run``, the lm-eval export and
+the rewards API all grade through ``grade``, so their numbers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from evalsuite.benchmark import Benchmark
+from evalsuite.rundir import prompt_hash
+from evalsuite.types import Message, Prediction, Reply, Sample, SampleRecord, Score
+
+REASON_LIMIT = 300
+
+
+def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, Score]:
+    """Extract and score; a bug in a benchmark's extractor or scorer fails the sample, not the run.
+
+    A sample whose extractor or scorer raised records every declared per-sample metric as a
+    failure (0 for a proportion, 1 where lower is better; no value for a continuous metric) and
+    the error text as its reason; aggregate-only metrics count it as a miss through its failed
+    extraction.
+    """
+    try:
+        if reply.error is not None:
+            prediction = Prediction.failed(f"no reply: {reply.error}")
+        elif reply.prediction is not None:
+            prediction = bench.from_structured(reply.prediction, sample)
+        else:
+            prediction = bench.extract(reply.text, sample)
+    except Exception as exc:  # noqa: BLE001 - recorded, never hidden
+        prediction = Prediction.failed(f"extractor error: {type(exc).__name__}: {exc}"[:REASON_LIMIT])
+        return prediction, Score(bench.metric_set().failure_scores(), reason=prediction.failure)
+    try:
+        score = bench.score(prediction, sample)
+    except Exception as exc:  # noqa: BLE001
+        reason = f"scorer error: {type(exc).__name__}: {exc}"[:REASON_LIMIT]
+        return Prediction.failed(reason, stage=prediction.stage), Score(bench.metric_set().failure_scores(), reason)
+    return prediction, score
+
+
+def record_of(bench: Benchmark, sample: Sample, messages: list[Message], reply: Reply, prediction: Prediction,
+              score: Score) -> SampleRecord:
+    """The journal record of one graded sample."""
+    return SampleRecord(
+        benchmark=bench.name,
+        id=sample.id,
+        prompt=messages,
+        response=reply.text,
+        prediction=prediction.value,
+        target=sample.target,
+        scores=score.values,
+        extraction=prediction.extraction_label,
+        error=reply.error,
+        reason=score.reason,
+        metadata=sample.metadata,
+        prompt_hash=prompt_hash(messages),
+        cached=reply.cached,
+    )

@@ -1,0 +1,65 @@
+"""The run directory's identity: shards, the fingerprint a resume must match, sample digests."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from evalsuite import results
+from evalsuite.errors import RunError
+from evalsuite.journal import SAMPLES, recover
+from evalsuite.types import Sample
+
+
+def in_shard(benchmark: str, sample_id: str, shard: tuple[int, int] | None) -> bool:
+    """Deterministic 1/N slice by a hash of (benchmark, id): stable across machines and orders."""
+    if shard is None:
+        return True
+    index, total = shard
+    digest = hashlib.sha256(f"{benchmark}\x00{sample_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % total == index
+
+
+def without_sample_fingerprint(fingerprint: dict[str, Any]) -> dict[str, Any]:
+    """The fingerprint as written before planning saw the samples (count and hash unknown)."""
+    benchmarks = {name: {**spec, "data_hash": None, "samples": None} for name, spec in fingerprint["benchmarks"].items()}
+    return {**fingerprint, "benchmarks": benchmarks}
+
+
+def is_provisional(fingerprint: dict[str, Any]) -> bool:
+    return any(spec.get("data_hash") is None for spec in fingerprint.get("benchmarks", {}).values())
+
+
+def sample_digest_text(sample: Sample) -> bytes:
+    """What a sample adds to its benchmark's ``data_hash`` (sha256 over the samples in order)."""
+    return json.dumps([sample.id, sample.messages, sample.target], sort_keys=True, ensure_ascii=False,
+                      default=str).encode()
+
+
+def prompt_hash(messages: list[dict[str, str]]) -> str:
+    return hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def prepare_out_dir(out: Path, fingerprint: dict[str, Any], *, overwrite: bool) -> set[tuple[str, str]]:
+    """Create or check ``out`` for this fingerprint; the (benchmark, id) pairs already journaled."""
+    config_path = out / results.CONFIG
+    if out.exists() and overwrite:
+        for name in (SAMPLES, results.RESULTS, results.CONFIG):
+            (out / name).unlink(missing_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
+    if config_path.exists():
+        previous = results.read_json(config_path)
+        # A run killed before planning finished never fingerprinted its samples.
+        current = without_sample_fingerprint(fingerprint) if is_provisional(previous) else fingerprint
+        if previous != current:
+            differs = sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
+            raise RunError(
+                f"{out} holds a run with a different configuration (differs in: {', '.join(differs)}); "
+                "use another --out, or --overwrite to discard it"
+            )
+    elif (out / SAMPLES).exists():
+        raise RunError(f"{out} has {SAMPLES} but no {results.CONFIG}; use another --out or --overwrite")
+    results.write_json(config_path, fingerprint)
+    return recover(out)
