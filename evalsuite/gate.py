@@ -48,7 +48,8 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import EvalsuiteError
-from evalsuite.frames import Run, RunError, higher_is_better, read_run
+from evalsuite.frames import Run, RunError, read_run
+from evalsuite.metrics import UndeclaredMetric, direction_of, is_per_sample, kind_of
 from evalsuite.types import SampleRecord
 
 EXIT_PASS, EXIT_FAIL, EXIT_INCOMPARABLE = 0, 1, 2
@@ -204,22 +205,24 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def compare_metric(benchmark: str, metric: str, higher: bool, base: Sequence[SampleRecord],
-                   cand: Sequence[SampleRecord], *, seed: int, resamples: int,
-                   recompute: Recompute | None = None) -> Row:
-    """Paired comparison of one metric; ``base`` and ``cand`` are aligned item by item."""
+                   cand: Sequence[SampleRecord], *, seed: int, resamples: int, per_sample: bool,
+                   proportion: bool, recompute: Recompute | None = None) -> Row:
+    """Paired comparison of one metric; ``base`` and ``cand`` are aligned item by item.
+
+    ``per_sample`` and ``proportion`` come from the metric's declaration: a per-sample proportion
+    gets McNemar's exact test, another per-sample metric a paired bootstrap of the mean
+    difference, an aggregate-only metric a paired bootstrap of the benchmark's own aggregate."""
     import numpy as np
 
     rng = _rng(seed, benchmark, metric)
     n = len(base)
-    per_sample = any(metric in r.scores for r in base) or any(metric in r.scores for r in cand)
     if per_sample:
         a = [_present(r.scores.get(metric)) for r in base]
         b = [_present(r.scores.get(metric)) for r in cand]
         draws = paired_mean_draws(a, b, rng, resamples)
         va, vb = _mean(a), _mean(b)
         diff = None if va is None or vb is None else vb - va
-        binary = all(math.isnan(v) or v in (0.0, 1.0) for v in a + b)
-        if binary:
+        if proportion:
             both = [(x, y) for x, y in zip(a, b, strict=False) if not (math.isnan(x) or math.isnan(y))]
             right_to_wrong = sum(1 for x, y in both if x == 1.0 and y == 0.0)
             wrong_to_right = sum(1 for x, y in both if x == 0.0 and y == 1.0)
@@ -423,6 +426,24 @@ class Target:
     metric: str
     higher: bool
     margin: float
+    per_sample: bool = True
+    proportion: bool = True
+
+
+def target_of(result: dict[str, Any], benchmark: str, metric: str, margin: float,
+              direction: str | None = None) -> Target:
+    """A metric to compare, as the baseline's results.json declares it; a descriptive statistic
+    (no direction, e.g. prevalence) or an undeclared metric cannot be gated."""
+    try:
+        declared = direction_of(result, metric)
+        per_sample = is_per_sample(result, metric)
+        proportion = kind_of(result, metric) == "proportion"
+    except UndeclaredMetric as exc:
+        raise GateError([f"{benchmark}: {exc}"]) from None
+    if declared is None and direction is None:
+        raise GateError([f"{benchmark}: {metric!r} is a descriptive statistic (no direction); it is never gated"])
+    higher = (direction == "higher") if direction else bool(declared)
+    return Target(benchmark, metric, higher, margin, per_sample, proportion)
 
 
 def targets(policy: Policy, base: Run) -> list[Target]:
@@ -439,10 +460,9 @@ def targets(policy: Policy, base: Run) -> list[Target]:
             metric = guard.metric or result.get("headline")
             if not metric:
                 raise GateError([f"{name}: results.json names no headline metric; name one in a policy"])
-            higher = (guard.direction == "higher") if guard.direction else higher_is_better(result, metric)
             margin = policy.margin if guard.margin is None else guard.margin
             if not any(t.benchmark == name and t.metric == metric for t in out):
-                out.append(Target(name, metric, higher, margin))
+                out.append(target_of(result, name, metric, margin, guard.direction))
     return out
 
 
@@ -457,12 +477,11 @@ def _rows(base: Run, cand: Run, wanted: list[Target], shared: dict[str, list[str
         ids = shared[t.benchmark]
         a = [index_a[(t.benchmark, i)] for i in ids]
         b = [index_b[(t.benchmark, i)] for i in ids]
-        per_sample = any(t.metric in r.scores for r in a + b)
-        if not per_sample and t.metric not in base.benchmarks[t.benchmark]["metrics"]:
+        if not t.per_sample and t.metric not in base.benchmarks[t.benchmark]["metrics"]:
             raise GateError([f"{t.benchmark}: no metric {t.metric!r} in the baseline run"])
-        fn = None if per_sample else recomputer(base, t.benchmark, t.metric, seed)
-        row = compare_metric(t.benchmark, t.metric, t.higher, a, b, seed=seed,
-                             resamples=resamples, recompute=fn)
+        fn = None if t.per_sample else recomputer(base, t.benchmark, t.metric, seed)
+        row = compare_metric(t.benchmark, t.metric, t.higher, a, b, seed=seed, resamples=resamples,
+                             per_sample=t.per_sample, proportion=t.proportion, recompute=fn)
         row.margin = t.margin
         rows.append(row)
     return rows
@@ -526,10 +545,11 @@ def run_compare(a: Path, b: Path) -> int:
         wanted = []
         for name in names:
             result = base.benchmarks[name]
-            metrics = dict.fromkeys(k for r in base.records_of(name) for k in r.scores)
+            metrics = dict.fromkeys(result.get("per_sample") or ())
             if result.get("headline"):
                 metrics = {result["headline"]: None, **metrics}
-            wanted += [Target(name, m, higher_is_better(result, m), 0.0) for m in metrics]
+            wanted += [target_of(result, name, m, 0.0) for m in metrics
+                       if (result.get("higher_is_better") or {}).get(m) is not None]
         rows = _rows(base, cand, wanted, shared, 0, DEFAULT_RESAMPLES)
     except (GateError, RunError) as exc:
         items = exc.problems if isinstance(exc, GateError) else [str(exc)]

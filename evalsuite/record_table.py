@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
-from evalsuite.benchmark import Reads
+from evalsuite.reads import Reads
 from evalsuite.types import SampleRecord
 
 H = TypeVar("H", bound=Hashable)

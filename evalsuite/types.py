@@ -180,7 +180,9 @@ class BenchmarkResult:
     metrics: dict[str, MetricValue]
     groups: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     headline: str | None = None
-    higher_is_better: dict[str, bool] = field(default_factory=dict)
+    higher_is_better: dict[str, bool | None] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    per_sample: list[str] = field(default_factory=list)
     baselines: dict[str, dict[str, float | None]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -190,6 +192,8 @@ class BenchmarkResult:
             "headline": self.headline,
             "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
             "higher_is_better": self.higher_is_better,
+            "kinds": self.kinds,
+            "per_sample": self.per_sample,
             "groups": self.groups,
             "baselines": self.baselines,
             **self.extra,

@@ -224,6 +224,11 @@ def build(runs: list[Run]) -> Report:
     return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts)
 
 
+def arrow(higher: bool | None) -> str:
+    """The declared direction as an arrow; none for a descriptive statistic."""
+    return "" if higher is None else ("↑" if higher else "↓")
+
+
 def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
     present = [(run, view) for run, view in zip(runs, views, strict=False) if name in run.benchmarks]
     result0 = present[0][0].benchmarks[name]
@@ -236,7 +241,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
         metric_names.insert(0, headline)
     run_views = [v for _, v in present]
     table = MetricTable("Metrics", run_views, [
-        (m, "↑" if higher_is_better(result0, m) else "↓",
+        (m, arrow(higher_is_better(result0, m)),
          [cell(run.benchmarks[name]["metrics"].get(m), run.benchmarks[name].get("n")) if
           m in run.benchmarks[name]["metrics"] else None for run, _ in present])
         for m in metric_names])

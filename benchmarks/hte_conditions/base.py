@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 from evalsuite.benchmark import BenchmarkBase, take
 from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer, last_json
+from evalsuite.metrics import Metric, continuous, proportion
 from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond
 
@@ -80,6 +81,18 @@ class HteConditions(BenchmarkBase):
     dataset_name: ClassVar[str] = ""
     reaction: ClassVar[str] = ""
     generation = GenerationSettings(max_tokens=2048)
+
+    def declared_metrics(self) -> tuple[Metric, ...]:
+        k = self.option("k")
+        described = {
+            "top1_hit": proportion("top1_hit", description="the first choice has the best measured yield"),
+            cond.hit_name(k): proportion(cond.hit_name(k), description=f"a best-yield option among the first {k}"),
+            "normalised_yield": continuous("normalised_yield", worst=0.0, description="yield of the first choice / best yield"),
+            "regret": continuous("regret", higher_is_better=False, description="best yield - yield of the first choice (points)"),
+            "percentile": continuous("percentile", worst=0.0, description="share of the menu the first choice beats"),
+            "yield": continuous("yield", worst=0.0, description="measured yield of the first choice (%)"),
+        }
+        return tuple(described[name] for name in cond.yield_metric_names(k))
 
     def validate(self) -> None:
         if not 1 <= self.option("k") <= MAX_K:
@@ -221,8 +234,6 @@ class HteConditions(BenchmarkBase):
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         result = super().aggregate(records, seed)
         k = self.option("k")
-        result.higher_is_better = {name: name != "regret" for name in cond.yield_metric_names(k)}
-        result.higher_is_better.update(extraction_failure_rate=False, refusal_rate=False, error_rate=False)
         ordered = sorted(records, key=lambda r: r.id)
         items = [r.target["yields"] for r in ordered if isinstance(r.target, dict) and r.target.get("yields")]
         result.baselines = cond.baselines(items, k)

@@ -183,8 +183,6 @@ class SynthesisBase(BenchmarkBase):
 
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         result = super().aggregate(records, seed)
-        lower_is_better = {"invalid", "extraction_failure_rate", "refusal_rate", "error_rate"}
-        result.higher_is_better = {name: name not in lower_is_better for name in result.metrics}
         result.baselines = self.baselines(records)
         result.extra = {
             "match_mode": self.option("match_mode"),

@@ -24,6 +24,7 @@ from benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
 from benchmarks.synthesis.retrosynthesis import first_smiles
 from evalsuite.benchmark import take
 from evalsuite.extraction import extract_answer
+from evalsuite.metrics import Metric, continuous, proportion
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
 
@@ -38,6 +39,11 @@ class ForwardSynthesis(SynthesisBase):
     )
     version: ClassVar[str] = "1"
     headline: ClassVar[str] = "accuracy"
+    metrics: ClassVar[tuple[Metric, ...]] = (
+        proportion("accuracy", description="the predicted product equals the gold (match mode)"),
+        proportion("invalid", higher_is_better=False, description="the answer does not parse as SMILES"),
+        continuous("tanimoto", worst=0.0, description="Morgan Tanimoto of the answer to the gold product"),
+    )
     generation = GenerationSettings(max_tokens=512)
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:

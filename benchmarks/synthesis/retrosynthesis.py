@@ -50,6 +50,7 @@ from evalsuite.extraction import (
     last_json,
     strip_think,
 )
+from evalsuite.metrics import Metric, continuous, proportion
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
 
@@ -68,6 +69,14 @@ class Retrosynthesis(SynthesisBase):
     headline: ClassVar[str] = "top_1"
     options: ClassVar[dict[str, Any]] = {**SynthesisBase.options, "k": 10, "with_class": False}
     generation = GenerationSettings(max_tokens=1024)
+
+    def declared_metrics(self) -> tuple[Metric, ...]:
+        tops = [proportion(f"top_{n}", description=f"the gold reactant set among the first {n} distinct candidates")
+                for n in TOP_N if n <= self.option("k")]
+        return (*tops,
+                proportion("valid", description="share of candidates RDKit parses"),
+                proportion("invalid", higher_is_better=False, description="share of candidates RDKit cannot parse"),
+                continuous("tanimoto_top1", worst=0.0, description="Morgan Tanimoto of the first candidate to the gold"))
 
     def validate(self) -> None:
         super().validate()
