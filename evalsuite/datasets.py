@@ -10,6 +10,10 @@ network.
 
 An entry published as an Excel workbook (``xlsx_sheet`` set) is converted to CSV (one sheet,
 pandas ``to_csv(index=False)``, which needs ``openpyxl``) and the checksum is that of the CSV.
+
+An entry whose publisher gives only an md5 (``md5`` set, ``sha256`` None: Matbench Discovery's
+figshare files) is verified against that md5; the sha256 of the verified file is then recorded
+beside it, in ``FILENAME.sha256`` (``sha256sum`` format), and printed by ``data pull``.
 """
 
 from __future__ import annotations
@@ -31,10 +35,12 @@ TIMEOUT_S = 60
 class DataSet:
     name: str
     url: str
-    sha256: str
+    sha256: str | None
     filename: str
     description: str
     xlsx_sheet: str | None = None
+    md5: str | None = None
+    """The publisher's md5, checked where no sha256 is pinned."""
 
 
 DATASETS: dict[str, DataSet] = {
@@ -67,6 +73,27 @@ DATASETS: dict[str, DataSet] = {
             filename="hte_buchwald_hartwig.csv",
             description="Buchwald-Hartwig HTE, 3,955 reactions with yields (Ahneman et al., Science 2018)",
             xlsx_sheet="Plates1-3",
+        ),
+        # -- crystal-stability (Matbench Discovery's figshare files; md5 from its data-files.yml.
+        # The API address is the one Matbench Discovery downloads from: figshare's
+        # figshare.com/files/ID pages sit behind a web firewall)
+        DataSet(
+            name="wbm-summary",
+            url="https://api.figshare.com/v2/file/download/64706751",
+            sha256=None,
+            md5="1555268d3aa59d20262cb9d01ce0994b",
+            filename="2023-12-13-wbm-summary.csv.gz",
+            description="Matbench Discovery's WBM test set summary, 256,963 materials with MP2020-corrected "
+            "formation energies and hull distances, unique-prototype flags (figshare.com/files/64706751)",
+        ),
+        DataSet(
+            name="mp-energies",
+            url="https://api.figshare.com/v2/file/download/52080797",
+            sha256=None,
+            md5="7eb0c49fc169ba92783f2f6d0d19d741",
+            filename="2025-02-01-mp-energies.csv.gz",
+            description="Materials Project formation energies and hull distances (eV/atom), as "
+            "Matbench Discovery publishes them (figshare.com/files/52080797)",
         ),
     )
 }
@@ -107,7 +134,7 @@ def pull(name: str, url: str | None = None) -> Path:
     """Download data set ``name`` (from ``url`` when given), verify it, and return its path."""
     entry = dataset(name)
     final = data_dir() / entry.filename
-    if final.is_file() and sha256_of(final) == entry.sha256:
+    if final.is_file() and verify(entry, final) is None:
         return final
     final.parent.mkdir(parents=True, exist_ok=True)
     part = final.with_name(f"{final.name}.part-{os.getpid()}")
@@ -115,16 +142,58 @@ def pull(name: str, url: str | None = None) -> Path:
         fetch(url or entry.url, part)
         if entry.xlsx_sheet is not None:
             xlsx_to_csv(part, entry.xlsx_sheet)
-        actual = sha256_of(part)
-        if actual != entry.sha256:
-            raise DataSetError(
-                f"{name}: checksum mismatch (expected sha256 {entry.sha256}, got {actual}); "
-                "the downloaded file was removed"
-            )
+        problem = verify(entry, part)
+        if problem is not None:
+            raise DataSetError(f"{name}: checksum mismatch ({problem}); the downloaded file was removed")
         os.replace(part, final)
     finally:
         part.unlink(missing_ok=True)
+    if entry.sha256 is None:
+        record_sha256(final)
     return final
+
+
+def digests_of(path: Path) -> tuple[str, str]:
+    """(sha256, md5) of a file, in one pass."""
+    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            sha.update(chunk)
+            md5.update(chunk)
+    return sha.hexdigest(), md5.hexdigest()
+
+
+def verify(entry: DataSet, path: Path) -> str | None:
+    """None when ``path`` has the entry's pinned sha256 (else its publisher's md5), or what differs."""
+    sha, md5 = digests_of(path)
+    if entry.sha256 is not None:
+        return None if sha == entry.sha256 else f"expected sha256 {entry.sha256}, got {sha}"
+    if entry.md5 is None:
+        return "the entry pins no checksum"
+    return None if md5 == entry.md5 else f"expected the publisher's md5 {entry.md5}, got {md5}"
+
+
+def recorded_sha256(name: str) -> str | None:
+    """The sha256 recorded when data set ``name`` was verified by its publisher's md5."""
+    sidecar = data_dir() / f"{dataset(name).filename}.sha256"
+    try:
+        return sidecar.read_text(encoding="utf-8").split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def record_sha256(final: Path) -> None:
+    """Write ``FINAL.sha256`` beside a verified file (fresh temporary name, then renamed)."""
+    import tempfile
+
+    sha, _ = digests_of(final)
+    fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"{sha}  {final.name}\n")
+        os.replace(tmp, final.with_name(f"{final.name}.sha256"))
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def fetch(url: str, dest: Path) -> None:
@@ -175,7 +244,8 @@ def cli_pull(name: str, url: str | None = None) -> int:
     except OSError as exc:
         print(f"evalsuite: cannot write to the data cache {data_dir()}: {exc}", file=sys.stderr)
         return 1
-    print(f"{name}: {path}")
+    sha = recorded_sha256(name)
+    print(f"{name}: {path}" + (f" (publisher's md5 verified; sha256 {sha})" if sha else ""))
     return 0
 
 
