@@ -32,7 +32,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 STABILITY_THRESHOLD = 0.0  # eV/atom; Matbench Discovery's default
 KJ_PER_MOL_PER_EV = 96.48533212331  # 1 eV per particle = F (kJ/mol) = e * N_A / 1000
@@ -93,7 +93,7 @@ def parse_structure(text: str | None) -> Parsed:
         return Parsed(None, "empty structure")
     if len(text) > MAX_STRUCTURE_CHARS:
         return Parsed(None, f"structure longer than {MAX_STRUCTURE_CHARS} characters")
-    fmt = "cif" if re.search(r"^\s*(data_|_cell_length_a)", text, re.MULTILINE) else "poscar"
+    fmt: Literal["cif", "poscar"] = "cif" if re.search(r"^\s*(data_|_cell_length_a)", text, re.MULTILINE) else "poscar"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -31,7 +31,7 @@ def stored_materials() -> tuple[Material, ...]:
 
     from scorers.materials import chemical_system, shipped_entry_dicts
 
-    rows = []
+    rows: list[Material] = []
     with warnings.catch_warnings():
         # pymatgen warns about noble gases lacking electronegativities when naming formulas
         warnings.simplefilter("ignore")
