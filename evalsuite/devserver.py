@@ -82,7 +82,7 @@ class DevServer:
         self._rng = random.Random(self.faults.seed)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._runner = None
+        self._runner: Any = None  # aiohttp's AppRunner once started (aiohttp loads lazily)
         self._ready = threading.Event()
         self._lock = threading.Lock()
 
@@ -132,7 +132,7 @@ class DevServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # port 0 -> the one the OS picked
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # port 0 -> the OS's pick
 
     async def _shutdown(self) -> None:
         if self._runner is not None:

@@ -6,6 +6,7 @@ written with ``json.dumps(asdict(record))`` and read back without a schema libra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -114,7 +115,7 @@ def label_failed(label: str) -> bool:
 class Score:
     """Per-sample values (metric name -> value; None = not applicable) and why."""
 
-    values: dict[str, float | None]
+    values: Mapping[str, float | None]
     reason: str | None = None
 
 
