@@ -1,4 +1,4 @@
-"""The ``evalsuite`` command (contracts 1-3, 6, 7 of ARCHITECTURE.md).
+"""The ``evalsuite`` command (docs/contracts.md#cli).
 
 Only argparse is imported at start; each subcommand imports what it needs, so ``--help``
 answers fast and a missing optional dependency only affects the command that needs it.
