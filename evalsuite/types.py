@@ -81,6 +81,9 @@ class Prediction:
     value: Any
     stage: str | None = None
     failure: str | None = None
+    answer: Any = field(default=None, compare=False)
+    """The benchmark's own answer object (a parsed number, a set ...), handed to ``score`` as it
+    is; ``value`` is its JSON form for samples.jsonl. None: the scorer reads ``value``."""
 
     @property
     def ok(self) -> bool:
