@@ -113,6 +113,11 @@ class BenchmarkBase:
     def declared_metrics(self) -> tuple[Metric, ...]:
         return self.metrics
 
+    def input_modalities(self) -> tuple[str, ...]:
+        """What the prompts hold: ``("text",)``, or with ``"image"`` for drawn structures (a backend
+        that cannot take pictures is refused before the first request)."""
+        return ("text",)
+
     def metric_set(self) -> MetricSet:
         cached: MetricSet | None = getattr(self, "_metric_set", None)
         if cached is None:

@@ -167,6 +167,8 @@ class DevServer:
         body = await request.json()
         messages = body.get("messages") or []
         prompt = messages[-1].get("content", "") if messages else ""
+        if not isinstance(prompt, str):  # a list of parts (pictures): counted by its JSON text
+            prompt = json.dumps(prompt, sort_keys=True)
         with self._lock:
             self.stats.requests += 1
             if self.record_prompts:
@@ -241,6 +243,18 @@ def replies_responder(path: str) -> Responder:
                 row = json.loads(line)
                 table[row["prompt"]] = row["reply"]
     return lambda messages: table[messages[-1]["content"]]
+
+
+def by_image_hash(table: dict[str, str], default: str = "I see no picture I know.") -> Responder:
+    """Answers a prompt with pictures from ``table`` (SHA-256 of the last picture -> reply), as a
+    vision model that recognises exactly those pictures would."""
+    from evalsuite.images import hashes_sent
+
+    def respond(messages: list[dict[str, Any]]) -> str:
+        sent = hashes_sent(messages)
+        return table.get(sent[-1], default) if sent else default
+
+    return respond
 
 
 def main(argv: list[str] | None = None) -> None:

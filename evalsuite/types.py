@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-Message = dict[str, str]
-"""One chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
+Message = dict[str, Any]
+"""One chat message: ``{"role": "system" | "user" | "assistant", "content": str | [parts]}``; parts
+are ``{"type": "text", "text": ...}`` and image references (``evalsuite.images``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +29,9 @@ class Sample:
         """The user-visible text of the prompt (last user message)."""
         for message in reversed(self.messages):
             if message["role"] == "user":
-                return message["content"]
+                from evalsuite.images import text_of
+
+                return text_of(message["content"])
         return ""
 
 
