@@ -255,3 +255,23 @@ def test_cli_run_with_user_data(tmp_path):
     assert result["confusion"] == {"tp": 2, "fp": 0, "tn": 2, "fn": 0}
     assert result["metrics"]["mae"]["value"] == 0.0
     assert not math.isnan(result["baselines"]["dummy"]["accuracy"])
+
+
+def test_cli_records_subset_and_mask_beside_the_metrics(tmp_path):
+    from .layouts import wbm_row, write_wbm
+
+    rows = [wbm_row(f"wbm-1-{i}", "Fe2 O3", f"{-1.0 - i / 10:.6f}", f"{(i - 3) / 10:.6f}", unique=i != 2, index=i)
+            for i in range(1, 7)]
+    data = write_wbm(tmp_path / "wbm.csv.gz", rows)
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "evalsuite.cli", "run", "--model", "oracle", "--benchmark", "crystal-stability",
+           "--set", "mode=formation-energy", "--set", "source=wbm", "--set", "subset=unique-prototypes",
+           "--data", str(data), "--out", str(out), "--no-cache", "--no-progress"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((out / "results.json").read_text())["benchmarks"]["crystal-stability"]
+    assert result["n"] == 5 and result["subset"]["name"] == "unique-prototypes"
+    assert result["outlier_mask"]["applied"] is True and result["source"] == "wbm"
+    # truth -0.2, -0.1, 0.0 stable (wbm-1-2 left out: a duplicate prototype), 0.1, 0.2, 0.3 unstable
+    assert result["confusion"] == {"tp": 2, "fp": 0, "tn": 3, "fn": 0}
+    assert result["metrics"]["daf"]["value"] == pytest.approx(1 / (2 / 5))

@@ -133,3 +133,31 @@ def test_hull_cache_never_follows_a_symlink(tmp_path, monkeypatch):
     assert hull_cache.store(key, [{"a": 1}]) == path
     assert victim.read_text() == "keep me"  # the link was replaced, the target untouched
     assert not path.is_symlink() and hull_cache.load(key) == [{"a": 1}]
+
+
+HULL_MODULES = """
+import sys
+from benchmarks.crystal_stability import CrystalStability
+for mode in sys.argv[1:]:
+    next(CrystalStability({"mode": mode}).samples(None, 0, 1))
+print(sorted(m for m in sys.modules if m in ("pymatgen.analysis.phase_diagram", "pymatgen.entries.compatibility")))
+"""
+
+
+def test_no_hull_is_built_where_none_is_needed(tmp_path):
+    # classify / e-above-hull need no hull: no phase-diagram or correction code is even imported;
+    # formation-energy mode builds hulls once, and a later process reads them from the cache
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "EVALSUITE_CACHE": str(tmp_path)}
+
+    def loaded(*modes):
+        done = subprocess.run([sys.executable, "-c", HULL_MODULES, *modes], capture_output=True, text=True,
+                              env=env, check=True, timeout=120)
+        return done.stdout.strip()
+
+    assert loaded("classify", "e-above-hull") == "[]"
+    assert loaded("formation-energy") != "[]"  # cold cache: built here
+    assert len(list((tmp_path / "crystal").glob("hulls-*.json"))) == 1
+    assert loaded("formation-energy") == "[]"  # warm cache: read, not built
