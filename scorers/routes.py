@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from scorers import chemistry
@@ -176,14 +177,23 @@ def _from_steps(steps: list[str], target: str | None) -> dict[str, Any]:
 
 
 def _canonical(smiles: str, what: str) -> str:
-    import retrocast
-
     if len(smiles) > chemistry.MAX_SMILES_CHARS:
         raise RouteError(f"{what}: SMILES longer than {chemistry.MAX_SMILES_CHARS} characters")
+    canonical = _canonical_cached(smiles.strip())
+    if canonical is None:
+        raise RouteError(f"{what}: invalid SMILES {smiles[:80]!r}")
+    return canonical
+
+
+@lru_cache(maxsize=65536)
+def _canonical_cached(smiles: str) -> str | None:
+    """retrocast's canonical SMILES (atom maps removed), memoised: a step list names each intermediate twice."""
+    import retrocast
+
     try:
-        return str(retrocast.canonicalize_smiles(smiles.strip(), remove_mapping=True))
+        return str(retrocast.canonicalize_smiles(smiles, remove_mapping=True))
     except ValueError:
-        raise RouteError(f"{what}: invalid SMILES {smiles[:80]!r}") from None
+        return None
 
 
 # -- the canonical tree ------------------------------------------------------------------------
@@ -331,10 +341,17 @@ class Stock:
 
     names: dict[str, str]
     _levels: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
+    _sorted: list[str] | None = field(default=None, repr=False)
 
     @property
     def keys(self) -> frozenset[str]:
         return self.at("full")
+
+    def sorted_keys(self) -> list[str]:
+        """The full keys as retrocast.score takes them (sorted once: a PaRoutes stock holds 13k)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.names)
+        return self._sorted
 
     def at(self, level: str) -> frozenset[str]:
         if level not in self._levels:
@@ -421,7 +438,7 @@ def grade(candidates: Sequence[dict[str, Any]], reference: dict[str, Any], targe
             "id": "t", "smiles": target, "inchikey": inchikey(target), "acceptable_routes": [ref_route]}},
             "default_constraints": [{"kind": "retrocast.stock_termination", "stock": "stock"}]}
         raw: Any = {"t": [_plain(tree) for _, tree in trees]}
-        stocks = {"stock": sorted(stock.keys)}
+        stocks = {"stock": stock.sorted_keys()}
         for match in ("exact", "prefix"):
             predictions = retrocast.ingest(raw, "dms", task)
             scored = retrocast.score(predictions, task, stocks, match_level=RETROCAST_LEVEL[level],
