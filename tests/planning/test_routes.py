@@ -67,6 +67,31 @@ def test_the_three_formats_give_one_tree_and_one_signature():
         assert values["route_top_1"] == 1.0
 
 
+def test_exact_match_agrees_with_retrocasts_exact_mode():
+    """The scorer derives exact matches from one prefix-mode pass; retrocast's exact mode must agree."""
+    import retrocast
+
+    reference = routes.to_tree(STEPS, TARGET)
+    deeper = {"smiles": TARGET, "children": [
+        {"smiles": AMINO, "children": [{"smiles": NITRO, "children": [{"smiles": "Oc1ccccc1"},
+                                                                     {"smiles": "O=[N+]([O-])O"}]},
+                                       {"smiles": H2}]}, {"smiles": AC2O}]}
+    shorter = {"smiles": TARGET, "children": [{"smiles": AMINO}, {"smiles": AC2O}]}
+    candidates = [reference, deeper, shorter, BIPARTITE]
+    _, graded = routes.grade([{"route": routes.to_tree(c, TARGET)} for c in candidates], reference, TARGET, STOCK)
+    ref_route = retrocast.adapt([reference], "dms")[0]["route"]
+    task = {"name": "t", "targets": {"t": {"id": "t", "smiles": TARGET, "inchikey": routes.inchikey(TARGET),
+                                           "acceptable_routes": [ref_route]}}}
+    raw = {"t": [{"smiles": c["smiles"], "children": c["children"]} for c in
+                 (routes.to_tree(c, TARGET) for c in candidates)]}
+    for mode, ours in (("exact", [g.exact for g in graded]), ("prefix", [g.prefix for g in graded])):
+        scored = retrocast.score(retrocast.ingest(raw, "dms", task), task, {}, acceptable_route_match=mode)
+        theirs = [bool(c.get("matches_acceptable")) for c in scored.to_dict()["targets"]["t"]["candidates"]]
+        assert ours == theirs, mode
+    assert [g.exact for g in graded] == [True, False, False, True]
+    assert [g.prefix for g in graded] == [True, True, False, True]
+
+
 def test_signature_changes_with_a_different_leaf_and_keeps_multiplicity():
     a, _ = routes.reference_route(routes.to_tree(STEPS, TARGET))
     b, _ = routes.reference_route(routes.to_tree([f"{NITRO}.{H2}>>{AMINO}", f"{AMINO}.CC(=O)Cl>>{TARGET}"], TARGET))
@@ -80,6 +105,13 @@ def test_a_leaf_outside_the_stock_is_not_solved():
     assert values["route_validity"] == 1.0 and values["step_validity"] == 1.0
     assert graded[0].missing == ["CCC(=O)OC(C)=O"]
     assert "not in stock" in routes.explain(graded, values, "model")
+
+
+def test_a_stock_holding_none_of_the_leaves_solves_nothing():
+    ref, graded = routes.grade([{"route": NESTED}], NESTED, TARGET, stock_of("CCCC"))
+    assert not graded[0].stock_terminated and graded[0].missing == sorted([NITRO, H2, AC2O])
+    _, graded = routes.grade([{"route": {"smiles": TARGET, "children": []}}], NESTED, TARGET, STOCK)
+    assert not graded[0].stock_terminated and graded[0].missing == [TARGET]  # target as its own leaf
 
 
 def test_a_step_making_an_element_from_nothing_fails_the_route():
@@ -148,6 +180,15 @@ def test_depth_is_bounded_at_ten_reactions():
         node = {"smiles": "C" * (i + 2) + "O", "children": [node]}
     with pytest.raises(routes.RouteError, match="deeper than 10"):
         routes.to_tree(node)
+
+
+def test_a_valence_error_fails_only_its_candidate():
+    pentavalent = "CC(C)(C)(C)C"
+    with pytest.raises(routes.RouteError, match="invalid SMILES"):
+        routes.to_tree([f"{pentavalent}>>{AMINO}", STEPS[1]], TARGET)
+    graded, values = grade({"smiles": TARGET, "children": [{"smiles": pentavalent}]}, STEPS)
+    assert [g.valid for g in graded] == [False, True] and values["solved"] == 1.0
+    assert "chem" in (graded[0].reason or "") or "valence" in (graded[0].reason or "")
 
 
 def test_a_failed_candidate_keeps_its_rank():
