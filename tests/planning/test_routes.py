@@ -108,7 +108,7 @@ def test_a_leaf_outside_the_stock_is_not_solved():
 
 
 def test_a_stock_holding_none_of_the_leaves_solves_nothing():
-    ref, graded = routes.grade([{"route": NESTED}], NESTED, TARGET, stock_of("CCCC"))
+    _ref, graded = routes.grade([{"route": NESTED}], NESTED, TARGET, stock_of("CCCC"))
     assert not graded[0].stock_terminated and graded[0].missing == sorted([NITRO, H2, AC2O])
     _, graded = routes.grade([{"route": {"smiles": TARGET, "children": []}}], NESTED, TARGET, STOCK)
     assert not graded[0].stock_terminated and graded[0].missing == [TARGET]  # target as its own leaf
