@@ -240,9 +240,6 @@ class SynthesisPlanning(BenchmarkBase):
 
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         result = super().aggregate(records, seed)
-        declared = self.metric_set()
-        result.higher_is_better = {name: declared[name].higher_is_better for name in result.metrics  # type: ignore[misc]
-                                   if name in declared}
         result.baselines = self.baselines(records)
         result.extra = {"ranking": self.option("ranking"), "stock_match": self.option("stock_match"),
                         "stock_size": len(self.stock().names), "route_fields": ["target", "prediction"]}
