@@ -19,6 +19,9 @@ order, route match counted among the first k stock-terminated candidates as retr
 ``paroutes``: re-ranked by Badowski route cost, ties sharing a rank, match among all candidates
 ranked k or better, as PaRoutes' route_quality.py), ``stock_match`` (InChIKey level for stock
 and route matching: ``full``, ``no-stereo``, ``connectivity``), ``stock`` (a stock file).
+PaRoutes' "solved target" (every leaf in stock) is ``stock_terminated`` here; ``solved`` also
+asks every step to pass the RDKit checks. CIs are evalsuite's (Wilson, bootstrap) like every
+other benchmark's, not retrocast.analyze's bootstrap, so the gate compares like with like.
 
 Reply: the last ``<answer>`` / ``[ANSWER]`` block, else the text after the last ``Final Answer:``,
 else the whole reply, searched for its last JSON value (``evalsuite.extraction``): ``{"routes":
