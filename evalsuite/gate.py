@@ -49,6 +49,7 @@ from typing import Any
 
 from evalsuite.errors import EvalsuiteError
 from evalsuite.frames import Run, RunError, higher_is_better, read_run
+from evalsuite.gate_notes import generation_notes
 from evalsuite.types import SampleRecord
 
 EXIT_PASS, EXIT_FAIL, EXIT_INCOMPARABLE = 0, 1, 2
@@ -481,6 +482,7 @@ def gate(baseline: Path, candidate: Path, policy_path: Path | None) -> tuple[int
         problems, shared = comparability(base, cand, sorted({t.benchmark for t in wanted}))
         if problems:
             raise GateError(problems)
+        report["notes"] = generation_notes(base, cand, sorted(shared))
         rows = _rows(base, cand, wanted, shared, policy.seed, policy.resamples)
     except (GateError, RunError) as exc:
         report["problems"] = exc.problems if isinstance(exc, GateError) else [str(exc)]
@@ -523,6 +525,7 @@ def run_compare(a: Path, b: Path) -> int:
         fatal = [p for p in problems if "sample ids differ" in p or "no samples" in p]
         if fatal:
             raise GateError(fatal)
+        problems += generation_notes(base, cand, names)
         wanted = []
         for name in names:
             result = base.benchmarks[name]
@@ -600,6 +603,7 @@ def gate_markdown(report: dict[str, Any]) -> str:
         lines += [f"- baseline: {_who(report['baseline'])}"]
     if "candidate" in report:
         lines += [f"- candidate: {_who(report['candidate'])}"]
+    lines += [f"- note: {note}" for note in report.get("notes", [])]
     if verdict == "incomparable":
         lines += ["", "The runs cannot be compared (exit 2):", ""]
         lines += [f"- {p}" for p in report["problems"]]

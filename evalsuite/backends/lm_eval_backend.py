@@ -29,11 +29,20 @@ from typing import Any
 
 from evalsuite.backends.base import Request
 from evalsuite.errors import BackendError
+from evalsuite.redact import (
+    Scrubber,
+    is_secret_name,
+    redact_url,
+    reject_url_credentials,
+    scrub_key_values,
+    secret_digest,
+)
 from evalsuite.types import Message, Reply
 
 TORCH_HINT = "pip install 'evalsuite[torch]' (installs lm-eval[hf] with torch and transformers)"
 TORCH_MODULES = {"torch", "transformers", "accelerate", "peft"}
-SECRET_WORDS = ("key", "token", "secret", "password", "auth", "header")
+NOT_IDENTITY = {"num_concurrent"}  # how fast replies come, not which replies
+ADDRESS_ARGS = {"base_url"}  # where the model is served: provenance (``endpoints``), not identity
 
 
 def parse_model_args(model_args: str) -> dict[str, str]:
@@ -50,9 +59,6 @@ def parse_model_args(model_args: str) -> dict[str, str]:
     return out
 
 
-def is_secret(key: str) -> bool:
-    return any(word in key.lower() for word in SECRET_WORDS)
-
 
 class LmEvalBackend:
     cacheable = True
@@ -62,6 +68,10 @@ class LmEvalBackend:
         self.model = f"lm-eval/{name}"
         self.model_args = model_args or ""
         self.args = parse_model_args(self.model_args)
+        for key in ADDRESS_ARGS & set(self.args):
+            reject_url_credentials(self.args[key], f"--model-args {key}=")
+        # lm-eval's own errors may quote a model-arg; none of them reaches a record unscrubbed.
+        self._scrub = Scrubber(v for k, v in self.args.items() if is_secret_name(k))
         self.max_batch = max(1, max_concurrency)
         self.lm: Any = None
         self._queue: asyncio.Queue[tuple[Request, asyncio.Future]] | None = None
@@ -70,9 +80,15 @@ class LmEvalBackend:
         """Size of every batch sent to generate_until (for tests and tuning)."""
 
     def identity(self) -> dict[str, Any]:
-        # Credentials (api keys, tokens, auth headers) never enter the cache key or provenance.
-        args = {k: v for k, v in sorted(self.args.items()) if not is_secret(k) and k != "num_concurrent"}
+        """Every model-arg that can change a reply; a secret's value (an explicitly named key:
+        ``evalsuite.redact.SECRET_NAMES``) is kept as a digest, so another key is another run
+        although no key is written; the address is provenance."""
+        args = {k: secret_digest(v) if is_secret_name(k) else v for k, v in sorted(self.args.items())
+                if k not in NOT_IDENTITY and k not in ADDRESS_ARGS}
         return {"backend": "lm-eval", "model": self.name, "model_args": args}
+
+    def endpoints(self) -> list[str]:
+        return [redact_url(self.args[k]) for k in sorted(ADDRESS_ARGS & set(self.args))]
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -99,7 +115,8 @@ class LmEvalBackend:
         except ModuleNotFoundError as exc:
             raise missing_module(self.name, exc) from None
         except (TypeError, ValueError) as exc:
-            raise BackendError(f"lm-eval/{self.name} --model-args {self.model_args!r}: {exc}") from None
+            raise BackendError(self._scrub(f"lm-eval/{self.name} --model-args "
+                                           f"{scrub_key_values(self.model_args)!r}: {exc}")) from None
 
     async def close(self) -> None:
         if self._worker is not None:
@@ -143,7 +160,7 @@ class LmEvalBackend:
             return self._call(requests)
         except Exception as exc:  # noqa: BLE001 - becomes the sample's recorded error
             if len(requests) == 1:
-                return [Reply(text=None, error=f"lm-eval {type(exc).__name__}: {exc}"[:500])]
+                return [Reply(text=None, error=self._scrub(f"lm-eval {type(exc).__name__}: {exc}")[:500])]
         return [self._generate([request])[0] for request in requests]
 
     def _call(self, requests: list[Request]) -> list[Reply]:
