@@ -33,7 +33,8 @@ def shared_data() -> Path:
     1. ``$EVALSUITE_SHARED_DATA``, else ``../shared/data`` beside the checkout (CI lays it there),
        when it holds every file;
     2. else the files pulled by the product's own ``evalsuite data pull`` (checksum-verified)
-       into ``.cache/reference-data`` of the checkout, downloading what is missing;
+       into ``.cache/reference-data`` of the checkout (``$EVALSUITE_REFERENCE_CACHE``
+       overrides), downloading what is missing;
     3. else (no network) the tests that need the data are skipped with the command that fetches
        it; with ``CI=true`` they fail instead, so CI never passes by skipping.
     """
@@ -46,7 +47,7 @@ def shared_data() -> Path:
 def pulled_reference_data(given: Path) -> Path:
     from evalsuite import datasets
 
-    cache = ROOT / PULLED
+    cache = Path(os.environ.get("EVALSUITE_REFERENCE_CACHE", ROOT / PULLED))
     layout = cache / "layout"
     names = sorted(set(REFERENCE_FILES.values()))
     try:
@@ -60,7 +61,7 @@ def pulled_reference_data(given: Path) -> Path:
     except (datasets.DataSetError, OSError) as exc:
         reason = (
             f"reference data not found at {given} (set EVALSUITE_SHARED_DATA) and not downloadable "
-            f"now ({exc}); fetch it once with: EVALSUITE_CACHE={PULLED} evalsuite data pull {' '.join(names)}"
+            f"now ({exc}); fetch it once with: EVALSUITE_CACHE={cache} evalsuite data pull {' '.join(names)}"
         )
         if in_ci():
             pytest.fail(reason + " [CI=true: never skipped]")

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
+import os
 from typing import Any
 
 from evalsuite.backends.base import Request
@@ -70,8 +72,10 @@ class LmEvalBackend:
         self.args = parse_model_args(self.model_args)
         for key in ADDRESS_ARGS & set(self.args):
             reject_url_credentials(self.args[key], f"--model-args {key}=")
-        # lm-eval's own errors may quote a model-arg; none of them reaches a record unscrubbed.
-        self._scrub = Scrubber(v for k, v in self.args.items() if is_secret_name(k))
+        # lm-eval's own errors and log lines may quote a model-arg or the request headers (with
+        # the key lm-eval read from OPENAI_API_KEY): none of them is written or printed unscrubbed.
+        secrets = [v for k, v in self.args.items() if is_secret_name(k)] + [os.environ.get("OPENAI_API_KEY")]
+        self._scrub = Scrubber(secrets)
         self.max_batch = max(1, max_concurrency)
         self.lm: Any = None
         self._queue: asyncio.Queue[tuple[Request, asyncio.Future]] | None = None
@@ -103,6 +107,7 @@ class LmEvalBackend:
             raise BackendError(f"lm-eval is not installed: pip install 'lm-eval[api]' ({exc})") from None
         try:
             cls = get_model(self.name)
+            scrub_lm_eval_logs(self._scrub)
         except ModuleNotFoundError as exc:
             raise missing_module(self.name, exc) from None
         except ValueError as exc:
@@ -191,6 +196,32 @@ class LmEvalBackend:
             if "chat_template" in str(exc) or "chat template" in str(exc):
                 return plain_prompt(messages)  # a tokenizer without a template (base model)
             raise
+
+
+class ScrubbingFilter(logging.Filter):
+    """Rewrites a log record's text through a Scrubber (lm-eval logs failed requests with
+    their headers, the Authorization header included)."""
+
+    def __init__(self, scrub: Scrubber):
+        super().__init__()
+        self.scrub = scrub
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = self.scrub(text)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return True
+
+
+def scrub_lm_eval_logs(scrub: Scrubber) -> None:
+    """Put the filter on every lm-eval logger (a logger's filters see only its own records)."""
+    names = ["lm_eval"] + [n for n in logging.Logger.manager.loggerDict if n.startswith("lm_eval.")]
+    for name in names:
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, ScrubbingFilter)]:
+            logger.removeFilter(old)
+        logger.addFilter(ScrubbingFilter(scrub))
 
 
 def missing_module(name: str, exc: ModuleNotFoundError) -> BackendError:

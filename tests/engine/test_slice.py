@@ -72,7 +72,18 @@ def test_broken_replay_line_names_file_and_line(tmp_path, capsys):
     code = main(["run", "--model", f"replay/{replay}", "--benchmark", "tail/compare-numbers",
                  "--limit", "3", "--out", str(tmp_path / "run"), "--no-progress"])
     assert code == 2
-    assert f"{replay}:2: not valid JSON" in capsys.readouterr().err
+    # '{' then 'n' at column 2, where a property name in double quotes was expected.
+    assert f"{replay}:2: not valid JSON (Expecting property name enclosed in double quotes at column 2)" \
+        in capsys.readouterr().err
+
+
+def test_control_character_in_a_replay_line_names_its_column(tmp_path, capsys):
+    replay = tmp_path / "bad.jsonl"
+    replay.write_text('{"id": "S-0000", "response": "a\tb"}\n')  # a raw tab inside a JSON string
+    code = main(["run", "--model", f"replay/{replay}", "--benchmark", "tail/compare-numbers",
+                 "--limit", "1", "--out", str(tmp_path / "run"), "--no-progress"])
+    assert code == 2
+    assert f"{replay}:1: not valid JSON (Invalid control character at column 32)" in capsys.readouterr().err
 
 
 def test_run_dir_with_other_configuration_is_refused(tmp_path, capsys):
