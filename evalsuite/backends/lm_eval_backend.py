@@ -64,6 +64,7 @@ def parse_model_args(model_args: str) -> dict[str, str]:
 
 class LmEvalBackend:
     cacheable = True
+    accepts_images = False  # lm-eval's generate_until takes text
 
     def __init__(self, name: str, model_args: str, *, max_concurrency: int = 8):
         self.name = name
