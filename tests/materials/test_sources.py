@@ -4,6 +4,7 @@ sources from the data cache and ``data pull`` with the publisher's md5."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -188,8 +189,7 @@ def test_pull_verifies_md5_records_sha256_and_the_benchmark_reads_it(file_server
     monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path / "cache"))
     url, body = file_server
     entry = datasets.DATASETS["wbm-summary"]
-    pinned = datasets.DataSet(entry.name, entry.url, None, entry.filename, entry.description,
-                              md5=hashlib.md5(body).hexdigest())
+    pinned = dataclasses.replace(entry, md5=hashlib.md5(body).hexdigest())
     monkeypatch.setitem(datasets.DATASETS, "wbm-summary", pinned)
     path = datasets.pull("wbm-summary", url=url)
     assert path.read_bytes() == body and datasets.cached_path("wbm-summary") == path
