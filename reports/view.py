@@ -14,6 +14,7 @@ from typing import Any
 from evalsuite.frames import Run, higher_is_better
 from evalsuite.types import SampleRecord
 from reports import charts, molecules
+from reports.pass_at_k import PassBlock, pass_block
 
 MAX_SAMPLES = 400
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
@@ -139,6 +140,7 @@ class Section:
     confusions: list[Confusion] = field(default_factory=list)
     molecules: list[MoleculePair] = field(default_factory=list)
     baselines: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    pass_at_k: PassBlock | None = None
 
 
 @dataclass
@@ -280,6 +282,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
         confusion = run.benchmarks[name].get("confusion")
         if isinstance(confusion, dict) and all(k in confusion for k in ("tp", "fp", "tn", "fn")):
             sec.confusions.append(Confusion(view, *(int(confusion[k]) for k in ("tp", "fp", "tn", "fn"))))
+    sec.pass_at_k = pass_block(name, present)
     fields = result0.get("molecule_fields")
     if isinstance(fields, list) and fields:
         sec.molecules = molecule_pairs(name, present, headline)
