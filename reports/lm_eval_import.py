@@ -83,11 +83,13 @@ def lm_eval_run(path: Path, data: dict[str, Any]) -> Run:
             continue
         headline = meta.get("headline") if isinstance(meta, dict) else None
         headline = headline if headline in metrics else next(iter(metrics))
-        for metric in [m for m in metrics if m.startswith(f"{headline}_maj@")]:
-            plain = metric.removeprefix(f"{headline}_")
+        base = re.sub(r"(_maj@[0-9]+| \[.*\])$", "", headline)  # the headline's metric, any filter
+        for metric in [m for m in metrics if MAJ_AT.match(m.removeprefix(f"{base}_"))]:
+            plain = metric.removeprefix(f"{base}_")
             metrics[plain] = metrics.pop(metric)
             if metric in higher:
                 higher[plain] = higher.pop(metric)
+            headline = plain if headline == metric else headline
         task_config = configs.get(task) if configs else None
         repeats = task_config.get("repeats") if isinstance(task_config, dict) else None
         benchmarks[name] = {
