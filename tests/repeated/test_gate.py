@@ -76,3 +76,10 @@ def test_k1_runs_keep_mcnemar(rd, tmp_path):
     assert code == 1 and row["verdict"] == "FAIL"  # a drop of 0.25, significant
     assert row["test"] == "mcnemar-exact" and tuple(row["discordant"]) == (10, 0)
     assert row["p"] == 2 * 0.5 ** 10  # exact McNemar: 2 * P(X <= 0), X ~ Bin(10, 1/2)
+
+
+def test_aggregate_only_metrics_across_epochs_are_refused_with_the_reason(rd, tmp_path):
+    base = write(rd, tmp_path / "base", [3] * N, K)
+    cand = write(rd, tmp_path / "cand", [3] * N, K)
+    code, report = gate(base, cand, policy(tmp_path, "f1"))
+    assert code == 2 and "aggregate-only" in report["problems"][0] and "per-sample" in report["problems"][0]

@@ -84,3 +84,19 @@ def test_shard_specs_and_their_errors():
     ]:
         with pytest.raises(RunError, match=message):
             parse_shard(spec, env)
+
+
+def test_the_cluster_examples_shard_as_the_cli_expects():
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "examples" / "cluster"
+    shards, merge, _ = yaml.safe_load_all((root / "k8s-indexed-job.yaml").read_text())
+    spec = shards["spec"]
+    command = spec["template"]["spec"]["containers"][0]["args"][0]
+    assert spec["completionMode"] == "Indexed"
+    assert f"--shard auto/{spec['completions']}" in command and "--epochs" in command
+    assert "evalsuite merge" in merge["spec"]["template"]["spec"]["containers"][0]["args"][0]
+    script = (root / "slurm-array.sh").read_text()
+    assert "--shard auto " in script and "evalsuite merge" in script and "#SBATCH --array=" in script
