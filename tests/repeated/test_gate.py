@@ -9,19 +9,29 @@ from evalsuite.gate import gate
 N, K, RESAMPLES = 40, 4, 2000
 
 
-def write(rd, directory, rights: list[int], epochs: int):
-    """Item i is right in its first rights[i] of ``epochs`` replies."""
+def write(rd, directory, rights: list[int], epochs: int, extra: dict | None = None):
+    """Item i is right in its first rights[i] of ``epochs`` replies; results.json as a run writes it."""
+    from evalsuite import repeated
+    from evalsuite.record_table import RecordTable
+    from evalsuite.results import declared
+
     records = []
     for i, right in enumerate(rights):
         for epoch in range(epochs):
             rec = rd.record("toy", f"item-{i:04d}", {"accuracy": 1.0 if epoch < right else 0.0},
-                            metadata={"bucket": "S"})
+                            metadata={"bucket": "S"}, prediction=int(epoch < right))
             rec.epoch = epoch
             records.append(rec)
-    mean = sum(rights) / (len(rights) * epochs)
-    result = {"n": len(rights), "headline": "accuracy", "higher_is_better": {"accuracy": True},
-              "metrics": {"accuracy": {"value": mean, "ci95": None, "n": len(rights)}}, "epochs": epochs}
-    return rd.write_run(directory, "m", records, {"toy": result})
+    toy = rd.Toy()
+    if epochs == 1:
+        result = toy.aggregate(records, 0)
+    else:
+        tables = [RecordTable.of([r for r in records if r.epoch == e], repeated.reads_of(toy)) for e in range(epochs)]
+        result = repeated.combine(toy, tables, 0)
+    entry = declared(toy, result).to_dict()
+    for key, value in (extra or {}).items():  # e.g. an aggregate-only metric as results.json declares it
+        entry[key] = {**entry.get(key, {}), **value} if isinstance(value, dict) else value
+    return rd.write_run(directory, "m", records, {"toy": entry})
 
 
 def policy(tmp_path, metric="accuracy"):
@@ -64,7 +74,8 @@ def test_k1_against_k4_is_explained_on_avg_and_refused_on_pass_at_k(rd, tmp_path
     assert code == 0 and row["n"] == N and row["diff"] == 0.0
     assert row["test"] != "mcnemar-exact" and "K=1 vs K=4" in row["test"]
     assert any("1 reply per item" in note and "4" in note for note in report["notes"])
-    code, report = gate(base, cand, policy(tmp_path, "pass@4"))
+    # pass@4 of the K=4 baseline against a K=1 candidate: refused, with the reason
+    code, report = gate(cand, base, policy(tmp_path, "pass@4"))
     assert code == 2 and "same --epochs" in " ".join(report["problems"])
 
 
@@ -79,7 +90,9 @@ def test_k1_runs_keep_mcnemar(rd, tmp_path):
 
 
 def test_aggregate_only_metrics_across_epochs_are_refused_with_the_reason(rd, tmp_path):
-    base = write(rd, tmp_path / "base", [3] * N, K)
-    cand = write(rd, tmp_path / "cand", [3] * N, K)
+    f1 = {"metrics": {"f1": {"value": 0.5, "ci95": None, "n": N}}, "higher_is_better": {"f1": True},
+          "kinds": {"f1": "continuous"}}
+    base = write(rd, tmp_path / "base", [3] * N, K, f1)
+    cand = write(rd, tmp_path / "cand", [3] * N, K, f1)
     code, report = gate(base, cand, policy(tmp_path, "f1"))
     assert code == 2 and "aggregate-only" in report["problems"][0] and "per-sample" in report["problems"][0]
