@@ -132,10 +132,10 @@ class MetricSet(Mapping[str, Metric]):
             base = self._by_name.get(repeated.group("base") or self.headline or "")
             if base is not None:
                 if repeated.group("kind") == "pass":  # a mean of per-item estimates in [0, 1]
-                    return base.renamed(name, kind="continuous", higher_is_better=True, per_sample=False,
-                                        description=f"pass@{repeated.group('k')} of {base.name} (Chen et al. 2021)")
-                return base.renamed(name, per_sample=False,
-                                    description=f"{base.name} of the majority answer of {repeated.group('k')} replies")
+                    return replace(base, name=name, kind="continuous", higher_is_better=True, per_sample=False,
+                                   description=f"pass@{repeated.group('k')} of {base.name} (Chen et al. 2021)")
+                return replace(base, name=name, per_sample=False,
+                               description=f"{base.name} of the majority answer of {repeated.group('k')} replies")
         if name == CONSISTENCY.name:
             return CONSISTENCY
         return default

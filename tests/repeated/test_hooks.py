@@ -10,6 +10,7 @@ import pytest
 
 from evalsuite import registry, repeated
 from evalsuite.benchmark import BenchmarkBase
+from evalsuite.metrics import Metric, aggregate_only, proportion
 from evalsuite.record_table import RecordTable
 from evalsuite.types import BenchmarkResult, MetricValue, SampleRecord
 
@@ -40,7 +41,7 @@ class Ratio(BenchmarkBase):
 
     name = "ratio-toy"
     headline = "twice_accuracy"
-    higher_is_better: ClassVar[dict[str, bool]] = {"accuracy": True, "twice_accuracy": True}
+    metrics: ClassVar[tuple[Metric, ...]] = (proportion("accuracy"), aggregate_only("twice_accuracy"))
 
     def aggregate(self, records, seed):
         result: BenchmarkResult = super().aggregate(records, seed)
