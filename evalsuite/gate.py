@@ -355,7 +355,7 @@ def run_compare(a: Path, b: Path) -> int:
             raise GateError([f"the runs share no benchmark ({', '.join(base.benchmarks) or 'none'} "
                              f"vs {', '.join(cand.benchmarks) or 'none'})"])
         problems, shared = comparability(base, cand, names, strict_ids=False)
-        from evalsuite.gate_epochs import notes
+        from evalsuite.gate_epochs import notes, shared_repeated
 
         problems += notes(base, cand, names)
         fatal = [p for p in problems if "sample ids differ" in p or "no samples" in p]
@@ -367,6 +367,7 @@ def run_compare(a: Path, b: Path) -> int:
             metrics = dict.fromkeys(result.get("per_sample") or ())
             if result.get("headline"):
                 metrics = {result["headline"]: None, **metrics}
+            metrics.update(dict.fromkeys(shared_repeated(base, cand, name)))
             wanted += [target_of(result, name, m, 0.0) for m in metrics
                        if (result.get("higher_is_better") or {}).get(m) is not None]
         rows = _rows(base, cand, wanted, shared, 0, DEFAULT_RESAMPLES)

@@ -44,6 +44,15 @@ def notes(base: Run, cand: Run, benchmarks: Sequence[str]) -> list[str]:
     return out
 
 
+def shared_repeated(base: Run, cand: Run, benchmark: str) -> list[str]:
+    """The pass@k / maj@K metrics both runs report, when they have the same K > 1 (compare)."""
+    if epochs_in(base, benchmark) != epochs_in(cand, benchmark) or epochs_in(base, benchmark) == 1:
+        return []
+    theirs = cand.benchmarks[benchmark].get("metrics") or {}
+    return [m for m in base.benchmarks[benchmark].get("metrics") or {}
+            if m in theirs and REPEATED.match(m) and m != "consistency"]
+
+
 def by_item(records: Sequence[SampleRecord], ids: Sequence[str]) -> list[list[SampleRecord]]:
     """The replies of each of ``ids``, in epoch order."""
     replies: dict[str, list[SampleRecord]] = {i: [] for i in ids}

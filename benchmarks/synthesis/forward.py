@@ -70,7 +70,7 @@ class ForwardSynthesis(SynthesisBase):
     def canonical_answer(self, prediction: Any) -> str:
         """The product as canonical SMILES (fragment order ignored)."""
         canonical = chemistry.canonical_smiles(prediction) if isinstance(prediction, str) else None
-        return canonical.smiles if canonical is not None and canonical.ok else str(prediction)
+        return canonical.smiles if canonical is not None and canonical.smiles is not None else str(prediction)
 
     def oracle_response(self, sample: Sample) -> str:
         return f"Final Answer: {sample.target}"

@@ -121,7 +121,7 @@ class Retrosynthesis(SynthesisBase):
         votes on the reply's top-1 answer."""
         top = prediction[0] if isinstance(prediction, list) and prediction else prediction
         canonical = chemistry.canonical_smiles(top) if isinstance(top, str) else None
-        return canonical.smiles if canonical is not None and canonical.ok else json.dumps(top)
+        return canonical.smiles if canonical is not None and canonical.smiles is not None else json.dumps(top)
 
     def oracle_response(self, sample: Sample) -> str:
         return f"The most likely reactant set first:\n{json.dumps([sample.target])}"

@@ -73,3 +73,17 @@ def test_lm_eval_repeats_import_under_evalsuite_names(tmp_path):
     assert gsm["metrics"]["maj@8"]["value"] == 0.61 and gsm["epochs"] == 8
     human = run.benchmarks["lm-eval/humaneval"]
     assert set(human["metrics"]) == {"pass@1", "pass@10"}
+
+
+def test_gate_pairs_pass_at_k_and_maj_per_item_as_aggregation_computes_them(two_runs, tmp_path):
+    from evalsuite.gate import gate
+
+    k4, _ = two_runs
+    entry = json.loads((k4 / "results.json").read_text())["benchmarks"]["tail/large-number-addition"]
+    for metric in ("pass@2", "maj@4"):
+        policy = tmp_path / f"{metric}.yaml"
+        policy.write_text(f"guards:\n  - benchmark: tail/large-number-addition\n    metric: {metric}\n")
+        code, report = gate(k4, k4, policy)
+        (row,) = report["rows"]
+        assert code == 0 and row["n"] == 12 and row["diff"] == 0.0
+        assert row["baseline"] == pytest.approx(entry["metrics"][metric]["value"])
