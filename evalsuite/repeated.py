@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.special import comb
 
 from evalsuite import stats
 from evalsuite.benchmark import Benchmark, Reads, sort_key, to_dicts
@@ -57,11 +56,15 @@ def maj_name(metric: str, headline: str, epochs: int) -> str:
 
 def pass_at_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
     """Per item, the unbiased pass@k of Chen et al. 2021 from n replies of which c are right:
-    ``1 - C(n - c, k) / C(n, k)``; NaN where n < k (the estimator is undefined)."""
-    n, c = np.asarray(n, dtype=float), np.asarray(c, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = 1.0 - comb(n - c, k) / comb(n, k)
-    return np.where(n >= k, value, np.nan)
+    ``1 - C(n - c, k) / C(n, k)``; NaN where n < k (the estimator is undefined).
+
+    ``math.comb`` on each distinct (n, c) pair (at most (K + 1)^2 of them): exact integers, so no
+    overflow however large K is (floating binomials overflow past n ~ 1030)."""
+    n, c = np.asarray(n, dtype=np.int64), np.asarray(c, dtype=np.int64)
+    pairs, where = np.unique(np.stack([n, c], axis=1).reshape(-1, 2), axis=0, return_inverse=True)
+    values = np.array([1.0 - math.comb(int(a - b), k) / math.comb(int(a), k) if a >= k else math.nan
+                       for a, b in pairs.tolist()])
+    return values[where.reshape(-1)] if values.size else np.full(n.shape, np.nan)
 
 
 def majority(answers: Sequence[Any]) -> int | None:

@@ -81,3 +81,12 @@ def test_pass_at_k_estimator_matches_its_definition():
         expected = [1 - math.comb(int(a - b), k) / math.comb(int(a), k) if a >= k else math.nan
                     for a, b in zip(n, c, strict=True)]
         np.testing.assert_allclose(repeated.pass_at_k(n, c, k), expected)
+
+
+def test_pass_at_k_for_many_replies_matches_chens_product_form():
+    import numpy as np
+
+    n, c, k = 2000, 5, 1000  # binomials far past what float64 holds
+    expected = 1.0 - np.prod(1.0 - k / np.arange(n - c + 1, n + 1))  # Chen et al.'s stable form
+    assert repeated.pass_at_k(np.array([n]), np.array([c]), k)[0] == pytest.approx(expected)
+    assert repeated.pass_at_k(np.array([], dtype=int), np.array([], dtype=int), 2).shape == (0,)
