@@ -345,13 +345,15 @@ def sample_views(runs: list[Run], views: list[RunView]) -> tuple[list[SampleView
         for name, result in run.benchmarks.items():
             headline = result.get("headline") or ""
             records = run.records_of(name)
-            ranked = sorted(records, key=lambda r: (not is_wrong(r, headline), r.id))[:MAX_SAMPLES]
-            ranked.sort(key=lambda r: r.id)
+            ranked = sorted(records, key=lambda r: (not is_wrong(r, headline), r.id, r.epoch))[:MAX_SAMPLES]
+            ranked.sort(key=lambda r: (r.id, r.epoch))
+            repeated = int(result.get("epochs") or 1) > 1  # --epochs: say which reply of the item it is
             counts.append((view.label, name, len(ranked), len(records)))
             for r in ranked:
                 score = r.scores.get(headline)
                 out.append(SampleView(
-                    view.key, view.label, name, anchor(name), r.id, _messages(r.prompt), _text(r.response),
+                    view.key, view.label, name, anchor(name), f"{r.id} (epoch {r.epoch})" if repeated else r.id,
+                    _messages(r.prompt), _text(r.response),
                     _text(r.prediction), _text(r.target),
                     ", ".join(f"{k}={fmt(v)}" for k, v in r.scores.items()),
                     fmt(score) if headline in r.scores else "", r.extraction or "",

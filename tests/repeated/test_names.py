@@ -52,6 +52,7 @@ def test_report_draws_pass_at_k_and_says_how_k1_compares(two_runs):
     assert "<h3>pass@k</h3>" in html and 'aria-label="pass@k vs k"' in html
     assert "compare them on the plain metric (avg@K)" in html
     assert "(K=4)" in html
+    assert "(epoch 3)" in html  # each reply in the samples list says which one it is
     only = render_report([k1])
     assert "<h3>pass@k</h3>" not in only
 
