@@ -292,9 +292,12 @@ def epoch_row(base: Run, cand: Run, t: Target, ids: list[str], seed: int, resamp
     item's value over its replies (``gate_epochs``); never McNemar."""
     from evalsuite import gate_epochs
 
-    a, b, test = gate_epochs.item_vectors(base, cand, t.benchmark, t.metric, ids)
-    draws = paired_mean_draws(a, b, seeded_rng(seed, t.benchmark, t.metric), resamples)
-    va, vb = _mean(a.tolist()), _mean(b.tolist())
+    if gate_epochs.is_aggregate_only(base, cand, t.benchmark, t.metric):
+        va, vb, draws, test = gate_epochs.epoch_mean_draws(base, cand, t.benchmark, t.metric, ids, seed, resamples)
+    else:
+        a, b, test = gate_epochs.item_vectors(base, cand, t.benchmark, t.metric, ids)
+        draws = paired_mean_draws(a, b, seeded_rng(seed, t.benchmark, t.metric), resamples)
+        va, vb = _mean(a.tolist()), _mean(b.tolist())
     diff = None if va is None or vb is None else vb - va
     return Row(t.benchmark, t.metric, t.higher, len(ids), va, vb, diff, percentile_ci(draws), test,
                bootstrap_p(draws), margin=t.margin)

@@ -6,8 +6,9 @@ over its replies is the unit of the paired bootstrap (its K replies are not inde
 - ``pass@k``, ``maj@K`` (``evalsuite.repeated``): the item's estimate / majority score; these
   need the same K in both runs (pass@4 of 4 replies and of 8 are different estimates of one
   number, but maj@4 and maj@8 are different numbers) and are refused otherwise;
-- aggregate-only metrics (F1 ...) are not gated across epochs: the gate names the metric and
-  asks for a per-sample one.
+- an aggregate-only metric (F1 ...): the benchmark's own aggregate per epoch, averaged over the
+  epochs (as results.json reports it); each bootstrap draw resamples items once and recomputes
+  every epoch of both runs on those items.
 
 McNemar stays for K = 1 on both sides (``gate.compare_metric``).
 """
@@ -93,6 +94,45 @@ def repeated_values(bench: Any, items: list[list[SampleRecord]], metric: str, ep
     return values[metric][order]
 
 
+def is_aggregate_only(base: Run, cand: Run, benchmark: str, metric: str) -> bool:
+    in_scores = any(metric in r.scores for run in (base, cand) for r in run.records_of(benchmark))
+    return not in_scores and not REPEATED.match(metric)
+
+
+def epoch_mean_draws(base: Run, cand: Run, benchmark: str, metric: str, ids: Sequence[str], seed: int,
+                     resamples: int) -> tuple[float | None, float | None, np.ndarray, str]:
+    """(baseline, candidate, bootstrap draws of candidate - baseline, the test's label) of an
+    aggregate-only metric: the mean over epochs of the benchmark's aggregate."""
+    from evalsuite.gate import RECOMPUTE_RESAMPLES, GateError, recomputer
+    from evalsuite.paired_stats import seeded_rng
+
+    recompute = recomputer(base, benchmark, metric, seed)
+    sides = []
+    for which, run in (("baseline", base), ("candidate", cand)):
+        items = by_item(run.records_of(benchmark), ids)
+        epochs = epochs_in(run, benchmark)
+        if any([r.epoch for r in replies] != list(range(epochs)) for replies in items):
+            raise GateError([f"{benchmark}: the {which} run lacks some (item, epoch) replies; resume it first"])
+        sides.append([[replies[e] for replies in items] for e in range(epochs)])
+
+    def value(per_epoch: list[list[SampleRecord]]) -> float | None:
+        values = [recompute(records) for records in per_epoch]
+        present = [v for v in values if v is not None]
+        return float(np.mean(present)) if len(present) == len(values) else None
+
+    va, vb = value(sides[0]), value(sides[1])
+    resample = [[recompute.resampler(records) for records in side] for side in sides]
+    rng = seeded_rng(seed, benchmark, metric)
+    picks_all = rng.integers(0, len(ids), size=(min(resamples, RECOMPUTE_RESAMPLES), len(ids)))
+    draws = np.full(len(picks_all), np.nan)
+    for row, picks in enumerate(picks_all):
+        x, y = ([v for f in side if (v := f(picks)) is not None] for side in resample)
+        if len(x) == len(resample[0]) and len(y) == len(resample[1]):
+            draws[row] = float(np.mean(y)) - float(np.mean(x))
+    label = f"paired-bootstrap (recomputed per epoch, K={len(sides[0])} vs K={len(sides[1])})"
+    return va, vb, draws, label
+
+
 def item_vectors(base: Run, cand: Run, benchmark: str, metric: str, ids: Sequence[str]
                  ) -> tuple[np.ndarray, np.ndarray, str]:
     """(baseline per item, candidate per item, the test's label); raises GateError where the
@@ -104,10 +144,6 @@ def item_vectors(base: Run, cand: Run, benchmark: str, metric: str, ids: Sequenc
     label = f"paired-bootstrap over items (K={ka} vs K={kb})"
     if any(metric in r.scores for replies in a + b for r in replies):
         return item_means(a, metric), item_means(b, metric), label
-    if not REPEATED.match(metric):
-        raise GateError([f"{benchmark}: {metric!r} is an aggregate-only metric and the runs have several "
-                         f"replies per item (K={ka}, K={kb}): gating it across epochs is not supported; "
-                         "guard a per-sample metric (its mean over each item's replies)"])
     if ka != kb:
         raise GateError([f"{benchmark}: {metric} compares runs with the same --epochs only "
                          f"(baseline {ka}, candidate {kb}); compare avg@K (the plain metric) instead"])

@@ -89,10 +89,11 @@ def test_k1_runs_keep_mcnemar(rd, tmp_path):
     assert row["p"] == 2 * 0.5 ** 10  # exact McNemar: 2 * P(X <= 0), X ~ Bin(10, 1/2)
 
 
-def test_aggregate_only_metrics_across_epochs_are_refused_with_the_reason(rd, tmp_path):
+def test_an_aggregate_only_metric_of_a_benchmark_that_cannot_be_loaded_is_refused(rd, tmp_path):
+    """(recomputing it per epoch needs the benchmark's own aggregate: tests/repeated/test_names.py)"""
     f1 = {"metrics": {"f1": {"value": 0.5, "ci95": None, "n": N}}, "higher_is_better": {"f1": True},
           "kinds": {"f1": "continuous"}}
     base = write(rd, tmp_path / "base", [3] * N, K, f1)
     cand = write(rd, tmp_path / "cand", [3] * N, K, f1)
     code, report = gate(base, cand, policy(tmp_path, "f1"))
-    assert code == 2 and "aggregate-only" in report["problems"][0] and "per-sample" in report["problems"][0]
+    assert code == 2 and "cannot be loaded to recompute it" in report["problems"][0]

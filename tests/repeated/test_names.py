@@ -88,3 +88,25 @@ def test_gate_pairs_pass_at_k_and_maj_per_item_as_aggregation_computes_them(two_
         (row,) = report["rows"]
         assert code == 0 and row["n"] == 12 and row["diff"] == 0.0
         assert row["baseline"] == pytest.approx(entry["metrics"][metric]["value"])
+
+
+def test_gate_recomputes_an_aggregate_only_metric_per_epoch(two_runs, tmp_path):
+    """ood_id_ratio (TAIL: out-of-distribution accuracy / in-distribution accuracy) exists only
+    per epoch; the gate's value is its mean over the epochs, computed here from the journal."""
+    from evalsuite.gate import gate
+
+    k4, _ = two_runs
+    lines = [json.loads(line) for line in (k4 / "samples.jsonl").read_text().splitlines()]
+
+    def accuracy(epoch, buckets):
+        values = [line["scores"]["accuracy"] for line in lines
+                  if line["epoch"] == epoch and line["metadata"]["bucket"] in buckets]
+        return sum(values) / len(values)
+
+    ratios = [accuracy(e, {"M", "L"}) / accuracy(e, {"S"}) for e in range(4)]
+    policy = tmp_path / "ratio.yaml"
+    policy.write_text("resamples: 50\nguards:\n  - benchmark: tail/large-number-addition\n    metric: ood_id_ratio\n")
+    code, report = gate(k4, k4, policy)
+    (row,) = report["rows"]
+    assert code == 0 and row["diff"] == 0.0 and "recomputed per epoch" in row["test"]
+    assert row["baseline"] == pytest.approx(sum(ratios) / 4)
