@@ -16,7 +16,8 @@ bootstrap over items, never over replies (docs/contracts.md#metrics):
 - an aggregate-only metric (crystal F1, HTE normalised yield): the benchmark's own aggregate per
   epoch, reported as the mean over epochs with the spread across epochs in ``epoch_spread``.
 
-Groups hold the avg@K of every per-sample metric; benchmark extras are those of epoch 0.
+Groups hold the avg@K of every per-sample metric (groups a benchmark computes itself: the mean
+over epochs); benchmark extras and baselines are those of epoch 0.
 """
 
 from __future__ import annotations
@@ -275,11 +276,29 @@ def combine(bench: Benchmark, tables: list[RecordTable], seed: int) -> Benchmark
         else:
             metrics[name] = item_mean(values, seed)
             directions[name] = True
+    grouped = groups(bench, grid, matrices, seed)
+    for key in first.groups:  # groups a benchmark's own aggregate makes (crystal: arity)
+        if key not in grouped:
+            grouped[key] = epoch_mean_groups([r.groups.get(key, {}) for r in per_epoch])
     return BenchmarkResult(
-        n=len(grid.ids), metrics=metrics, groups=groups(bench, grid, matrices, seed), headline=headline,
+        n=len(grid.ids), metrics=metrics, groups=grouped, headline=headline,
         higher_is_better=directions, baselines=first.baselines,
         extra={**first.extra, "epochs": epochs, "epoch_spread": spreads},
     )
+
+
+def epoch_mean_groups(per_epoch: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    """A group the benchmark's own aggregate computed: each metric's mean over the epochs (no CI:
+    the spread of a group is not resampled)."""
+    out: dict[str, dict[str, Any]] = {}
+    for value, group in per_epoch[0].items():
+        metrics = {}
+        for name, entry in group.get("metrics", {}).items():
+            values = [g.get(value, {}).get("metrics", {}).get(name, {}).get("value") for g in per_epoch]
+            present = [v for v in values if v is not None]
+            metrics[name] = {"value": float(np.mean(present)) if present else None, "ci95": None, "n": entry.get("n")}
+        out[value] = {"n": group.get("n"), "metrics": metrics}
+    return out
 
 
 def score_column(name: str) -> Callable[[RecordTable], np.ndarray]:
