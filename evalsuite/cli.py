@@ -82,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="discard a run directory with another configuration")
     p.add_argument("--shard", help="I/N: run the I-th of N deterministic slices (0-based); auto: from a Slurm "
                    "job array; auto/N: from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or Slurm")
-    p.add_argument("--epochs", type=int, default=1, metavar="K",
+    p.add_argument("--epochs", type=bounded("--epochs"), default=1, metavar="K",
                    help="replies per item, epoch e sent with seed + e (default 1); adds pass@k, maj@K, consistency")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--report", type=Path, help="also write the HTML report to this file")
