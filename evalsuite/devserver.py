@@ -2,10 +2,17 @@
 
 It is asynchronous (aiohttp): a thread-per-request server tops out near 350 requests/s and a
 throughput benchmark would measure the server instead of the client. Replies come from a ``responder``
-callable (messages -> text). ``Faults`` injects, at configurable rates, the failures a real
+callable (messages -> text, or a ``DevReply`` with reasoning). ``Faults`` injects, at configurable rates, the failures a real
 inference server shows: 429 with Retry-After, 500/503, hangs past the client timeout, dropped
 connections (half before any byte, half mid-body), malformed JSON, empty choice lists, plus a
 fixed latency.
+
+It emulates a reasoning server (vLLM, SGLang, LMDeploy with a reasoning parser): a ``DevReply``'s
+reasoning goes back in ``reasoning_content`` (content null when there is none) or inline as a
+``<think>`` block; whitespace-separated words count as tokens, so ``usage`` reports prompt,
+completion and reasoning tokens, and a reply longer than the request's ``max_tokens`` /
+``max_completion_tokens`` is cut there with ``finish_reason: "length"``. Every request's body and
+headers are kept in ``stats.bodies`` / ``stats.headers`` (unless ``record_prompts`` is off).
 
 Run it in-process with ``with DevServer(responder) as server: server.url`` (a background thread
 with its own event loop), or as a script: ``python -m evalsuite.devserver --port 8000``.
@@ -23,7 +30,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-Responder = Callable[[list[dict[str, str]]], str]
+
+
+@dataclass(frozen=True)
+class DevReply:
+    """A reply with reasoning: ``inline`` sends it as ``<think>reasoning</think>content``,
+    otherwise as ``reasoning_content`` beside ``content`` (None: a null content)."""
+
+    content: str | None
+    reasoning: str | None = None
+    inline: bool = False
+
+
+Responder = Callable[[list[dict[str, str]]], "str | DevReply"]
 
 
 def echo_responder(messages: list[dict[str, str]]) -> str:
@@ -63,6 +82,8 @@ class ServerStats:
     prompts: Counter = field(default_factory=Counter)
     successes: Counter = field(default_factory=Counter)
     auth_headers: set = field(default_factory=set)
+    bodies: list = field(default_factory=list)
+    headers: list = field(default_factory=list)
 
 
 class DevServer:
@@ -171,6 +192,8 @@ class DevServer:
             self.stats.requests += 1
             if self.record_prompts:
                 self.stats.prompts[prompt] += 1
+                self.stats.bodies.append(body)
+                self.stats.headers.append(dict(request.headers))
             if "Authorization" in request.headers:
                 self.stats.auth_headers.add(request.headers["Authorization"])
         if self.faults.latency_s:
@@ -218,15 +241,44 @@ class DevServer:
         return web.json_response(completion(body, text))
 
 
-def completion(body: dict[str, Any], text: str) -> dict[str, Any]:
-    """A chat.completion object answering ``body`` with ``text``."""
+def words(text: str | None) -> list[str]:
+    return text.split() if text else []
+
+
+def completion(body: dict[str, Any], reply: str | DevReply) -> dict[str, Any]:
+    """A chat.completion object answering ``body`` with ``reply``, cut at the request's token
+    limit (whitespace words as tokens: reasoning first, then content)."""
+    if isinstance(reply, str):
+        reply = DevReply(reply)
+    content, reasoning = reply.content, reply.reasoning
+    limit = body.get("max_tokens") or body.get("max_completion_tokens")
+    thought, said = words(reasoning), words(content)
+    finish = "stop"
+    if isinstance(limit, int) and len(thought) + len(said) > limit:
+        finish = "length"
+        if len(thought) >= limit:
+            reasoning, content = " ".join(thought[:limit]), None
+        else:
+            content = " ".join(said[:limit - len(thought)])
+        thought, said = words(reasoning), words(content)
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning is not None and reply.inline:
+        closed = "</think>" if finish == "stop" or content is not None else ""
+        message["content"] = f"<think>{reasoning}{closed}{content or ''}"
+    elif reasoning is not None:
+        message["reasoning_content"] = reasoning
+    prompt_tokens = sum(len(words(m.get("content"))) for m in body.get("messages") or [] if isinstance(m, dict))
+    usage: dict[str, Any] = {"prompt_tokens": prompt_tokens, "completion_tokens": len(thought) + len(said),
+                             "total_tokens": prompt_tokens + len(thought) + len(said)}
+    if reasoning is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": len(thought)}
     return {
         "id": "chatcmpl-dev",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", "dev"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": usage,
     }
 
 

@@ -26,6 +26,7 @@ from evalsuite.reads import EVERYTHING, Reads
 from evalsuite.types import BenchmarkResult
 
 if TYPE_CHECKING:
+    from evalsuite.accounting import Prices
     from evalsuite.record_table import RecordTable
 
 RESULTS = "results.json"
@@ -93,11 +94,18 @@ def load_records(run_dir: Path, reads: Mapping[str, Reads] | None = None) -> dic
     return {name: builder.finish(dedupe=True) for name, builder in builders.items()}
 
 
-def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int) -> dict[str, Any]:
+def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int,
+              prices: Prices | None = None) -> dict[str, Any]:
+    """``benchmarks`` (each with its ``accounting``), ``families`` and the run's ``accounting``."""
+    from evalsuite.accounting import account
+
     tables = load_records(run_dir, {name: bench.reads for name, bench in benches.items()})
     results = {name: declared(bench, bench.aggregate(tables.get(name, []), seed)).to_dict()
                for name, bench in benches.items()}
-    return {"benchmarks": results, "families": family_summaries(results)}
+    per_benchmark, run_accounting = account(run_dir, benches, prices)
+    for name, entry in per_benchmark.items():
+        results[name]["accounting"] = entry
+    return {"benchmarks": results, "families": family_summaries(results), "accounting": run_accounting}
 
 
 def declared(bench: Benchmark, result: BenchmarkResult) -> BenchmarkResult:
