@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-
 @dataclass(frozen=True)
 class DevReply:
     """A reply with reasoning: ``inline`` sends it as ``<think>reasoning</think>content``,

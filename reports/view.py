@@ -14,6 +14,7 @@ from typing import Any
 from evalsuite.frames import Run, higher_is_better
 from evalsuite.types import SampleRecord
 from reports import charts, molecules
+from reports.usage import sample_usage, usage_table
 
 MAX_SAMPLES = 400
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
@@ -139,6 +140,7 @@ class Section:
     confusions: list[Confusion] = field(default_factory=list)
     molecules: list[MoleculePair] = field(default_factory=list)
     baselines: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    usage: MetricTable | None = None
 
 
 @dataclass
@@ -159,6 +161,9 @@ class SampleView:
     error: str
     wrong: bool
     failed: bool
+    reasoning: str = ""
+    usage: str = ""
+    truncated: bool = False
 
 
 @dataclass
@@ -246,6 +251,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
           m in run.benchmarks[name]["metrics"] else None for run, _ in present])
         for m in metric_names])
     sec = Section(name, anchor(name), headline, higher_is_better(result0, headline), table)
+    sec.usage = usage_table(name, present)
     for bname, row in (result0.get("baselines") or {}).items():
         sec.baselines.append((bname, [(m, fmt(_float(v))) for m, v in (row or {}).items()]))
     group_keys: list[str] = []
@@ -350,5 +356,5 @@ def sample_views(runs: list[Run], views: list[RunView]) -> tuple[list[SampleView
                     ", ".join(f"{k}={fmt(v)}" for k, v in r.scores.items()),
                     fmt(score) if headline in r.scores else "", r.extraction or "",
                     _text(r.reason), _text(r.error), is_wrong(r, headline),
-                    bool(r.error) or r.extraction_failed))
+                    bool(r.error) or r.extraction_failed, _text(r.reasoning), sample_usage(r), r.truncated))
     return out, counts
