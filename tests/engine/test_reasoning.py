@@ -96,7 +96,8 @@ def test_truncated_thinking_earns_no_credit(tmp_path, cache_dir, inline):
     assert html.count('class="badge bad truncated"') == TRUNCATED
     assert "Tokens and cost" in html
     frame = load_run(out)
-    assert sorted(frame["reasoning"].str.startswith("Draft").tolist()).count(True) == TRUNCATED
+    assert frame["reasoning"].str.startswith("Draft").sum() == TRUNCATED
+    assert (frame["usage.completion_tokens"] == 256).sum() == TRUNCATED and frame["finish_reason"].eq("length").sum() == TRUNCATED
 
     # From the cache, a reply is the same reply: still truncated, reasoning still recorded.
     lines_again = {line["id"]: line for line in read_jsonl(cached / "samples.jsonl")}
