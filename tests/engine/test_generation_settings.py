@@ -183,3 +183,17 @@ def test_a_timed_out_sample_records_how_long_it_waited(tmp_path, cache_dir):
         assert "timed out after 0.5 s" in line["error"]
         assert line["attempts"] == 2
         assert line["latency_s"] >= 0.5  # the client waited out its timeout: a slow model, not a dead one
+
+
+def test_the_embedded_model_refuses_reasoning_effort(tmp_path, capsys):
+    from evalsuite.backends.local import gguf_path
+    from evalsuite.errors import BackendError
+
+    try:
+        gguf_path("smollm2")
+    except BackendError as exc:
+        pytest.skip(str(exc))
+    code = main(["run", "--model", "local/smollm2", "--benchmark", BENCH, "--limit", "1", "--out", str(tmp_path / "o"),
+                 "--no-progress", "--reasoning-effort", "high"])
+    assert code == 2
+    assert "cannot apply reasoning_effort" in capsys.readouterr().err
