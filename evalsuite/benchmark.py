@@ -33,12 +33,24 @@ T = TypeVar("T")
 
 @runtime_checkable
 class Benchmark(Protocol):
-    name: str
-    description: str
-    version: str
-    headline: str
-    generation: GenerationSettings
-    reads: Reads
+    # Read-only members: a subclass of BenchmarkBase provides them as class attributes.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def headline(self) -> str: ...
+
+    @property
+    def generation(self) -> GenerationSettings: ...
+
+    @property
+    def reads(self) -> Reads: ...
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]: ...
 
@@ -100,6 +112,11 @@ class BenchmarkBase:
 
     def declared_metrics(self) -> tuple[Metric, ...]:
         return self.metrics
+
+    def input_modalities(self) -> tuple[str, ...]:
+        """What the prompts hold: ``("text",)``, or with ``"image"`` for drawn structures (a backend
+        that cannot take pictures is refused before the first request)."""
+        return ("text",)
 
     def metric_set(self) -> MetricSet:
         cached: MetricSet | None = getattr(self, "_metric_set", None)

@@ -64,7 +64,6 @@ class ReplyCache:
         self.add_extra_column()
         self.pending: dict[str, tuple[str, float, str | None]] = {}
         self.flush_every = flush_every
-        self.hits = 0
 
     def add_extra_column(self) -> None:
         """A cache written before replies had extras gains the column; its rows stay valid."""
@@ -81,7 +80,6 @@ class ReplyCache:
             return reply_of_row(pending[0], pending[2])
         row = self.db.execute("SELECT text, extra FROM replies WHERE key = ?", (key,)).fetchone()
         if row is not None:
-            self.hits += 1
             return reply_of_row(row[0], row[1])
         return None
 

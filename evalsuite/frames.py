@@ -1,4 +1,4 @@
-"""Read run directories (contract 5): plain records for the gate and reports, DataFrames for notebooks.
+"""Read run directories (docs/contracts.md#files-of-a-run-directory): plain records for the gate and reports, DataFrames for notebooks.
 
 A run directory holds ``results.json`` (``{"run": {...}, "benchmarks": {B: BenchmarkResult}}``)
 and ``samples.jsonl`` (one ``SampleRecord`` per line). ``read_run`` validates both and names the

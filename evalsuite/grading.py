@@ -62,7 +62,7 @@ def record_of(bench: Benchmark, sample: Sample, messages: list[Message], reply: 
         response=parts.content,
         prediction=prediction.value,
         target=sample.target,
-        scores=score.values,
+        scores=dict(score.values),
         extraction=prediction.extraction_label,
         error=reply.error,
         reason=score.reason,

@@ -118,7 +118,7 @@ class MetricSet(Mapping[str, Metric]):
             raise UndeclaredMetric(f"metric {name!r} is not declared (declared: {', '.join(self._by_name)})")
         return found
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         found = self._by_name.get(name)
         if found is not None:
             return found

@@ -6,11 +6,13 @@ written with ``json.dumps(asdict(record))`` and read back without a schema libra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-Message = dict[str, str]
-"""One chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
+Message = dict[str, Any]
+"""One chat message: ``{"role": "system" | "user" | "assistant", "content": str | [parts]}``; parts
+are ``{"type": "text", "text": ...}`` and image references (``evalsuite.images``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,9 @@ class Sample:
         """The user-visible text of the prompt (last user message)."""
         for message in reversed(self.messages):
             if message["role"] == "user":
-                return message["content"]
+                from evalsuite.images import text_of
+
+                return text_of(message["content"])
         return ""
 
 
@@ -117,6 +121,9 @@ class Prediction:
     value: Any
     stage: str | None = None
     failure: str | None = None
+    answer: Any = field(default=None, compare=False)
+    """The benchmark's own answer object (a parsed number, a set ...), handed to ``score`` as it
+    is; ``value`` is its JSON form for samples.jsonl. None: the scorer reads ``value``."""
 
     @property
     def ok(self) -> bool:
@@ -153,7 +160,7 @@ def label_failed(label: str) -> bool:
 class Score:
     """Per-sample values (metric name -> value; None = not applicable) and why."""
 
-    values: dict[str, float | None]
+    values: Mapping[str, float | None]
     reason: str | None = None
 
 

@@ -88,7 +88,7 @@ class RunView:
 class Column:
     benchmark: str
     metric: str
-    higher: bool
+    higher: bool | None
     anchor: str
 
 
@@ -132,7 +132,7 @@ class Section:
     benchmark: str
     anchor: str
     headline: str
-    higher: bool
+    higher: bool | None
     metrics: MetricTable
     groups: list[MetricTable] = field(default_factory=list)
     curve: Any = ""
@@ -203,14 +203,14 @@ def build(runs: list[Run]) -> Report:
         columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name)))
     leaderboard = []
     for run, view in zip(runs, views, strict=False):
-        cells = []
+        cells: list[tuple[Cell | None, str]] = []
         for col in columns:
-            result = run.benchmarks.get(col.benchmark)
-            if result is None:
+            found = run.benchmarks.get(col.benchmark)
+            if found is None:
                 cells.append((None, ""))
                 continue
-            entry = result["metrics"].get(col.metric)
-            cells.append((cell(entry, result.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
+            entry = found["metrics"].get(col.metric)
+            cells.append((cell(entry, found.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
         leaderboard.append(LeaderRow(view, cells))
     baseline_names: list[str] = []
     for run in runs:

@@ -116,15 +116,15 @@ class HteConditions(BenchmarkBase):
         try:
             from evalsuite.datasets import cached_path
 
-            path = cached_path(self.dataset_name)
+            cached = cached_path(self.dataset_name)
         except ImportError:
-            path = None
-        if path is None:
+            cached = None
+        if cached is None:
             raise BenchmarkError(
                 f"{self.name}: no data. Run `evalsuite data pull {self.dataset_name}` "
                 "or pass --data PATH to the CSV"
             )
-        return Path(path)
+        return Path(cached)
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         factors, items = self.load(self.resolve_data(data))
@@ -386,7 +386,7 @@ class Menu:
         return self.check("-".join(chosen[f] for f in self.factors))
 
 
-def csv_rows(path: Path, columns: dict[str, str], required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_rows(path: Path, columns: dict[str, str], required: Sequence[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, row under our keys, cells stripped) per data row of an HTE CSV.
 
     A missing column or an empty required cell raises DataError naming the file and line.

@@ -156,7 +156,8 @@ class ReactionConditions(BenchmarkBase):
         names = cond.slot_metric_names(self.ks)
         if not prediction.ok or not isinstance(prediction.value, list):
             return Score({name: 0.0 for name in names}, reason=prediction.failure or "no prediction")
-        normalised, reasons = [], []
+        normalised: list[dict[str, str | None]] = []
+        reasons: list[str] = []
         for index, conditions in enumerate(prediction.value):
             keys, problems = cond.normalise_set(conditions if isinstance(conditions, dict) else {})
             normalised.append(keys)

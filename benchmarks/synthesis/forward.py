@@ -74,11 +74,11 @@ class ForwardSynthesis(SynthesisBase):
             return Prediction.failed(f"reply longer than {MAX_REPLY_CHARS} characters ({len(reply)})")
         found = extract_answer(reply, STAGES, fallback_whole_reply=True)
         if not found.ok:
-            return Prediction.failed(found.failure, stage=found.stage)
+            return Prediction.failed(found.failure or "no answer found", stage=found.stage)
         answer = found.answer
         if found.stage == "json":
             answer = json_product(found.parsed_json)
-        elif found.stage == "whole-reply" and len(answer.split()) != 1:
+        elif found.stage == "whole-reply" and len((answer or "").split()) != 1:
             return Prediction.failed("no answer found")
         # An answer with no SMILES-looking token is still an answer: RDKit will call it invalid.
         token = (first_smiles(answer) or answer.split()[0]) if answer and answer.split() else None
@@ -122,7 +122,7 @@ class ForwardSynthesis(SynthesisBase):
                 continue
             parsed = chemistry.parse_cached(reactants)
             largest = chemistry.match_key(parsed, "largest-fragment")
-            if not largest.ok:
+            if not largest.ok or not largest.items:
                 continue
             guess = chemistry.parse_cached(largest.items[0])
             gold = chemistry.gold_key(record.target, mode)

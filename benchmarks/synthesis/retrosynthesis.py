@@ -74,7 +74,7 @@ class Retrosynthesis(SynthesisBase):
         tops = [proportion(f"top_{n}", description=f"the gold reactant set among the first {n} distinct candidates")
                 for n in TOP_N if n <= self.option("k")]
         return (*tops,
-                proportion("valid", description="share of candidates RDKit parses"),
+                continuous("valid", worst=0.0, description="share of distinct candidates RDKit parses"),
                 proportion("invalid", higher_is_better=False, description="share of candidates RDKit cannot parse"),
                 continuous("tanimoto_top1", worst=0.0, description="Morgan Tanimoto of the first candidate to the gold"))
 
@@ -136,9 +136,9 @@ class Retrosynthesis(SynthesisBase):
         mode, k = self.option("match_mode"), self.option("k")
         tops = [n for n in TOP_N if n <= k]
         if not prediction.ok or not prediction.value:
-            values = {f"top_{n}": 0.0 for n in tops}
-            values.update(invalid=None, valid=None, tanimoto_top1=0.0)
-            return Score(values, f"[{mode}] no answer: {prediction.failure or 'no candidates'}")
+            missing: dict[str, float | None] = {f"top_{n}": 0.0 for n in tops}
+            missing.update(invalid=None, valid=None, tanimoto_top1=0.0)
+            return Score(missing, f"[{mode}] no answer: {prediction.failure or 'no candidates'}")
         gold = chemistry.gold_key(sample.target, mode)
         if not gold.ok:  # guarded at load time; kept so a bad gold never crashes a run
             return Score({f"top_{n}": None for n in tops}, f"[{mode}] gold answer unusable: {gold.reason}")
@@ -157,7 +157,7 @@ class Retrosynthesis(SynthesisBase):
             # every mode: skip the mode's (possibly InChI) work for an exactly right answer.
             exact_hit = parsed.ok and parsed.fragments == exact_gold
             key = gold if exact_hit else chemistry.match_key(parsed, mode)
-            if key.ok:
+            if key.ok and key.items is not None:
                 if key.items in seen:
                     continue
                 seen.add(key.items)
@@ -166,6 +166,7 @@ class Retrosynthesis(SynthesisBase):
         values: dict[str, float | None] = {
             f"top_{n}": 1.0 if rank is not None and rank <= n else 0.0 for n in tops
         }
+        assert top1 is not None  # the value is a non-empty list
         values["invalid"] = 0.0 if top1.ok else 1.0
         values["valid"] = sum(1 for key in distinct if key.ok) / len(distinct)
         values["tanimoto_top1"] = chemistry.tanimoto(top1, chemistry.gold_fingerprint(sample.target))
@@ -213,8 +214,8 @@ def ranked_candidates(reply: str | None) -> Prediction:
         candidates = [c for c in (first_smiles(f) for f in finals) if c]
         if candidates:
             return Prediction(candidates[:MAX_CANDIDATES], stage="final-answer")
-    elif FINAL_ANSWER_LINE.search(region):  # "Final Answer:" alone on its line: a list follows
-        region = region[FINAL_ANSWER_LINE.search(region).end():]
+    elif (alone := FINAL_ANSWER_LINE.search(region)) is not None:  # "Final Answer:" alone: a list follows
+        region = region[alone.end():]
 
     items = [c for c in (first_smiles(m.group(1)) for m in LIST_ITEM.finditer(region)) if c]
     if items:

@@ -211,7 +211,7 @@ class TailTask(BenchmarkBase):
             value = self.parse_answer(found.answer or "")
         except ValueError as exc:
             return Prediction.failed(f"unparseable answer: {exc}", found.stage)
-        return Prediction(value=self.to_json(value), stage=found.stage)
+        return Prediction(value=self.to_json(value), stage=found.stage, answer=value)
 
     def to_json(self, value: Any) -> Any:
         """The parsed value as stored in samples.jsonl: tuples become lists, decimals strings."""
@@ -226,14 +226,23 @@ class TailTask(BenchmarkBase):
     def score(self, prediction: Prediction, sample: Sample) -> Score:
         if not prediction.ok:
             return Score({"accuracy": 0.0}, reason=prediction.failure)
-        gold = self.parse_answer(sample.target)
+        gold = self.parsed_target(sample.target)
         try:
-            predicted = self.from_json(prediction.value)
+            predicted = prediction.answer if prediction.answer is not None else self.from_json(prediction.value)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             return Score({"accuracy": 0.0}, reason=f"unparseable prediction: {exc}")
         if self.is_correct(predicted, gold):
             return Score({"accuracy": 1.0})
         return Score({"accuracy": 0.0}, reason="wrong answer")
+
+    def parsed_target(self, target: str) -> Any:
+        """The gold answer parsed once per distinct target (epochs and re-grades reuse it)."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_targets", {})
+        if target not in cache:
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[target] = self.parse_answer(target)
+        return cache[target]
 
     def from_json(self, value: Any) -> Any:
         """Inverse of ``to_json``: a string is parsed, any other value formatted then parsed."""
@@ -244,7 +253,7 @@ class TailTask(BenchmarkBase):
             parsed = self.from_json(value)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             return Prediction.failed(f"unparseable prediction: {exc}", "structured")
-        return Prediction(value=self.to_json(parsed), stage="structured")
+        return Prediction(value=self.to_json(parsed), stage="structured", answer=parsed)
 
     def oracle_response(self, sample: Sample) -> str:
         return f"Working through the problem step by step.\nFinal Answer: {sample.target}"

@@ -1,4 +1,4 @@
-"""Build run directories (contract 5) for tests: toy runs from records, and replay runs of a real
+"""Build run directories (docs/contracts.md#files-of-a-run-directory) for tests: toy runs from records, and replay runs of a real
 benchmark through ``evalsuite run --model replay/...``."""
 
 from __future__ import annotations
