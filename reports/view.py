@@ -116,6 +116,8 @@ class MoleculePair:
     target_img: str | None
     prediction: str | None
     prediction_img: str | None
+    seen_img: str | None = None
+    """The picture the model was shown (a multimodal prompt), as a PNG data URI."""
 
 
 @dataclass
@@ -306,7 +308,8 @@ def molecule_pairs(name: str, present: list[tuple[Run, RunView]], headline: str)
             target = molecules.first_smiles(record.target)
             predicted = molecules.first_smiles(record.prediction)
             pairs.append(MoleculePair(record.id, view.label, not is_wrong(record, headline),
-                                      target, molecules.draw(target), predicted, molecules.draw(predicted)))
+                                      target, molecules.draw(target), predicted, molecules.draw(predicted),
+                                      molecules.shown_picture(record.prompt)))
     return pairs
 
 

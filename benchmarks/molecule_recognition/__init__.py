@@ -16,7 +16,7 @@ isomeric SMILES), ``no_stereo``, ``inchikey`` (standard InChIKey), and ``tanimot
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,7 +27,7 @@ from evalsuite import images
 from evalsuite.benchmark import BenchmarkBase, take
 from evalsuite.errors import BenchmarkError
 from evalsuite.metrics import Metric, continuous, proportion
-from evalsuite.types import GenerationSettings, Prediction, Sample, Score
+from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
 
 PROMPT = ("The picture shows the structure of one molecule. Write the molecule as a SMILES string. "
@@ -101,6 +101,11 @@ class MoleculeRecognition(BenchmarkBase):
                 metadata={"heavy_atoms": size_bucket(heavy), "atoms": heavy, "drawing": options.to_dict(),
                           "source": "embedded" if data is None else "file"},
             )
+
+    def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
+        result = super().aggregate(records, seed)
+        result.extra["molecule_fields"] = ["target", "prediction"]  # the report draws both beside the picture
+        return result
 
     # -- grading ----------------------------------------------------------------------------
     def oracle_response(self, sample: Sample) -> str:

@@ -48,9 +48,10 @@ class ForwardSynthesis(SynthesisBase):
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         for reaction in take(self.reactions(data), limit):
+            line, pictures = self.shown("Reactants", reaction.reactants)
             yield Sample(
                 id=reaction.id,
-                messages=[{"role": "user", "content": self.prompt(reaction.reactants, reaction.reagents)}],
+                messages=[{"role": "user", "content": self.content(self.prompt(line, reaction.reagents), pictures)}],
                 target=reaction.product,
                 metadata={
                     "reaction_class": reaction.reaction_class,
@@ -59,8 +60,8 @@ class ForwardSynthesis(SynthesisBase):
                 },
             )
 
-    def prompt(self, reactants: str, reagents: str) -> str:
-        lines = ["Predict the major organic product of this reaction.", f"Reactants: {reactants}"]
+    def prompt(self, reactants_line: str, reagents: str) -> str:
+        lines = ["Predict the major organic product of this reaction.", reactants_line]
         if reagents:
             lines.append(f"Reagents: {reagents}")
         lines.append("Give the product as a SMILES string on a last line of the form 'Final Answer: SMILES'.")

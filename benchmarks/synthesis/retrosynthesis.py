@@ -86,9 +86,10 @@ class Retrosynthesis(SynthesisBase):
     # -- samples ----------------------------------------------------------------------
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         for reaction in take(self.reactions(data), limit):
+            line, pictures = self.shown("Product", reaction.product)
             yield Sample(
                 id=reaction.id,
-                messages=[{"role": "user", "content": self.prompt(reaction.product, reaction.class_label)}],
+                messages=[{"role": "user", "content": self.content(self.prompt(line, reaction.class_label), pictures)}],
                 target=reaction.reactants,
                 metadata={
                     "reaction_class": reaction.reaction_class,
@@ -97,14 +98,14 @@ class Retrosynthesis(SynthesisBase):
                 },
             )
 
-    def prompt(self, product: str, class_label: str) -> str:
+    def prompt(self, product_line: str, class_label: str) -> str:
         k = self.option("k")
         lines = [
             (
                 f"Propose up to {k} different sets of reactants from which the product below is "
                 "made in one reaction step, ranked from most to least likely."
             ),
-            f"Product: {product}",
+            product_line,
         ]
         if self.option("with_class"):
             lines.append(f"Reaction class: {class_label}")

@@ -136,3 +136,15 @@ def test_a_backend_that_cannot_see_is_refused_at_start(tmp_path):
     assert done.returncode != 0
     assert "cannot take images" in done.stderr and "image input" in done.stderr
     assert not (tmp_path / "r" / "samples.jsonl").exists()
+
+
+def test_the_report_shows_the_picture_the_model_saw_beside_gold_and_prediction(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "r"
+    assert main(["run", "--model", "oracle", "--benchmark", BENCH, "--limit", "3", "--out", str(out),
+                 "--no-progress", "--report", str(tmp_path / "page.html")]) == 0
+    page = (tmp_path / "page.html").read_text()
+    for line in read_jsonl(out / "samples.jsonl"):
+        picture = (tmp_path / "cache" / "images" / f"{image_part(line)['sha256']}.png").read_bytes()
+        assert base64.b64encode(picture).decode() in page
+    assert page.count('alt="the picture the model saw"') == 3
