@@ -30,6 +30,7 @@ def binary_search(values: list[int], target: int) -> int:
 class BinarySearch(TailTask):
     task = "binary-search"
     task_class = "Divide and conquer"
+    flexible_number = True
     description = "TAIL binary-search: 0-based index of a target in n increasing integers (S 5-20, M 21-40, L 41-70)"
     ranges = {"S": (5, 20), "M": (21, 40), "L": (41, 70)}
     answer_format = "<the 0-based index, an integer>"

@@ -27,6 +27,7 @@ def count_letter(sentence: str, letter: str) -> int:
 class CountLetters(TailTask):
     task = "count-letters"
     task_class = "Enumeration"
+    flexible_number = True
     description = "TAIL count-letters: occurrences of one letter in a sentence of n words (S 2-6, M 7-10, L 11-20), integer"
     ranges = {"S": (2, 6), "M": (7, 10), "L": (11, 20)}
     answer_format = "<the count, an integer>"

@@ -58,6 +58,7 @@ CONDITIONS = {
 class Derangement(TailTask):
     task = "derangement"
     task_class = "Recursion"
+    flexible_number = True
     description = (
         "TAIL derangement: permutations of n elements with no / exactly k / none-of-first-k fixed points "
         "(n S 3-30, M 31-60, L 61-100), exact integer"

@@ -32,6 +32,7 @@ def items_text(items: list[Item]) -> str:
 class Knapsack01(TailTask):
     task = "knapsack-01"
     task_class = "Dynamic programming"
+    flexible_number = True
     description = "TAIL knapsack-01: best total value of a 0/1 knapsack with n items (S 2-3, M 4-5, L 6-8), integer"
     ranges = {"S": (2, 3), "M": (4, 5), "L": (6, 8)}
     answer_format = "<the best total value, an integer>"

@@ -18,6 +18,7 @@ from scorers.exact import parse_decimal
 class LargeNumberAddition(TailTask):
     task = "large-number-addition"
     task_class = "Simulation"
+    flexible_number = True
     description = "TAIL large-number addition x1 + x2 (digits S 10-30, M 31-40, L 41-50), exact sum"
     ranges = {"S": (10, 30), "M": (31, 40), "L": (41, 50)}
     answer_format = "<the exact sum as a plain decimal number>"

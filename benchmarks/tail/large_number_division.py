@@ -27,6 +27,7 @@ def divide(x1: int, x2: int, places: int = PLACES) -> Decimal:
 class LargeNumberDivision(TailTask):
     task = "large-number-division"
     task_class = "Simulation"
+    flexible_number = True
     description = (
         "TAIL long division x1 / x2 (digits S 2-5, M 6-10, L 11-20), quotient truncated to 4 decimals"
     )

@@ -33,6 +33,7 @@ def lcs_length(a: str, b: str) -> int:
 class LCS(TailTask):
     task = "lcs"
     task_class = "Dynamic programming"
+    flexible_number = True
     description = "TAIL lcs: length of the longest common subsequence of strings of lengths n, m (S 2-6, M 7-9, L 10-12)"
     ranges = {"S": (2, 6), "M": (7, 9), "L": (10, 12)}
     answer_format = "<the length of a longest common subsequence, an integer>"

@@ -30,6 +30,7 @@ def edit_distance(a: str, b: str) -> int:
 class Levenshtein(TailTask):
     task = "levenshtein"
     task_class = "Dynamic programming"
+    flexible_number = True
     description = "TAIL levenshtein: edit distance (unit insert/delete/substitute) of strings of lengths n, m (S 2-4, M 5-7, L 8-9)"
     ranges = {"S": (2, 4), "M": (5, 7), "L": (8, 9)}
     answer_format = "<the edit distance, an integer>"

@@ -39,6 +39,7 @@ def tasks_text(tasks: list[Task]) -> str:
 class MultiMachineSchedule(TailTask):
     task = "multi-machine-schedule"
     task_class = "Greedy"
+    flexible_number = True
     description = (
         "TAIL multi-machine-schedule: best total benefit of n unit-time tasks with deadlines on x machines "
         "(n S 5-10, M 11-20, L 21-50), exact integer"

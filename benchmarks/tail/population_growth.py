@@ -27,6 +27,7 @@ def pairs(n: int, x: int, y: int, z: int) -> list[int]:
 class PopulationGrowth(TailTask):
     task = "population-growth"
     task_class = "Iteration"
+    flexible_number = True
     description = (
         "TAIL population-growth: pairs after n time units, breeding from age x, y initial pairs, "
         "z new pairs per breeding pair and unit (n S 1-10, M 11-25, L 26-50), exact integer"
