@@ -42,6 +42,12 @@ class BinarySearch(TailTask):
         "Given the increasing sequence {numbers}, return the zero-based index of the value {target} using binary search.",
     )
 
+    paper_questions = (
+        'The list $[{numbers}]$ is sorted in increasing order. Use binary search to find the 0-based index of ${target}$.',
+        'Find the position, counting from $0$, of ${target}$ in the increasing list $[{numbers}]$ by binary search.',
+        'Apply binary search to locate ${target}$ in $[{numbers}]$ and give its index (the first element has index $0$).',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
         values = sorted(rng.sample(range(1, 10 * n + 1), n))

@@ -1,10 +1,13 @@
 """compare-numbers (TAIL, class Simulation): is x1 greater than, less than, or equal to x2?
 
-Buckets (digits of each operand): S 5-10, M 11-20, L 21-50. Operands may carry a decimal point.
+Buckets (digits of each operand): S 5-10, M 11-20, L 21-50. Operands may carry a decimal point
+(``fidelity=paper``: only x2, as in Table C1).
 To keep the task about comparing digits rather than counting them, about half of the pairs
 share their integer-part length and a common leading prefix, and one in ten is equal in value
 (possibly written with an extra trailing fractional zero). The answer is one of '>', '<', '='
-(x1 relative to x2); the words greater / less / equal are accepted too.
+(x1 relative to x2), graded by meaning (``read_relation``): operand order counts ("x2 < x1" is
+``>``), words work as symbols, and a negated or non-strict relation ("not less", ">=") names none
+of the three, so it is a failure with reason ``ambiguous``.
 """
 
 from __future__ import annotations
@@ -121,11 +124,20 @@ class CompareNumbers(TailTask):
         "Given the numbers {x1} (x1) and {x2} (x2), output the comparison symbol >, < or = for x1 versus x2.",
     )
 
+    paper_questions = (
+        'Compare $x_1 = {x1}$ and $x_2 = {x2}$: is $x_1 > x_2$, $x_1 < x_2$ or $x_1 = x_2$? Answer with the symbol that holds for $x_1$ relative to $x_2$.',
+        'Which of $>$, $<$, $=$ holds in $x_1 \\,?\\, x_2$ for $x_1 = {x1}$ and $x_2 = {x2}$?',
+        'Given $x_1 = {x1}$ and $x_2 = {x2}$, give the symbol ($>$, $<$ or $=$) that makes $x_1 \\,?\\, x_2$ true.',
+    )
+    divergences = (
+        'x1 may carry a decimal point as well (the paper: only x2)',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         lo, hi = self.ranges[bucket]
         style = rng.random()
         n = draw_length(rng, (lo, hi))
-        x1 = random_operand(rng, n, rng.random() < 0.5)
+        x1 = random_operand(rng, n, rng.random() < 0.5 and not self.paper)  # paper: a point in x2 only
         if style < 0.1:
             x2 = x1
             if "." in x1 and n < hi:

@@ -39,6 +39,12 @@ class CountLetters(TailTask):
         'What is the number of "{letter}" characters in the sentence "{sentence}"?',
     )
 
+    paper_questions = (
+        'How many times does the letter "{letter}" appear in the sentence "{sentence}"?',
+        'Count the occurrences of the letter "{letter}" in "{sentence}".',
+        'In the sentence "{sentence}", how often does the letter "{letter}" occur?',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
         sentence = sentence_with_words(rng, n)

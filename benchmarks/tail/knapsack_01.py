@@ -48,6 +48,12 @@ class Knapsack01(TailTask):
         "taking any item at most once?",
     )
 
+    paper_questions = (
+        'A knapsack holds at most weight ${capacity}$. Items: {items}. Each item can be taken at most once. What is the largest total value that fits?',
+        'Solve the 0/1 knapsack problem with capacity ${capacity}$ and {items}. Give the maximum total value.',
+        'Choose a subset of these items, each at most once, with total weight at most ${capacity}$ and the largest total value: {items}. What is that value?',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
         items = [(rng.randint(1, 15), rng.randint(1, 60)) for _ in range(n)]

@@ -45,6 +45,12 @@ class LCS(TailTask):
         'Strings: "{a}" and "{b}". Give the length of their longest common subsequence.',
     )
 
+    paper_questions = (
+        'What is the length of the longest common subsequence of "{a}" and "{b}"?',
+        'Find the length of the LCS (longest common subsequence, not necessarily contiguous) of the strings "{a}" and "{b}".',
+        'How long is a longest sequence of characters that appears, in order but not necessarily contiguously, in both "{a}" and "{b}"?',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n, m = draw_length(rng, self.ranges[bucket]), draw_length(rng, self.ranges[bucket])
         a = "".join(rng.choice(ALPHABET) for _ in range(n))

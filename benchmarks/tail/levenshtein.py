@@ -42,6 +42,12 @@ class Levenshtein(TailTask):
         'Strings x = "{a}" and y = "{b}". Give their Levenshtein edit distance.',
     )
 
+    paper_questions = (
+        'What is the Levenshtein distance between "{a}" and "{b}"?',
+        'What is the least number of single-character insertions, deletions or substitutions that turns "{a}" into "{b}"?',
+        'Compute the edit distance (insertions, deletions and substitutions, each costing $1$) from "{a}" to "{b}".',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n, m = draw_length(rng, self.ranges[bucket]), draw_length(rng, self.ranges[bucket])
         a = "".join(rng.choice(ALPHABET) for _ in range(n))
