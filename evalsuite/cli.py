@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(metavar="COMMAND")
 
     p = sub.add_parser("list", help="list benchmarks, one per line (name, then description)")
+    p.add_argument("--long", action="store_true", help="also each benchmark's notes (e.g. how a TAIL task differs from the paper)")
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("samples", help="print a benchmark's samples as JSON Lines")
@@ -151,6 +152,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     registry.warn_broken()
     for name, entry in sorted(registry.benchmarks().items()):
         print(f"{name}\t{entry.description}")
+        notes = getattr(entry.factory, "list_notes", None)
+        if getattr(args, "long", False) and callable(notes):
+            for note in notes():
+                print(f"    {note}")
     return EXIT_OK
 
 

@@ -160,6 +160,16 @@ class TailTask(BenchmarkBase):
     def extra_metadata(self, instance: Instance) -> dict[str, Any]:
         return {}
 
+    @classmethod
+    def list_notes(cls) -> list[str]:
+        """What ``evalsuite list --long`` shows: the fidelity modes and each divergence."""
+        notes = ["fidelity: extended (default) | paper (--set fidelity=paper: Table C1 of arXiv 2507.13332 "
+                 f"as read, {len(cls.paper_questions) * len(PAPER_FRAMES)} templates, numbers in LaTeX)"]
+        notes += [f"extended differs from the paper: {d}" for d in cls.divergences]
+        if not cls.divergences:
+            notes.append("extended differs from the paper: only in its prompts (5-6 templates, plain numbers)")
+        return notes
+
     @property
     def paper(self) -> bool:
         return self.settings["fidelity"] == "paper"

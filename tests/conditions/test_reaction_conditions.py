@@ -52,7 +52,7 @@ def test_empty_slots_in_the_embedded_data_are_the_empty_class():
         ("no idea what you mean", "no answer found"),
         ("I'm sorry, I cannot help with that.", "refusal"),
         ('[1, 2]', "not an object"),
-        ('{"solvent": "C1CCOC1"}', "unknown key"),
+        ('{"solvent": "C1CCOC1"}', "key(s) solvent ignored"),
         ('[{"solvent1": "THF"}]', "invalid SMILES"),  # a name, not SMILES
         ('[{"solvent1": ["CO"]}]', "not a string"),
     ],
