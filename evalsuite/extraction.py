@@ -32,6 +32,7 @@ FINAL_ANSWER_LINE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 FINAL_ANSWER_MARK = re.compile(r"final[ \t]+answer[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*", re.IGNORECASE)
+CLOSE_TAG = re.compile(r"</answer>|\[/ANSWER\]", re.IGNORECASE)
 FENCED_CODE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
 FENCE_OPEN = re.compile(r"```[^\n`]*\n")
 REFUSAL = re.compile(
@@ -119,6 +120,8 @@ def final_answer_markers(text: str) -> list[Marker]:
         line_end = text.find("\n", mark.end())
         line_end = len(text) if line_end == -1 else line_end
         stop = min(line_end, marks[index + 1].start()) if index + 1 < len(marks) else line_end
+        closing = CLOSE_TAG.search(text, mark.end(), stop)  # "<answer>Final Answer: 7</answer>"
+        stop = closing.start() if closing else stop
         block = json_block(text, mark.end())
         if block is not None:
             found.append(Marker("final-answer", mark.start(), block[1], block[0], block[2]))

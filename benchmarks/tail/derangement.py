@@ -95,8 +95,7 @@ class Derangement(TailTask):
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
         if self.paper:  # Table C1: the number of derangements of n, nothing else
-            fields = {"n": n, "k": 0, "kind": "derangement", "condition": CONDITIONS["derangement"],
-                      "template": rng.randrange(len(self.active_templates))}
+            fields = {"n": n, "k": 0, "kind": "derangement", "template": rng.randrange(len(self.active_templates))}
             return Instance(fields, derangements(n), {"n": n})
         roll = rng.random()
         if roll < 0.5:

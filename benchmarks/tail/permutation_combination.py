@@ -65,7 +65,7 @@ class PermutationCombination(TailTask):
     )
 
     paper_questions = (
-        'How many combinations of ${k}$ letters can be chosen from the ${n}$ letters $[{letters}]$ (order inside a choice does not matter)?',
+        'How many combinations of ${k}$ letters can be chosen from the letters $[{letters}]$ (order inside a choice does not matter)?',
         'Using backtracking, count every way to choose ${k}$ of the letters {letters}, where the order of a choice does not matter.',
         'From the letters {letters}, pick ${k}$ at a time. How many different selections are there?',
     )
@@ -79,7 +79,7 @@ class PermutationCombination(TailTask):
         letters = rng.sample(string.ascii_lowercase, n)
         k = rng.randint(1, n)
         found = combinations(letters, k)
-        fields = {"letters": ", ".join(letters), "k": k, **({"n": n} if self.paper else {})}
+        fields = {"letters": ", ".join(letters), "k": k}
         return Instance(fields, len(found) if self.paper else found, {"n": n})
 
     def is_trivial(self, instance: Instance) -> bool:
