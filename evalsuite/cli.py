@@ -222,7 +222,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def print_summary(data: dict[str, Any], out: Path) -> None:
     requests = data["run"]["requests"]
-    rows = [("benchmark", "n", "metric", "value", "95% CI", "no answer", "errors")]
+    rows = [("benchmark", "n", "metric", "value", "95% CI", "flexible", "no answer", "errors")]
     for name, res in data["benchmarks"].items():
         headline = res.get("headline") or "accuracy"
         metric = res["metrics"].get(headline, {})
@@ -230,12 +230,15 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
         ci = metric.get("ci95")
         fail = res["metrics"].get("extraction_failure_rate", {}).get("value")
         err = res["metrics"].get("error_rate", {}).get("value")
+        # the headline under the flexible extraction rule (docs/contracts.md#extraction-rule)
+        flexible = res["metrics"].get(f"{headline}_flexible", {}).get("value")
         rows.append((
             name,
             str(res["n"]),
             headline,
             "-" if value is None else f"{value:.3f}",
             "-" if not ci or ci[0] is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]",
+            "-" if flexible is None else f"{flexible:.3f}",
             "-" if fail is None else f"{fail:.1%}",
             "-" if err is None else f"{err:.1%}",
         ))
