@@ -113,14 +113,15 @@ def same_molecule(predicted: str | None, gold: str | None) -> bool:
 
 @lru_cache(maxsize=4096)
 def inchi_of(smiles: str) -> str | None:
-    from rdkit import Chem, RDLogger
+    from rdkit import Chem
+    from rdkit.rdBase import BlockLogs
 
-    RDLogger.DisableLog("rdApp.*")  # InChI warnings on odd inputs are not ours to print
-    mol = Chem.MolFromSmiles(smiles)
-    if mol is None:
-        return None
-    inchi = Chem.MolToInchi(mol)
-    return inchi or None
+    block = BlockLogs()  # InChI warnings on odd inputs are not ours to print
+    try:
+        mol = Chem.MolFromSmiles(smiles)
+        return (Chem.MolToInchi(mol) or None) if mol is not None else None
+    finally:
+        del block
 
 
 def slot_metric_names(ks: Iterable[int]) -> list[str]:

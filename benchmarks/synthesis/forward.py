@@ -76,7 +76,7 @@ class ForwardSynthesis(SynthesisBase):
             answer = json_product(found.parsed_json)
         elif found.stage == "whole-reply" and len(answer.split()) != 1:
             # no requested format: the flexible stage takes the reply's last molecule
-            token = last_smiles_token(answer)
+            token = last_smiles_token(answer or "")
             return Prediction(token, stage=FLEXIBLE) if token else Prediction.failed("no answer found")
         # An answer with no SMILES-looking token is still an answer: RDKit will call it invalid.
         token = (first_smiles(answer) or answer.split()[0]) if answer and answer.split() else None
