@@ -87,7 +87,7 @@ class RunView:
 class Column:
     benchmark: str
     metric: str
-    higher: bool
+    higher: bool | None
     anchor: str
     fidelity: str = ""
     """A TAIL task's definitions: "paper" (Table C1) or "extended"; "" for other benchmarks."""
@@ -117,6 +117,8 @@ class MoleculePair:
     target_img: str | None
     prediction: str | None
     prediction_img: str | None
+    seen_img: str | None = None
+    """The picture the model was shown (a multimodal prompt), as a PNG data URI."""
 
 
 @dataclass
@@ -133,7 +135,7 @@ class Section:
     benchmark: str
     anchor: str
     headline: str
-    higher: bool
+    higher: bool | None
     metrics: MetricTable
     fidelity: str = ""
     groups: list[MetricTable] = field(default_factory=list)
@@ -201,14 +203,14 @@ def build(runs: list[Run]) -> Report:
         columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name), fidelity_of(runs, name)))
     leaderboard = []
     for run, view in zip(runs, views, strict=False):
-        cells = []
+        cells: list[tuple[Cell | None, str]] = []
         for col in columns:
-            result = run.benchmarks.get(col.benchmark)
-            if result is None:
+            found = run.benchmarks.get(col.benchmark)
+            if found is None:
                 cells.append((None, ""))
                 continue
-            entry = result["metrics"].get(col.metric)
-            cells.append((cell(entry, result.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
+            entry = found["metrics"].get(col.metric)
+            cells.append((cell(entry, found.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
         leaderboard.append(LeaderRow(view, cells))
     baseline_names: list[str] = []
     for run in runs:
@@ -234,6 +236,11 @@ def fidelity_of(runs: list[Run], name: str) -> str:
     return " / ".join(found)
 
 
+def arrow(higher: bool | None) -> str:
+    """The declared direction as an arrow; none for a descriptive statistic."""
+    return "" if higher is None else ("↑" if higher else "↓")
+
+
 def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
     present = [(run, view) for run, view in zip(runs, views, strict=False) if name in run.benchmarks]
     result0 = present[0][0].benchmarks[name]
@@ -246,7 +253,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
         metric_names.insert(0, headline)
     run_views = [v for _, v in present]
     table = MetricTable("Metrics", run_views, [
-        (m, "↑" if higher_is_better(result0, m) else "↓",
+        (m, arrow(higher_is_better(result0, m)),
          [cell(run.benchmarks[name]["metrics"].get(m), run.benchmarks[name].get("n")) if
           m in run.benchmarks[name]["metrics"] else None for run, _ in present])
         for m in metric_names])
@@ -306,7 +313,8 @@ def molecule_pairs(name: str, present: list[tuple[Run, RunView]], headline: str)
             target = molecules.first_smiles(record.target)
             predicted = molecules.first_smiles(record.prediction)
             pairs.append(MoleculePair(record.id, view.label, not is_wrong(record, headline),
-                                      target, molecules.draw(target), predicted, molecules.draw(predicted)))
+                                      target, molecules.draw(target), predicted, molecules.draw(predicted),
+                                      molecules.shown_picture(record.prompt)))
     return pairs
 
 
