@@ -216,6 +216,7 @@ class CrystalStability(BenchmarkBase):
                 continuous("abs_error", higher_is_better=False, description="|predicted - true| (eV/atom)"),
                 *STABILITY_METRICS)
     group_by = ("arity",)
+    stratify_by = ("stable",)  # the target's class: a --limit subset keeps both classes
     options = {"mode": "classify", "input": "formula"}
 
     def validate(self) -> None:

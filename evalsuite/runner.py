@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalsuite import registry, results
+from evalsuite import registry, results, subset
 from evalsuite.backends import Backend, Request, create_backend
 from evalsuite.benchmark import Benchmark
 from evalsuite.cache import ReplyCache, canonical_json, default_cache_path, key_of_parts
@@ -38,6 +38,7 @@ class RunConfig:
     out: Path
     data: dict[str, Path] = field(default_factory=dict)
     limit: int | None = None
+    first: int | None = None
     seed: int = 0
     options: list[str] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -118,7 +119,7 @@ class Runner:
                                "(missing capability: image input); use an openai/ vision model, replay or oracle")
 
     def samples_of(self, bench: Benchmark, data: Path | None) -> Iterator[Sample]:
-        for sample in bench.samples(data, self.config.seed, self.config.limit):
+        for sample in subset.select(bench, data, self.config.seed, limit=self.config.limit, first=self.config.first):
             if in_shard(bench.name, sample.id, self.config.shard):
                 yield sample
 
@@ -130,6 +131,7 @@ class Runner:
             "backend": self.backend.identity() if self.backend is not None else None,
             "seed": cfg.seed,
             "limit": cfg.limit,
+            **({"first": cfg.first} if cfg.first is not None else {}),  # absent: old run directories still resume
             "shard": list(cfg.shard) if cfg.shard else None,
             "benchmarks": {
                 name: {
@@ -176,6 +178,7 @@ class Runner:
             finished=datetime.now(UTC).isoformat(timespec="seconds"),
             seed=cfg.seed,
             limit=cfg.limit,
+            **({"first": cfg.first} if cfg.first is not None else {}),
             shard=list(cfg.shard) if cfg.shard else None,
             benchmarks=self.fingerprint()["benchmarks"],
             data_hashes={n: p.data_hash for n, p in self.planned.items()},
