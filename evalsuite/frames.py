@@ -8,11 +8,13 @@ file and line of anything broken; pandas is imported only by ``load_run`` / ``lo
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import RunError
+from evalsuite.results import partial_results
 from evalsuite.types import SampleRecord
 
 
@@ -30,6 +32,12 @@ class Run:
     @property
     def model(self) -> str:
         return str(self.meta.get("model", "?"))
+
+    @property
+    def partial(self) -> bool:
+        """An interrupted run, read from its journal (no results.json): metrics over the samples
+        it finished, ``n`` of them per benchmark."""
+        return bool(self.meta.get("partial"))
 
     @property
     def date(self) -> str:
@@ -58,7 +66,10 @@ def read_run(directory: Path | str, *, with_samples: bool = True) -> Run:
     try:
         results = json.loads(results_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RunError(f"{results_path}: missing (is {path} a finished run?)") from None
+        if not ((path / "samples.jsonl").is_file() and (path / "config.json").is_file()):
+            raise RunError(f"{results_path}: missing, and no config.json + samples.jsonl of an interrupted run "
+                           f"(is {path} a run directory?)") from None
+        results = partial_results(path)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RunError(f"{results_path}: unreadable: {exc}") from None
     if not isinstance(results, dict) or not isinstance(results.get("run"), dict) \
@@ -83,6 +94,8 @@ def read_samples(path: Path) -> list[SampleRecord]:
         raise RunError(f"{path}: unreadable: {exc}") from None
     with handle:
         for number, line in enumerate(handle, start=1):
+            if not line.endswith("\n"):
+                break  # a torn last line: the run was killed while writing it (the journal drops it on resume)
             if not line.strip():
                 continue
             try:
@@ -135,18 +148,20 @@ def load_run(directory: Path | str):
     return frame
 
 
-def load_results(*directories: Path | str):
-    """Tidy metrics: one row per (run, benchmark, metric).
+def load_results(*directories: Path | str | Iterable[Path | str]):
+    """Tidy metrics: one row per (run, benchmark, metric). Runs given as paths, lists of paths,
+    or both: ``load_results("runs/a", "runs/b")`` or ``load_results(["runs/a", "runs/b"])``.
 
     Columns: run, model, benchmark, metric, value, ci_lo, ci_hi, n, then headline (bool: the
-    benchmark's leaderboard metric) and higher_is_better (bool or None when unstated).
+    benchmark's leaderboard metric), higher_is_better (bool or None when unstated) and partial
+    (True for an interrupted run, aggregated from its journal; n is then what it finished).
     """
     import pandas as pd
 
     columns = ["run", "model", "benchmark", "metric", "value", "ci_lo", "ci_hi", "n",
-               "headline", "higher_is_better"]
+               "headline", "higher_is_better", "partial"]
     rows = []
-    for directory in directories:
+    for directory in _paths(directories):
         run = read_run(directory, with_samples=False)
         for bench, result in run.benchmarks.items():
             directions = result.get("higher_is_better") or {}
@@ -159,8 +174,21 @@ def load_results(*directories: Path | str):
                     "n": int(entry.get("n") or result.get("n") or 0),
                     "headline": metric == result.get("headline"),
                     "higher_is_better": directions.get(metric),
+                    "partial": run.partial,
                 })
     return pd.DataFrame(rows, columns=columns)
+
+
+def _paths(items: tuple[Any, ...]) -> list[Path | str]:
+    out: list[Path | str] = []
+    for item in items:
+        if isinstance(item, (str, Path)):
+            out.append(item)
+        elif isinstance(item, Iterable):
+            out += _paths(tuple(item))
+        else:
+            raise RunError(f"load_results: expected run directories (paths or lists of paths), got {type(item).__name__}")
+    return out
 
 
 def _float(value: Any) -> float:

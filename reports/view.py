@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ from reports import charts, molecules
 
 MAX_SAMPLES = 400
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
+BUCKET_ORDER = ("S", "M", "L")
 MAX_MOLECULES = 8
 MAX_TEXT = 20_000
 """Longer prompts/replies are cut (the full text stays in samples.jsonl)."""
@@ -39,14 +41,26 @@ class Cell:
     value: float | None
     ci: tuple[float, float] | None
     n: int | None
+    note: str = ""
+    """Said beside the number: a partial run's share of its planned samples."""
 
     @property
     def text(self) -> str:
         return fmt(self.value)
 
     @property
+    def degenerate(self) -> bool:
+        """A zero-width interval: every bootstrap resample gave the same value."""
+        return self.ci is not None and self.ci[0] == self.ci[1]
+
+    @property
     def ci_text(self) -> str:
-        return f"[{fmt(self.ci[0])}, {fmt(self.ci[1])}]" if self.ci else ""
+        if self.ci is None:
+            return ""
+        if self.degenerate:
+            # Not a 95% interval of width 0: the resamples could not vary (all samples agree, or n=1).
+            return f"no CI: all {self.n} samples agree" if self.n and self.n > 1 else "no CI: one sample"
+        return f"[{fmt(self.ci[0])}, {fmt(self.ci[1])}]"
 
     @property
     def sort(self) -> str:
@@ -81,6 +95,8 @@ class RunView:
     label: str
     imported: str = ""
     """Where an imported row came from (``lm-eval 0.4.x``); "" for evalsuite's own runs."""
+    partial: bool = False
+    """An interrupted run read from its journal: its numbers cover the samples it finished."""
 
 
 @dataclass
@@ -187,8 +203,10 @@ def build(runs: list[Run]) -> Report:
         imported = str(run.meta.get("imported") or "")
         if imported:
             label += f" [imported: {imported}]"
+        if run.partial:
+            label += " [partial]"
         views.append(RunView(f"r{index}", run.model, run.date[:19].replace("T", " "), run.version,
-                             str(run.meta.get("seed", "")), str(run.path), label, imported))
+                             str(run.meta.get("seed", "")), str(run.path), label, imported, run.partial))
     names: list[str] = []
     for run in runs:
         names += [b for b in run.benchmarks if b not in names]
@@ -206,8 +224,11 @@ def build(runs: list[Run]) -> Report:
             if found is None:
                 cells.append((None, ""))
                 continue
-            entry = found["metrics"].get(col.metric)
-            cells.append((cell(entry, found.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
+            value = cell(found["metrics"].get(col.metric), found.get("n"))
+            if found.get("partial"):
+                planned = found.get("planned")
+                value.note = f"partial: {found.get('n')} of {planned if planned is not None else '?'} samples"
+            cells.append((value, str(run.config(col.benchmark).get("data_hash", ""))))
         leaderboard.append(LeaderRow(view, cells))
     baseline_names: list[str] = []
     for run in runs:
@@ -224,6 +245,18 @@ def build(runs: list[Run]) -> Report:
     sections = [section(name, runs, views) for name in names]
     samples, counts = sample_views(runs, views)
     return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts)
+
+
+def group_sort_key(value: str) -> tuple[Any, ...]:
+    """Group values in reading order: length buckets short to long (S, M, L), then numbers by
+    value, then text case-insensitively with the numbers inside it by value (item2 < item10)."""
+    if value in BUCKET_ORDER:
+        return (0, BUCKET_ORDER.index(value))
+    number = _float(value)
+    if number is not None:
+        return (1, number)
+    parts = re.split(r"(\d+(?:\.\d+)?)", value.casefold())
+    return (2, tuple((0, float(p), "") if i % 2 else (1, 0.0, p) for i, p in enumerate(parts) if p))
 
 
 def arrow(higher: bool | None) -> str:
@@ -257,8 +290,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
         values: list[str] = []
         for run, _ in present:
             values += [v for v in (run.benchmarks[name].get("groups") or {}).get(key, {}) if v not in values]
-        if values and set(values) <= {"S", "M", "L"}:
-            values.sort(key="SML".index)  # length buckets read short to long
+        values.sort(key=group_sort_key)
         rows = []
         for value in values:
             cells = []
