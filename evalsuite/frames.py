@@ -28,6 +28,8 @@ class Run:
     benchmarks: dict[str, dict[str, Any]]
     """``results.json -> benchmarks``: name -> ``BenchmarkResult.to_dict()``."""
     records: list[SampleRecord] = field(default_factory=list)
+    families: dict[str, Any] = field(default_factory=dict)
+    """``results.json -> families``: family name -> its summary (TAIL: classes, overall)."""
 
     @property
     def model(self) -> str:
@@ -78,7 +80,9 @@ def read_run(directory: Path | str, *, with_samples: bool = True) -> Run:
     for name, result in results["benchmarks"].items():
         if not isinstance(result, dict) or not isinstance(result.get("metrics"), dict):
             raise RunError(f"{results_path}: benchmark {name!r} has no 'metrics' object")
-    run = Run(path=path, meta=results["run"], benchmarks=results["benchmarks"])
+    families = results.get("families")
+    run = Run(path=path, meta=results["run"], benchmarks=results["benchmarks"],
+              families=families if isinstance(families, dict) else {})
     if with_samples:
         run.records = read_samples(path / "samples.jsonl")
     return run

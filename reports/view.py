@@ -14,13 +14,13 @@ from typing import Any
 
 from evalsuite.frames import Run, higher_is_better
 from evalsuite.types import SampleRecord
-from reports import charts, molecules
+from reports import charts, molecules, overview
 
-MAX_SAMPLES = 400
+MAX_SAMPLES = 12
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
 BUCKET_ORDER = ("S", "M", "L")
 MAX_MOLECULES = 8
-MAX_TEXT = 20_000
+MAX_TEXT = 6_000
 """Longer prompts/replies are cut (the full text stays in samples.jsonl)."""
 
 
@@ -105,6 +105,8 @@ class Column:
     metric: str
     higher: bool | None
     anchor: str
+    warning: str = ""
+    """Set when the runs in this column were graded on different items (``overview.column_warning``)."""
 
 
 @dataclass
@@ -189,6 +191,19 @@ class Report:
     samples: list[SampleView]
     sample_counts: list[tuple[str, str, int, int]]
     """(run label, benchmark, shown, total)"""
+    families: list[overview.FamilyTable] = field(default_factory=list)
+    tail_overview: Any = ""
+    max_samples: int = MAX_SAMPLES
+    """SVG heatmap: TAIL task x bucket accuracy per run ("" without TAIL tasks)."""
+
+    @property
+    def main_sections(self) -> list[Section]:
+        """Sections shown up front; with the TAIL overview drawn, its per-task sections go below it, folded."""
+        return [s for s in self.sections if not (self.tail_overview and s.benchmark.startswith("tail/"))]
+
+    @property
+    def tail_sections(self) -> list[Section]:
+        return [s for s in self.sections if self.tail_overview and s.benchmark.startswith("tail/")]
 
 
 def anchor(name: str) -> str:
@@ -215,7 +230,8 @@ def build(runs: list[Run]) -> Report:
     for name in names:
         result = next(r.benchmarks[name] for r in runs if name in r.benchmarks)
         metric = result.get("headline") or next(iter(result["metrics"]), "")
-        columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name)))
+        columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name),
+                              overview.column_warning(name, runs)))
     leaderboard = []
     for run, view in zip(runs, views, strict=False):
         cells: list[tuple[Cell | None, str]] = []
@@ -244,7 +260,9 @@ def build(runs: list[Run]) -> Report:
         baseline_rows.append((bname, values))
     sections = [section(name, runs, views) for name in names]
     samples, counts = sample_views(runs, views)
-    return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts)
+    labels = [v.label for v in views]
+    return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts,
+                  families=overview.family_tables(runs, labels), tail_overview=overview.tail_heatmap(runs, labels))
 
 
 def group_sort_key(value: str) -> tuple[Any, ...]:
