@@ -14,12 +14,12 @@ from typing import Any
 
 from evalsuite.frames import Run, higher_is_better
 from evalsuite.types import SampleRecord
-from reports import charts, molecules, overview
+from reports import charts, items, molecules, overview
 
 MAX_SAMPLES = 12
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
 BUCKET_ORDER = ("S", "M", "L")
-MAX_MOLECULES = 8
+MAX_MOLECULES = 6
 MAX_TEXT = 6_000
 """Longer prompts/replies are cut (the full text stays in samples.jsonl)."""
 
@@ -135,6 +135,11 @@ class MoleculePair:
     prediction_img: str | None
     seen_img: str | None = None
     """The picture the model was shown (a multimodal prompt), as a PNG data URI."""
+    product: str | None = None
+    """Retrosynthesis: the product the model was given, drawn beside gold and prediction."""
+    product_img: str | None = None
+    candidates: list[items.Candidate] = field(default_factory=list)
+    hit_rank: int | None = None
 
 
 @dataclass
@@ -194,6 +199,8 @@ class Report:
     families: list[overview.FamilyTable] = field(default_factory=list)
     tail_overview: Any = ""
     max_samples: int = MAX_SAMPLES
+    compared: list[items.ItemRow] = field(default_factory=list)
+    """The same items side by side across runs, disagreements first (``items.comparisons``)."""
     """SVG heatmap: TAIL task x bucket accuracy per run ("" without TAIL tasks)."""
 
     @property
@@ -262,7 +269,8 @@ def build(runs: list[Run]) -> Report:
     samples, counts = sample_views(runs, views)
     labels = [v.label for v in views]
     return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts,
-                  families=overview.family_tables(runs, labels), tail_overview=overview.tail_heatmap(runs, labels))
+                  families=overview.family_tables(runs, labels), tail_overview=overview.tail_heatmap(runs, labels),
+                  compared=items.comparisons(runs, {c.benchmark: c.metric for c in columns}, is_wrong))
 
 
 def group_sort_key(value: str) -> tuple[Any, ...]:
@@ -351,9 +359,15 @@ def molecule_pairs(name: str, present: list[tuple[Run, RunView]], headline: str)
         for record in records[:MAX_MOLECULES]:
             target = molecules.first_smiles(record.target)
             predicted = molecules.first_smiles(record.prediction)
-            pairs.append(MoleculePair(record.id, view.label, not is_wrong(record, headline),
-                                      target, molecules.draw(target), predicted, molecules.draw(predicted),
-                                      molecules.shown_picture(record.prompt)))
+            pair = MoleculePair(record.id, view.label, not is_wrong(record, headline),
+                                target, molecules.draw(target), predicted, molecules.draw(predicted),
+                                molecules.shown_picture(record.prompt))
+            product = record.metadata.get("product")
+            if isinstance(product, str):
+                mode = str((run.config(name).get("options") or {}).get("match_mode", "exact"))
+                pair.product, pair.product_img = product, molecules.draw(product)
+                pair.candidates, pair.hit_rank = items.ranked_candidates(record, mode)
+            pairs.append(pair)
     return pairs
 
 

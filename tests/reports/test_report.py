@@ -164,3 +164,32 @@ def test_family_summary_and_tail_overview_from_results(rd, tmp_path):
     overview = page[page.index('id="tail-overview"'):]
     heatmap = overview[overview.index('<svg class="heatmap"'):overview.index("</svg>")]
     assert heatmap.count("<rect") == 3 and 'class="tail-tasks"' in overview
+
+
+def test_retrosynthesis_card_shows_product_and_ranked_candidates_with_the_hit(rd, tmp_path):
+    from evalsuite.types import BenchmarkResult, MetricValue
+
+    # gold acetic acid + ethanol; the model ranks acetyl chloride first, then the gold written
+    # another way (OCC.OC(C)=O): the hit is rank 2.
+    record = rd.record("retrosynthesis", "ester-x", {"top_1": 0.0, "top_3": 1.0}, target="CC(=O)O.CCO",
+                       prediction=["CC(=O)Cl.CCO", "OCC.OC(C)=O", "CCOC(C)=O"],
+                       metadata={"product": "CCOC(C)=O", "reaction_class": "ester"})
+    result = BenchmarkResult(n=1, metrics={"top_1": MetricValue(0.0, (0.0, 0.79), 1)}, headline="top_1",
+                             higher_is_better={"top_1": True}, extra={"molecule_fields": ["target", "prediction"]})
+    run = rd.write_run(tmp_path / "r", "m/x", [record], {"retrosynthesis": result})
+    page = write_report([run], tmp_path / "r.html").read_text()
+    card = page[page.index('class="mol wrong"'):]
+    assert "<b>product</b> <code>CCOC(C)=O</code>" in card
+    assert '<li class="hit"><code>OCC.OC(C)=O</code> <b>← gold, rank 2</b></li>' in card
+    assert "hit at rank 2" in card
+
+
+def test_items_across_runs_put_disagreements_first(rd, tmp_path):
+    a = rd.toy_run(tmp_path / "a", "m/a", 5, wrong=[])
+    b = rd.toy_run(tmp_path / "b", "m/b", 5, wrong=[3])
+    page = write_report([a, b], tmp_path / "c.html").read_text()
+    table = page[page.index('id="items"'):page.index('id="samples"')]
+    rows = re.findall(r"<tr class=\"(disagree)?\"><td>toy</td><td><code>([^<]+)</code>", table)
+    assert rows[0] == ("disagree", "item-0003")
+    assert [item for flag, item in rows[1:]] == ["item-0000", "item-0001", "item-0002", "item-0004"]
+    assert all(flag == "" for flag, _ in rows[1:])
