@@ -105,7 +105,9 @@ class Retrosynthesis(SynthesisBase):
         """The format example of a prompt: the first pair of ``EXAMPLES`` holding no set that
         matches the item's own gold answer (in the scoring mode), so no prompt gives its answer away."""
         mode = self.option("match_mode")
-        gold_items = chemistry.gold_key(gold, mode).items
+        # The gold is already canonical (fragments sorted, as the loader writes it): in exact mode
+        # its fragments are its key, with no second parse (and no cached molecule per row).
+        gold_items = tuple(gold.split(".")) if mode == "exact" else chemistry.match_key(chemistry.parse(gold), mode).items
         for pair in EXAMPLES:
             if all(chemistry.gold_key(example, mode).items != gold_items for example in pair):
                 return pair
