@@ -125,9 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", default=[], help="data file; BENCH=PATH when several benchmarks run")
-    p.add_argument("--limit", type=int, help="at most N samples per benchmark: a seeded subset stratified by the "
-                   "benchmark's groups (same --seed, same items)")
-    p.add_argument("--first", type=int, help="the first N samples per benchmark, in data order (instead of --limit)")
+    subset = p.add_mutually_exclusive_group()
+    subset.add_argument("--limit", type=int, help="at most N samples per benchmark: a seeded subset stratified by "
+                        "the benchmark's groups (same --seed, same items)")
+    subset.add_argument("--first", type=int, help="the first N samples per benchmark, in data order (instead of --limit)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",
                    help="benchmark option; BENCH:KEY=VALUE for one benchmark")

@@ -79,3 +79,27 @@ def test_tail_limit_is_split_over_the_buckets_without_generating_the_rest():
     bench = registry.create("tail/large-number-addition", {"per_bucket": "100000"})
     chosen = list(select(bench, None, 3, limit=7))  # 100,000 per bucket would take minutes to generate
     assert Counter(s.metadata["bucket"] for s in chosen) == Counter(S=3, M=2, L=2)
+
+
+def test_limit_and_first_together_are_refused():
+    done = subprocess.run([sys.executable, "-m", "evalsuite.cli", "samples", "crystal-stability", "--limit", "3",
+                           "--first", "3"], capture_output=True, text=True)
+    assert done.returncode != 0 and "not allowed with argument" in done.stderr
+
+
+def test_a_run_records_first_and_a_resume_with_limit_instead_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "run"
+
+    def run(*extra: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "evalsuite.cli", "run", "--model", "oracle", "--benchmark",
+                               "retrosynthesis", "--out", str(out), "--no-progress", *extra], capture_output=True, text=True)
+
+    assert run("--first", "4").returncode == 0
+    config = json.loads((out / "config.json").read_text())
+    assert config["first"] == 4 and config["limit"] is None
+    ids = [json.loads(line)["id"] for line in (out / "samples.jsonl").read_text().splitlines()]
+    full = [s.id for s in registry.create("retrosynthesis", {}).samples(None, 0, None)]
+    assert ids == full[:4]
+    refused = run("--limit", "4")
+    assert refused.returncode != 0 and "different configuration" in refused.stderr
