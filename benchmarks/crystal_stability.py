@@ -101,6 +101,7 @@ class CrystalStability(BenchmarkBase):
     version = "2"
     headline = "f1"
     group_by = ("arity",)
+    stratify_by = ("stable",)  # the target's class: a --limit subset keeps both classes
     group_order: ClassVar[dict[str, tuple[Any, ...]]] = {
         "arity": ("binary", "ternary", "quaternary", "quinary")}
     options = {"mode": "classify", "input": "formula", "source": "auto", "subset": "full",

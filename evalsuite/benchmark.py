@@ -91,6 +91,13 @@ class BenchmarkBase:
     """The benchmark's metrics, declared once (``evalsuite.metrics``); ``metric_set`` adds the
     engine's own. A benchmark whose metrics depend on its options overrides ``declared_metrics``."""
     group_by: ClassVar[tuple[str, ...]] = ()
+    stratify_by: ClassVar[tuple[str, ...] | None] = None
+    """The keys ``--limit N`` stratifies its seeded subset by (metadata keys, or target fields
+    when the target is an object); None: the ``group_by`` keys. See ``evalsuite.subset``."""
+    stratified_limit: ClassVar[bool] = False
+    """True when ``samples(limit=N)`` already returns a seeded subset stratified by
+    ``stratify_by`` (a generator that draws each stratum on its own), so the engine need not
+    generate every sample to draw one."""
     group_order: ClassVar[dict[str, tuple[Any, ...]]] = {}
     """Display order of a group's values where natural sorting is wrong (S, M, L)."""
     options: ClassVar[dict[str, Any]] = {}

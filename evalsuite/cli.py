@@ -136,7 +136,11 @@ def add_generation_args(p: argparse.ArgumentParser) -> None:
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", default=[], help="data file; BENCH=PATH when several benchmarks run")
-    p.add_argument("--limit", type=bounded("--limit"), help="at most N samples per benchmark")
+    subset = p.add_mutually_exclusive_group()
+    subset.add_argument("--limit", type=bounded("--limit"), help="at most N samples per benchmark: a seeded subset "
+                        "stratified by the benchmark's groups (same --seed, same items)")
+    subset.add_argument("--first", type=bounded("--limit"),
+                        help="the first N samples per benchmark, in data order (instead of --limit)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",
                    help="benchmark option; BENCH:KEY=VALUE for one benchmark")
@@ -179,7 +183,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    from evalsuite import registry
+    from evalsuite import registry, subset
 
     names = registry.expand([args.benchmark])
     options = registry.split_options(args.options, names)
@@ -187,7 +191,7 @@ def cmd_samples(args: argparse.Namespace) -> int:
     for name in names:
         bench = registry.create(name, options[name])
         path = data.get(name, data.get("*"))
-        for sample in bench.samples(path, args.seed, args.limit):
+        for sample in subset.select(bench, path, args.seed, limit=args.limit, first=args.first):
             line = {"benchmark": name, "id": sample.id, "prompt": sample.messages,
                     "target": sample.target, "metadata": sample.metadata}
             if args.images is not None:
@@ -211,6 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         out=args.out,
         data=parse_data(args.data),
         limit=args.limit,
+        first=args.first,
         seed=args.seed,
         options=args.options,
         **generation,
@@ -365,7 +370,8 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from evalsuite.export_lm_eval import export, task_name
 
-    export(args.benchmark, args.out, data=parse_data(args.data), limit=args.limit, seed=args.seed, options=args.options)
+    export(args.benchmark, args.out, data=parse_data(args.data), limit=args.limit, seed=args.seed, options=args.options,
+           first=args.first)
     print(
         f"wrote lm-eval tasks to {args.out}; run: lm_eval --include_path {args.out} --tasks {task_name(args.benchmark)} "
         "--apply_chat_template --model local-chat-completions --model_args base_url=URL/chat/completions"

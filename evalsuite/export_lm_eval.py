@@ -54,8 +54,8 @@ def task_name(benchmark: str) -> str:
 
 # -- writing ------------------------------------------------------------------------------
 def export(benchmark: str, out: Path, data: dict[str, Path], limit: int | None, seed: int,
-           options: list[str]) -> None:
-    from evalsuite import __version__, registry
+           options: list[str], first: int | None = None) -> None:
+    from evalsuite import __version__, registry, subset
 
     out = Path(out)
     names = registry.expand([benchmark])
@@ -68,7 +68,7 @@ def export(benchmark: str, out: Path, data: dict[str, Path], limit: int | None, 
         task = task_name(name)
         metrics: dict[str, None] = {}
         with (out / f"{task}.jsonl").open("w", encoding="utf-8") as handle:
-            for sample in bench.samples(path, seed, limit):
+            for sample in subset.select(bench, path, seed, limit=limit, first=first):
                 metrics.update(dict.fromkeys(metric_names(bench, sample)))
                 line = {"benchmark": name, "id": sample.id, "prompt": sample.messages,
                         "target": sample.target, "metadata": sample.metadata}
@@ -106,6 +106,7 @@ def export(benchmark: str, out: Path, data: dict[str, Path], limit: int | None, 
                 "headline": bench.headline,
                 "seed": seed,
                 "limit": limit,
+                "first": first,
                 "data": str(path) if path else None,
             },
         }

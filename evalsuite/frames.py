@@ -8,11 +8,13 @@ file and line of anything broken; pandas is imported only by ``load_run`` / ``lo
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import RunError
+from evalsuite.results import partial_results
 from evalsuite.types import SampleRecord
 
 
@@ -26,10 +28,18 @@ class Run:
     benchmarks: dict[str, dict[str, Any]]
     """``results.json -> benchmarks``: name -> ``BenchmarkResult.to_dict()``."""
     records: list[SampleRecord] = field(default_factory=list)
+    families: dict[str, Any] = field(default_factory=dict)
+    """``results.json -> families``: family name -> its summary (TAIL: classes, overall)."""
 
     @property
     def model(self) -> str:
         return str(self.meta.get("model", "?"))
+
+    @property
+    def partial(self) -> bool:
+        """An interrupted run, read from its journal (no results.json): metrics over the samples
+        it finished, ``n`` of them per benchmark."""
+        return bool(self.meta.get("partial"))
 
     @property
     def date(self) -> str:
@@ -58,7 +68,10 @@ def read_run(directory: Path | str, *, with_samples: bool = True) -> Run:
     try:
         results = json.loads(results_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RunError(f"{results_path}: missing (is {path} a finished run?)") from None
+        if not ((path / "samples.jsonl").is_file() and (path / "config.json").is_file()):
+            raise RunError(f"{results_path}: missing, and no config.json + samples.jsonl of an interrupted run "
+                           f"(is {path} a run directory?)") from None
+        results = partial_results(path)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RunError(f"{results_path}: unreadable: {exc}") from None
     if not isinstance(results, dict) or not isinstance(results.get("run"), dict) \
@@ -67,7 +80,9 @@ def read_run(directory: Path | str, *, with_samples: bool = True) -> Run:
     for name, result in results["benchmarks"].items():
         if not isinstance(result, dict) or not isinstance(result.get("metrics"), dict):
             raise RunError(f"{results_path}: benchmark {name!r} has no 'metrics' object")
-    run = Run(path=path, meta=results["run"], benchmarks=results["benchmarks"])
+    families = results.get("families")
+    run = Run(path=path, meta=results["run"], benchmarks=results["benchmarks"],
+              families=families if isinstance(families, dict) else {})
     if with_samples:
         run.records = read_samples(path / "samples.jsonl")
     return run
@@ -83,6 +98,8 @@ def read_samples(path: Path) -> list[SampleRecord]:
         raise RunError(f"{path}: unreadable: {exc}") from None
     with handle:
         for number, line in enumerate(handle, start=1):
+            if not line.endswith("\n"):
+                break  # a torn last line: the run was killed while writing it (the journal drops it on resume)
             if not line.strip():
                 continue
             try:
@@ -139,20 +156,22 @@ def load_run(directory: Path | str):
     return frame
 
 
-def load_results(*directories: Path | str):
-    """Tidy metrics: one row per (run, benchmark, metric).
+def load_results(*directories: Path | str | Iterable[Path | str]):
+    """Tidy metrics: one row per (run, benchmark, metric). Runs given as paths, lists of paths,
+    or both: ``load_results("runs/a", "runs/b")`` or ``load_results(["runs/a", "runs/b"])``.
 
     Columns: run, model, benchmark, metric, value, ci_lo, ci_hi, n, then headline (bool: the
-    benchmark's leaderboard metric), higher_is_better (bool or None when unstated) and epochs
-    (replies per item, ``--epochs``; 1 for single-reply runs). With epochs > 1 the plain metric
-    names are avg@K and the rows include ``pass@k``, ``maj@K`` and ``consistency``.
+    benchmark's leaderboard metric), higher_is_better (bool or None when unstated), epochs
+    (replies per item, ``--epochs``; 1 for single-reply runs; with epochs > 1 the plain metric
+    names are avg@K and the rows include ``pass@k``, ``maj@K`` and ``consistency``) and partial
+    (True for an interrupted run, aggregated from its journal; n is then what it finished).
     """
     import pandas as pd
 
     columns = ["run", "model", "benchmark", "metric", "value", "ci_lo", "ci_hi", "n",
-               "headline", "higher_is_better", "epochs"]
+               "headline", "higher_is_better", "epochs", "partial"]
     rows = []
-    for directory in directories:
+    for directory in _paths(directories):
         run = read_run(directory, with_samples=False)
         for bench, result in run.benchmarks.items():
             directions = result.get("higher_is_better") or {}
@@ -166,8 +185,21 @@ def load_results(*directories: Path | str):
                     "headline": metric == result.get("headline"),
                     "higher_is_better": directions.get(metric),
                     "epochs": int(result.get("epochs") or 1),
+                    "partial": run.partial,
                 })
     return pd.DataFrame(rows, columns=columns)
+
+
+def _paths(items: tuple[Any, ...]) -> list[Path | str]:
+    out: list[Path | str] = []
+    for item in items:
+        if isinstance(item, (str, Path)):
+            out.append(item)
+        elif isinstance(item, Iterable):
+            out += _paths(tuple(item))
+        else:
+            raise RunError(f"load_results: expected run directories (paths or lists of paths), got {type(item).__name__}")
+    return out
 
 
 def _float(value: Any) -> float:

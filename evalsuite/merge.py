@@ -19,7 +19,7 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from evalsuite import registry, results
+from evalsuite import registry, results, subset
 from evalsuite.accounting import Prices
 from evalsuite.errors import RunError
 from evalsuite.journal import SAMPLES, Key, key_of, parse_line
@@ -50,7 +50,7 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
         bench = registry.create(name, spec.get("options") or {})
         data_path = Path(spec["data"]) if spec.get("data") else None
         count, digest, shard_digests = 0, hashlib.sha256(), [hashlib.sha256() for _ in range(total)]
-        for sample in bench.samples(data_path, merged["seed"], merged["limit"]):
+        for sample in subset.select(bench, data_path, merged["seed"], limit=merged["limit"], first=merged.get("first")):
             text = sample_digest_text(sample)
             count += 1
             digest.update(text)
@@ -84,6 +84,7 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
         finished=max(done["run"]["finished"] for done in finished),
         seed=merged["seed"],
         limit=merged["limit"],
+        **({"first": merged["first"]} if merged.get("first") is not None else {}),
         shard=None,
         epochs=epochs,
         benchmarks=merged["benchmarks"],

@@ -126,6 +126,23 @@ def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epo
     return {"benchmarks": results, "families": family_summaries(results), "accounting": run_accounting}
 
 
+def partial_results(run_dir: Path) -> dict[str, Any]:
+    """What results.json would say of an interrupted run (config.json and samples.jsonl, no
+    results.json): the journal aggregated with the benchmarks and options its config names.
+    ``run.partial`` is true and every benchmark carries ``partial`` and ``planned`` (the sample
+    count planned, null when planning never finished) beside its ``n`` (the samples journaled)."""
+    config = read_json(run_dir / CONFIG)
+    specs = config.get("benchmarks") or {}
+    benches = {name: registry.create(name, spec.get("options") or {}) for name, spec in specs.items()}
+    summary = aggregate(run_dir, benches, int(config.get("seed") or 0))
+    for name, result in summary["benchmarks"].items():
+        result["partial"] = True
+        result["planned"] = specs[name].get("samples")
+    run = {**config, "partial": True, "evalsuite_version": __version__,
+           "data_hashes": {name: spec.get("data_hash") for name, spec in specs.items()}}
+    return {"run": run, **summary}
+
+
 def declared(bench: Benchmark, result: BenchmarkResult) -> BenchmarkResult:
     """The result with every metric's declared direction and kind; a metric the benchmark does
     not declare (in its metrics, groups or baselines) raises ``UndeclaredMetric``."""

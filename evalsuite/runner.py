@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalsuite import registry, results
+from evalsuite import registry, results, subset
 from evalsuite.accounting import Prices
 from evalsuite.backends import Backend, Request, create_backend, unsupported_settings
 from evalsuite.benchmark import Benchmark
@@ -41,6 +41,7 @@ class RunConfig:
     out: Path
     data: dict[str, Path] = field(default_factory=dict)
     limit: int | None = None
+    first: int | None = None
     seed: int = 0
     options: list[str] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)
@@ -141,7 +142,7 @@ class Runner:
                                "(missing capability: image input); use an openai/ vision model, replay or oracle")
 
     def samples_of(self, bench: Benchmark, data: Path | None) -> Iterator[Sample]:
-        for sample in bench.samples(data, self.config.seed, self.config.limit):
+        for sample in subset.select(bench, data, self.config.seed, limit=self.config.limit, first=self.config.first):
             if in_shard(bench.name, sample.id, self.config.shard):
                 yield sample
 
@@ -153,6 +154,7 @@ class Runner:
             "backend": self.backend.identity() if self.backend is not None else None,
             "seed": cfg.seed,
             "limit": cfg.limit,
+            **({"first": cfg.first} if cfg.first is not None else {}),  # absent: old run directories still resume
             "shard": list(cfg.shard) if cfg.shard else None,
             "epochs": cfg.epochs,
             "benchmarks": {
@@ -214,6 +216,7 @@ class Runner:
             finished=datetime.now(UTC).isoformat(timespec="seconds"),
             seed=cfg.seed,
             limit=cfg.limit,
+            **({"first": cfg.first} if cfg.first is not None else {}),
             shard=list(cfg.shard) if cfg.shard else None,
             epochs=cfg.epochs,
             benchmarks=self.fingerprint()["benchmarks"],

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from evalsuite.frames import Run, higher_is_better
 from evalsuite.types import SampleRecord
-from reports import charts, molecules, routes
+from reports import charts, items, molecules, overview, routes
 from reports.pass_at_k import PassBlock, pass_block
 from reports.usage import sample_usage, usage_table
 
-MAX_SAMPLES = 400
+MAX_SAMPLES = 12
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
-MAX_MOLECULES = 8
-MAX_TEXT = 20_000
+BUCKET_ORDER = ("S", "M", "L")
+MAX_MOLECULES = 6
+MAX_TEXT = 6_000
 """Longer prompts/replies are cut (the full text stays in samples.jsonl)."""
 
 
@@ -41,14 +43,26 @@ class Cell:
     value: float | None
     ci: tuple[float, float] | None
     n: int | None
+    note: str = ""
+    """Said beside the number: a partial run's share of its planned samples."""
 
     @property
     def text(self) -> str:
         return fmt(self.value)
 
     @property
+    def degenerate(self) -> bool:
+        """A zero-width interval: every bootstrap resample gave the same value."""
+        return self.ci is not None and self.ci[0] == self.ci[1]
+
+    @property
     def ci_text(self) -> str:
-        return f"[{fmt(self.ci[0])}, {fmt(self.ci[1])}]" if self.ci else ""
+        if self.ci is None:
+            return ""
+        if self.degenerate:
+            # Not a 95% interval of width 0: the resamples could not vary (all samples agree, or n=1).
+            return f"no CI: all {self.n} samples agree" if self.n and self.n > 1 else "no CI: one sample"
+        return f"[{fmt(self.ci[0])}, {fmt(self.ci[1])}]"
 
     @property
     def sort(self) -> str:
@@ -83,6 +97,8 @@ class RunView:
     label: str
     imported: str = ""
     """Where an imported row came from (``lm-eval 0.4.x``); "" for evalsuite's own runs."""
+    partial: bool = False
+    """An interrupted run read from its journal: its numbers cover the samples it finished."""
 
 
 @dataclass
@@ -93,6 +109,8 @@ class Column:
     anchor: str
     fidelity: str = ""
     """A TAIL task's definitions: "paper" (Table C1) or "extended"; "" for other benchmarks."""
+    warning: str = ""
+    """Set when the runs in this column were graded on different items (``overview.column_warning``)."""
 
 
 @dataclass
@@ -121,6 +139,11 @@ class MoleculePair:
     prediction_img: str | None
     seen_img: str | None = None
     """The picture the model was shown (a multimodal prompt), as a PNG data URI."""
+    product: str | None = None
+    """Retrosynthesis: the product the model was given, drawn beside gold and prediction."""
+    product_img: str | None = None
+    candidates: list[items.Candidate] = field(default_factory=list)
+    hit_rank: int | None = None
 
 
 @dataclass
@@ -185,6 +208,21 @@ class Report:
     samples: list[SampleView]
     sample_counts: list[tuple[str, str, int, int]]
     """(run label, benchmark, shown, total)"""
+    families: list[overview.FamilyTable] = field(default_factory=list)
+    tail_overview: Any = ""
+    max_samples: int = MAX_SAMPLES
+    compared: list[items.ItemRow] = field(default_factory=list)
+    """The same items side by side across runs, disagreements first (``items.comparisons``)."""
+    """SVG heatmap: TAIL task x bucket accuracy per run ("" without TAIL tasks)."""
+
+    @property
+    def main_sections(self) -> list[Section]:
+        """Sections shown up front; with the TAIL overview drawn, its per-task sections go below it, folded."""
+        return [s for s in self.sections if not (self.tail_overview and s.benchmark.startswith("tail/"))]
+
+    @property
+    def tail_sections(self) -> list[Section]:
+        return [s for s in self.sections if self.tail_overview and s.benchmark.startswith("tail/")]
 
 
 def anchor(name: str) -> str:
@@ -199,8 +237,10 @@ def build(runs: list[Run]) -> Report:
         imported = str(run.meta.get("imported") or "")
         if imported:
             label += f" [imported: {imported}]"
+        if run.partial:
+            label += " [partial]"
         views.append(RunView(f"r{index}", run.model, run.date[:19].replace("T", " "), run.version,
-                             str(run.meta.get("seed", "")), str(run.path), label, imported))
+                             str(run.meta.get("seed", "")), str(run.path), label, imported, run.partial))
     names: list[str] = []
     for run in runs:
         names += [b for b in run.benchmarks if b not in names]
@@ -209,7 +249,8 @@ def build(runs: list[Run]) -> Report:
     for name in names:
         result = next(r.benchmarks[name] for r in runs if name in r.benchmarks)
         metric = result.get("headline") or next(iter(result["metrics"]), "")
-        columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name), fidelity_of(runs, name)))
+        columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name), fidelity_of(runs, name),
+                              overview.column_warning(name, runs)))
     leaderboard = []
     for run, view in zip(runs, views, strict=False):
         cells: list[tuple[Cell | None, str]] = []
@@ -218,8 +259,11 @@ def build(runs: list[Run]) -> Report:
             if found is None:
                 cells.append((None, ""))
                 continue
-            entry = found["metrics"].get(col.metric)
-            cells.append((cell(entry, found.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
+            value = cell(found["metrics"].get(col.metric), found.get("n"))
+            if found.get("partial"):
+                planned = found.get("planned")
+                value.note = f"partial: {found.get('n')} of {planned if planned is not None else '?'} samples"
+            cells.append((value, str(run.config(col.benchmark).get("data_hash", ""))))
         leaderboard.append(LeaderRow(view, cells))
     baseline_names: list[str] = []
     for run in runs:
@@ -235,7 +279,22 @@ def build(runs: list[Run]) -> Report:
         baseline_rows.append((bname, values))
     sections = [section(name, runs, views) for name in names]
     samples, counts = sample_views(runs, views)
-    return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts)
+    labels = [v.label for v in views]
+    return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts,
+                  families=overview.family_tables(runs, labels), tail_overview=overview.tail_heatmap(runs, labels),
+                  compared=items.comparisons(runs, {c.benchmark: c.metric for c in columns}, is_wrong))
+
+
+def group_sort_key(value: str) -> tuple[Any, ...]:
+    """Group values in reading order: length buckets short to long (S, M, L), then numbers by
+    value, then text case-insensitively with the numbers inside it by value (item2 < item10)."""
+    if value in BUCKET_ORDER:
+        return (0, BUCKET_ORDER.index(value))
+    number = _float(value)
+    if number is not None:
+        return (1, number)
+    parts = re.split(r"(\d+(?:\.\d+)?)", value.casefold())
+    return (2, tuple((0, float(p), "") if i % 2 else (1, 0.0, p) for i, p in enumerate(parts) if p))
 
 
 def fidelity_of(runs: list[Run], name: str) -> str:
@@ -278,8 +337,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
         values: list[str] = []
         for run, _ in present:
             values += [v for v in (run.benchmarks[name].get("groups") or {}).get(key, {}) if v not in values]
-        if values and set(values) <= {"S", "M", "L"}:
-            values.sort(key="SML".index)  # length buckets read short to long
+        values.sort(key=group_sort_key)
         rows = []
         for value in values:
             cells = []
@@ -323,9 +381,15 @@ def molecule_pairs(name: str, present: list[tuple[Run, RunView]], headline: str)
         for record in records[:MAX_MOLECULES]:
             target = molecules.first_smiles(record.target)
             predicted = molecules.first_smiles(record.prediction)
-            pairs.append(MoleculePair(record.id, view.label, not is_wrong(record, headline),
-                                      target, molecules.draw(target), predicted, molecules.draw(predicted),
-                                      molecules.shown_picture(record.prompt)))
+            pair = MoleculePair(record.id, view.label, not is_wrong(record, headline),
+                                target, molecules.draw(target), predicted, molecules.draw(predicted),
+                                molecules.shown_picture(record.prompt))
+            product = record.metadata.get("product")
+            if isinstance(product, str):
+                mode = str((run.config(name).get("options") or {}).get("match_mode", "exact"))
+                pair.product, pair.product_img = product, molecules.draw(product)
+                pair.candidates, pair.hit_rank = items.ranked_candidates(record, mode)
+            pairs.append(pair)
     return pairs
 
 

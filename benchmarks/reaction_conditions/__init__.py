@@ -52,7 +52,13 @@ Give up to {k} condition sets, most likely first. Every set has five slots:
 - "reagent1", "reagent2": reagents (bases, acids, coupling agents, reductants, ligands, ...)
 Write every chemical as a SMILES string (chemical names are not accepted) and "" for an empty slot.
 Answer with a JSON list of objects, for example:
-[{{"catalyst1": "", "solvent1": "ClCCl", "solvent2": "", "reagent1": "CCN(CC)CC", "reagent2": ""}}]"""
+{example}"""
+EXAMPLES = (
+    {"catalyst1": "", "solvent1": "ClCCl", "solvent2": "", "reagent1": "CCN(CC)CC", "reagent2": ""},
+    {"catalyst1": "", "solvent1": "C1CCOC1", "solvent2": "O", "reagent1": "[Li+].[OH-]", "reagent2": ""},
+)
+"""The prompt's format example: the first that is not the item's own gold condition set (the
+first one, DCM and triethylamine, is the answer of common reactions)."""
 
 
 class ReactionConditions(BenchmarkBase):
@@ -112,7 +118,7 @@ class ReactionConditions(BenchmarkBase):
         metadata = {"reaction": rxn, "empty_slots": sum(1 for v in gold.values() if v == cond.EMPTY)}
         if (row.get("source") or "").strip():
             metadata["source"] = row["source"].strip()
-        prompt = PROMPT.format(rxn=rxn, k=self.option("k"))
+        prompt = PROMPT.format(rxn=rxn, k=self.option("k"), example=json.dumps([example_for(gold)]))
         return Sample(id=sample_id, messages=[{"role": "user", "content": prompt}], target=gold, metadata=metadata)
 
     # -- reply -> prediction -> score ------------------------------------------------------
@@ -179,6 +185,13 @@ class ReactionConditions(BenchmarkBase):
         if golds:
             result.baselines["most-common-conditions (hindsight)"] = most_common_baseline(golds, self.ks)
         return result
+
+
+def example_for(gold: dict[str, str]) -> dict[str, str]:
+    for example in EXAMPLES:
+        if cond.normalise_set(example)[0] != gold:
+            return example
+    raise AssertionError("the format examples differ, so one of them is not the gold")
 
 
 def most_common_baseline(golds: Sequence[dict[str, str]], ks: Sequence[int]) -> dict[str, float | None]:

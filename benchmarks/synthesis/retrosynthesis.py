@@ -58,6 +58,8 @@ from scorers import chemistry
 
 TOP_N = (1, 3, 5, 10)
 LIST_ITEM = re.compile(r"^[ \t]*(?:\(?\d{1,3}[.):]|[-*\u2022])[ \t]+(.+)$", re.MULTILINE)
+EXAMPLES = (("CC(=O)O.OCC", "CC(=O)Cl.OCC"), ("O=C(O)c1ccccc1.CN", "O=C(Cl)c1ccccc1.CN"))
+"""Format examples shown in the prompt; the second pair stands in for an item whose gold is in the first."""
 SMILES_CHARS = re.compile(r"^[A-Za-z0-9@+\-\[\]\(\)=#$/\\%.:*~]+$")
 
 
@@ -91,7 +93,8 @@ class Retrosynthesis(SynthesisBase):
             line, pictures = self.shown("Product", reaction.product)
             yield Sample(
                 id=reaction.id,
-                messages=[{"role": "user", "content": self.content(self.prompt(line, reaction.class_label), pictures)}],
+                messages=[{"role": "user", "content": self.content(
+                    self.prompt(line, reaction.class_label, self.example_for(reaction.reactants)), pictures)}],
                 target=reaction.reactants,
                 metadata={
                     "reaction_class": reaction.reaction_class,
@@ -100,7 +103,19 @@ class Retrosynthesis(SynthesisBase):
                 },
             )
 
-    def prompt(self, product_line: str, class_label: str) -> str:
+    def example_for(self, gold: str) -> tuple[str, str]:
+        """The format example of a prompt: the first pair of ``EXAMPLES`` holding no set that
+        matches the item's own gold answer (in the scoring mode), so no prompt gives its answer away."""
+        mode = self.option("match_mode")
+        # The gold is already canonical (fragments sorted, as the loader writes it): in exact mode
+        # its fragments are its key, with no second parse (and no cached molecule per row).
+        gold_items = tuple(gold.split(".")) if mode == "exact" else chemistry.match_key(chemistry.parse(gold), mode).items
+        for pair in EXAMPLES:
+            if all(chemistry.gold_key(example, mode).items != gold_items for example in pair):
+                return pair
+        raise AssertionError("every format example matches one gold answer")  # EXAMPLES differ pairwise
+
+    def prompt(self, product_line: str, class_label: str, example: tuple[str, str] = EXAMPLES[0]) -> str:
         k = self.option("k")
         lines = [
             (
@@ -114,7 +129,7 @@ class Retrosynthesis(SynthesisBase):
         lines.append(
             "Write each reactant set as one SMILES string with its molecules separated by '.'. "
             "Do not list solvents or catalysts. End your reply with a JSON list of the sets, "
-            'best first, for example ["CC(=O)O.OCC", "CC(=O)Cl.OCC"].'
+            f"best first, for example {json.dumps(list(example))}."
         )
         return "\n".join(lines)
 

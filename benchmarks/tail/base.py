@@ -95,6 +95,8 @@ class TailTask(BenchmarkBase):
     }
     group_by: ClassVar[tuple[str, ...]] = ("bucket", "length")
     group_order: ClassVar[dict[str, tuple[str, ...]]] = {"bucket": BUCKETS}
+    stratify_by: ClassVar[tuple[str, ...] | None] = ("bucket",)
+    stratified_limit: ClassVar[bool] = True  # instances are independent seeded draws: the first per bucket are a random subset
     reads: ClassVar[Reads] = Reads(metadata=("bucket", "length"), values=())
     """Scores and flags, and the metadata the length metrics and ``group_by`` need."""
     variant_field: ClassVar[str | None] = None

@@ -51,6 +51,8 @@ class LocalBackend:
         self.retry = retry
         self.server: Any = None
         self.http: OpenAIBackend | None = None
+        self.booting: asyncio.Lock | None = None
+        self.boots = 0  # how often llama.cpp was started (a finished resume: never)
 
     def unsupported(self, settings: GenerationSettings) -> list[str]:
         """llama.cpp's server applies top_p, top_k, min_p, the penalties and extra body fields
@@ -62,6 +64,21 @@ class LocalBackend:
         return {"backend": "local", "model": self.name, "file": self.path.name, "bytes": self.path.stat().st_size}
 
     async def start(self) -> None:
+        """Nothing yet: llama.cpp boots on the first request (``ensure_started``), so a resume
+        whose every reply is in the journal or the cache never loads the model (6 s)."""
+        self.booting = asyncio.Lock()
+
+    async def ensure_started(self) -> OpenAIBackend:
+        if self.booting is None:
+            self.booting = asyncio.Lock()
+        async with self.booting:
+            if self.http is None:
+                await self._boot()
+        assert self.http is not None
+        return self.http
+
+    async def _boot(self) -> None:
+        self.boots += 1
         self.server = await asyncio.to_thread(self._start_server)
         address = self.server.listening_address.rstrip("/")
         # A 135M model on two CPU cores is slow: at least 10 minutes a request unless --timeout says.
@@ -88,8 +105,8 @@ class LocalBackend:
             raise BackendError(f"could not start the embedded llama.cpp server: {exc}") from None
 
     async def generate(self, request: Request) -> Reply:
-        assert self.http is not None, "start() first"
-        return await self.http.generate(request)
+        http = self.http or await self.ensure_started()
+        return await http.generate(request)
 
     async def close(self) -> None:
         if self.http is not None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite import registry
+from evalsuite import registry, subset
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -24,7 +24,7 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
 def oracle_replies(benchmark: str, limit: int, seed: int = 0) -> dict[str, str]:
     """Prompt text -> the benchmark's oracle reply, for a server that answers correctly."""
     bench = registry.create(benchmark)
-    return {s.messages[-1]["content"]: bench.oracle_response(s) for s in bench.samples(None, seed, limit)}
+    return {s.messages[-1]["content"]: bench.oracle_response(s) for s in subset.select(bench, None, seed, limit=limit)}
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -28,3 +28,22 @@ def test_local_smollm2_answers_real_samples(tmp_path, cache_dir):
     assert again.returncode == 0, again.stderr[-2000:]
     rerun = json.loads((tmp_path / "again" / "results.json").read_text())["run"]["requests"]
     assert rerun["sent_to_model"] == 0 and rerun["from_cache"] == 3
+
+
+@pytest.mark.slow
+def test_a_finished_local_run_resumes_without_starting_llama_cpp(tmp_path, cache_dir):
+    from evalsuite.runner import RunConfig, Runner
+
+    def run() -> Runner:
+        config = RunConfig(model="local/smollm2", benchmarks=["tail/compare-numbers"], out=tmp_path / "run",
+                           limit=2, overrides={"max_tokens": 16}, cache_path=cache_dir / "replies.sqlite",
+                           progress=False)
+        runner = Runner(config)
+        runner.run()
+        return runner
+
+    first = run()
+    assert first.backend.boots == 1 and first.counters.requested == 2
+    again = run()  # every reply is in the journal: nothing to ask, so nothing to boot
+    assert again.counters.skipped == 2 and again.counters.requested == 0
+    assert again.backend.boots == 0

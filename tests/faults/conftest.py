@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from evalsuite import registry
+from evalsuite import registry, subset
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ def answers(benchmark: str, limit: int, options: dict[str, str] | None = None) -
     """Prompt text -> reply: the oracle's for most prompts, a wrong answer or no answer for the rest."""
     bench = registry.create(benchmark, options or {})
     table = {}
-    for sample in bench.samples(None, 0, limit):
+    for sample in subset.select(bench, None, 0, limit=limit):  # the samples a --limit run takes
         prompt = sample.messages[-1]["content"]
         kind = hashlib.sha256(prompt.encode()).digest()[0] % 10
         if kind < 7:

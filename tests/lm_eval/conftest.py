@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from evalsuite import registry
+from evalsuite import registry, subset
 
 REFUSAL = "I'm sorry, but I can't help with that."
 JUNK = "Hmm, hard to say."
@@ -20,7 +20,7 @@ def mixed_replies(benchmark: str, limit: int, seed: int = 0) -> dict[str, str]:
     another sample's right answer (right or wrong by chance), so scores differ across samples
     and extraction fails in both ways."""
     bench = registry.create(benchmark)
-    samples = list(bench.samples(None, seed, limit))
+    samples = list(subset.select(bench, None, seed, limit=limit))  # the samples a --limit run takes
     replies = {}
     for index, sample in enumerate(samples):
         kind = index % 4

@@ -7,14 +7,14 @@ import json
 
 import pytest
 
-from evalsuite import registry
+from evalsuite import registry, subset
 from evalsuite.cli import main
 
 
 def replies_for(name: str) -> dict[str, str]:
     bench = registry.create(name)
     out = {}
-    for index, sample in enumerate(bench.samples(None, 0, 15)):
+    for index, sample in enumerate(subset.select(bench, None, 0, limit=15)):  # the items --limit 15 takes
         kind = index % 3
         out[sample.id] = (bench.oracle_response(sample) if kind == 0 else
                           "Final Answer: CCO" if kind == 1 else "I cannot tell from this.")

@@ -56,6 +56,8 @@ def build_run(rd, directory: Path, model: str, wrong_fraction: float, chem_wrong
         records[0].response = XSS_SCRIPT
         records[1].response = XSS_IMG
         records[1].reason = XSS_IMG
+        for hostile_record in records[:2]:  # graded wrong, as such replies would be: the drill-down shows them
+            hostile_record.scores = {**hostile_record.scores, "accuracy": 0.0}
     chem_records, chem_result = chemistry_run(rd, directory, model, chem_wrong)
     crystal_records = [rd.record("crystal-stability", f"mp-{i}", {"mae": 0.05 * (i % 3)}, target=0.0,
                                  prediction=0.1, metadata={}) for i in range(6)]

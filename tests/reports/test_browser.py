@@ -186,3 +186,74 @@ def test_report_loads_sorts_filters_and_stays_inert(report_runs, tmp_path):
     keep = os.environ.get("EVALSUITE_SCREENSHOT")
     if keep:
         shutil.copy(screenshot, keep)
+
+
+def _bench_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("report_page_bench", Path(__file__).parents[2] / "bench" / "report_page.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LEADERBOARD_CHECKS = r"""
+(() => ({
+  heatmapCells: document.querySelectorAll('#tail-overview svg.heatmap rect').length,
+  familyCells: document.querySelectorAll('#lb-body td.family .value').length,
+  familyRows: document.querySelectorAll('#families table.family tbody tr').length,
+  foldedTail: document.querySelectorAll('details.tail-tasks section.bench').length,
+  samples: document.querySelectorAll('details.sample').length,
+  pwned: typeof window.__pwned === 'undefined' ? null : window.__pwned,
+}))()
+"""
+
+
+def test_readme_size_leaderboard_stays_under_2_mb_and_renders(tmp_path):
+    """The README's example at its size (2 runs, all TAIL tasks and three chemistry/materials
+    benchmarks, ~3,900 samples): under 2 MB (the drill-down is capped), and it renders the
+    family column, the TAIL overview (18 tasks x 3 buckets x 2 runs) and the folded sections.
+    Timing is measured by bench/report_page.py, not asserted here."""
+    chromium_binary()
+    bench = _bench_module()
+    runs = bench.make_runs(tmp_path)
+    page = write_report(runs, tmp_path / "leaderboard.html")
+    assert page.stat().st_size < 2_000_000
+    profile = tmp_path / "profile"
+    profile.mkdir()
+
+    async def check() -> dict:
+        import aiohttp
+
+        proc = subprocess.Popen([chromium_binary(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            port_file = profile / "DevToolsActivePort"
+            while not (port_file.exists() and port_file.read_text().strip()):
+                assert proc.poll() is None
+                await asyncio.sleep(0.1)
+            port = int(port_file.read_text().split()[0])
+            async with aiohttp.ClientSession() as session:
+                pages: list = []
+                while not pages:
+                    async with session.get(f"http://127.0.0.1:{port}/json/list") as response:
+                        pages = [t for t in await response.json() if t["type"] == "page"]
+                async with session.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
+                    cdp = Page(ws)
+                    for domain in ("Page", "Runtime"):
+                        await cdp.send(f"{domain}.enable")
+                    await cdp.send("Page.navigate", url=page.resolve().as_uri())
+                    await cdp.wait_for("Page.loadEventFired", timeout=60)
+                    return {"checks": await cdp.js(LEADERBOARD_CHECKS), "events": cdp.events}
+        finally:
+            proc.terminate()
+            proc.wait(10)
+
+    result = asyncio.run(check())
+    checks = result["checks"]
+    assert [e for e in result["events"] if e["method"] == "Runtime.exceptionThrown"] == []
+    assert checks["heatmapCells"] == 18 * 3 * 2
+    assert checks["familyCells"] == 2 and checks["familyRows"] == 2
+    assert checks["foldedTail"] == 18
+    # 21 benchmarks x 2 runs, at most 12 each (reaction-conditions, retrosynthesis have fewer wrong)
+    assert 0 < checks["samples"] <= 21 * 2 * 12

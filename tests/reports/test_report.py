@@ -121,3 +121,75 @@ def test_load_results_is_tidy(report_runs):
     assert bool(row.headline) and row.higher_is_better
     mae = frame[(frame.metric == "mae") & (frame.benchmark == "crystal-stability")]
     assert len(mae) == 2 and not mae.higher_is_better.any()
+
+
+def test_a_column_warns_when_its_runs_were_graded_on_different_items(rd, tmp_path):
+    same_a = rd.toy_run(tmp_path / "a", "m/a", 6, configs={"toy": {"data_hash": "h1"}})
+    other_hash = rd.toy_run(tmp_path / "b", "m/b", 6, configs={"toy": {"data_hash": "h2"}})
+    shifted = rd.toy_run(tmp_path / "c", "m/c", 6, start=2, configs={"toy": {"data_hash": "h1"}})
+    same_b = rd.toy_run(tmp_path / "d", "m/d", 6, wrong=[1], configs={"toy": {"data_hash": "h1"}})
+    page = write_report([same_a, other_hash], tmp_path / "1.html").read_text()
+    assert 'id="item-warnings"' in page and "2 different data hashes (h1, h2)" in page
+    # same hash, but the journals hold different ids: items 0000-0005 against 0002-0007 share 4
+    page = write_report([same_a, shifted], tmp_path / "2.html").read_text()
+    assert "the runs share 4 of 6 sample ids" in page
+    assert 'id="item-warnings"' not in write_report([same_a, same_b], tmp_path / "3.html").read_text()
+
+
+def test_groups_read_in_natural_order():
+    from reports.view import group_sort_key
+
+    values = ["item10", "Ester", "L", "10", "amide", "2", "S", "item2", "M", "1.5", "Buchwald"]
+    assert sorted(values, key=group_sort_key) == \
+        ["S", "M", "L", "1.5", "2", "10", "amide", "Buchwald", "Ester", "item2", "item10"]
+
+
+def test_a_zero_width_interval_is_not_shown_as_a_ci():
+    from reports.view import Cell
+
+    assert Cell(1.0, (1.0, 1.0), 10).ci_text == "no CI: all 10 samples agree"
+    assert Cell(1.0, (1.0, 1.0), 1).ci_text == "no CI: one sample"
+    assert Cell(0.5, (0.2, 0.8), 10).ci_text == "[0.200, 0.800]"
+
+
+def test_family_summary_and_tail_overview_from_results(rd, tmp_path):
+    run = rd.replay_run(tmp_path / "t", 0.5, n=30, salt="f")
+    results = json.loads((run / "results.json").read_text())
+    overall = results["families"]["tail"]["overall"]
+    page = write_report([run], tmp_path / "f.html").read_text()
+    assert 'id="families"' in page and 'id="tail-overview"' in page
+    # the family cell: overall accuracy and the OOD/ID ratio, as results.json computed them
+    assert f'{overall["accuracy"]:.3f}' in page and f'OOD/ID {overall["ood_id_ratio"]:.2f}' in page
+    # one heatmap cell per bucket of the one task, and its per-task section folded below
+    overview = page[page.index('id="tail-overview"'):]
+    heatmap = overview[overview.index('<svg class="heatmap"'):overview.index("</svg>")]
+    assert heatmap.count("<rect") == 3 and 'class="tail-tasks"' in overview
+
+
+def test_retrosynthesis_card_shows_product_and_ranked_candidates_with_the_hit(rd, tmp_path):
+    from evalsuite.types import BenchmarkResult, MetricValue
+
+    # gold acetic acid + ethanol; the model ranks acetyl chloride first, then the gold written
+    # another way (OCC.OC(C)=O): the hit is rank 2.
+    record = rd.record("retrosynthesis", "ester-x", {"top_1": 0.0, "top_3": 1.0}, target="CC(=O)O.CCO",
+                       prediction=["CC(=O)Cl.CCO", "OCC.OC(C)=O", "CCOC(C)=O"],
+                       metadata={"product": "CCOC(C)=O", "reaction_class": "ester"})
+    result = BenchmarkResult(n=1, metrics={"top_1": MetricValue(0.0, (0.0, 0.79), 1)}, headline="top_1",
+                             higher_is_better={"top_1": True}, extra={"molecule_fields": ["target", "prediction"]})
+    run = rd.write_run(tmp_path / "r", "m/x", [record], {"retrosynthesis": result})
+    page = write_report([run], tmp_path / "r.html").read_text()
+    card = page[page.index('class="mol wrong"'):]
+    assert "<b>product</b> <code>CCOC(C)=O</code>" in card
+    assert '<li class="hit"><code>OCC.OC(C)=O</code> <b>← gold, rank 2</b></li>' in card
+    assert "hit at rank 2" in card
+
+
+def test_items_across_runs_put_disagreements_first(rd, tmp_path):
+    a = rd.toy_run(tmp_path / "a", "m/a", 5, wrong=[])
+    b = rd.toy_run(tmp_path / "b", "m/b", 5, wrong=[3])
+    page = write_report([a, b], tmp_path / "c.html").read_text()
+    table = page[page.index('id="items"'):page.index('id="samples"')]
+    rows = re.findall(r"<tr class=\"(disagree)?\"><td>toy</td><td><code>([^<]+)</code>", table)
+    assert rows[0] == ("disagree", "item-0003")
+    assert [item for flag, item in rows[1:]] == ["item-0000", "item-0001", "item-0002", "item-0004"]
+    assert all(flag == "" for flag, _ in rows[1:])
