@@ -48,12 +48,14 @@ from typing import Any
 from evalsuite.benchmark import BenchmarkBase, metric_means, take, to_dicts
 from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, MetricValue, Prediction, Sample, SampleRecord, Score
 
 MODES = ("classify", "e-above-hull", "formation-energy")
 INPUTS = ("formula", "cif")
 STAGES = ("answer-tag", "boxed", "final-answer")
 AGREEMENT_TOLERANCE = 1e-6  # eV/atom
+REWARD_BAND = 0.05  # eV/atom: a numeric answer this close to the true hull distance earns the reward
 ARITY = {1: "unary", 2: "binary", 3: "ternary", 4: "quaternary"}
 COLUMNS = {
     "material_id": ("material_id",),
@@ -198,6 +200,13 @@ class CrystalStability(BenchmarkBase):
     headline = "f1"
     group_by = ("arity",)
     options = {"mode": "classify", "input": "formula"}
+
+    def reward_spec(self) -> RewardSpec:
+        """The stability call in classify mode; in the numeric modes a tolerance band on the
+        predicted hull distance."""
+        if self.option("mode") == "classify":
+            return RewardSpec("correct")
+        return RewardSpec("correct", band=("abs_error", REWARD_BAND))
 
     def validate(self) -> None:
         if self.option("mode") not in MODES:

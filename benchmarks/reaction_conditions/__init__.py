@@ -31,6 +31,7 @@ from typing import Any
 from evalsuite.benchmark import BenchmarkBase, take
 from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer, last_json
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond
 
@@ -58,6 +59,8 @@ class ReactionConditions(BenchmarkBase):
     version = "1"
     headline = "overall_top1"
     options = {"k": 5, "split": "test"}
+    reward = RewardSpec("overall_top1", credit=tuple(f"{slot}_top1" for slot in cond.SLOTS))  # share of slots right
+    grade_cost = "heavy"  # every slot is canonicalised by RDKit
 
     def validate(self) -> None:
         if not 1 <= self.option("k") <= MAX_K:

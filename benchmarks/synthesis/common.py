@@ -164,6 +164,7 @@ class SynthesisBase(BenchmarkBase):
 
     group_by: ClassVar[tuple[str, ...]] = ("reaction_class",)
     options: ClassVar[dict[str, Any]] = {"match_mode": "exact", "source": "auto"}
+    grade_cost: ClassVar[str] = "heavy"  # RDKit parsing and fingerprints: milliseconds a reply
 
     def validate(self) -> None:
         if self.option("match_mode") not in chemistry.MATCH_MODES:

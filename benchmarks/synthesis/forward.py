@@ -24,6 +24,7 @@ from benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
 from benchmarks.synthesis.retrosynthesis import first_smiles
 from evalsuite.benchmark import take
 from evalsuite.extraction import extract_answer
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
 
@@ -38,6 +39,7 @@ class ForwardSynthesis(SynthesisBase):
     )
     version: ClassVar[str] = "1"
     headline: ClassVar[str] = "accuracy"
+    reward: ClassVar[RewardSpec] = RewardSpec("accuracy", partial="tanimoto", partial_weight=0.5)
     generation = GenerationSettings(max_tokens=512)
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
