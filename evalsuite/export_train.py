@@ -191,7 +191,7 @@ def record(bench: Benchmark, row: Row) -> dict[str, Any]:
             # JSON text, not nested columns: parquet would merge the rows' keys into one struct
             "options": json.dumps(getattr(bench, "settings", {}), sort_keys=True),
             "metadata": json.dumps({key: row.sample.metadata[key] for key in needed if key in row.sample.metadata}),
-            "group": {k: v for k, v in row.sample.metadata.items() if k in ("bucket", "length", "stage")},
+            "group": json.dumps({k: v for k, v in row.sample.metadata.items() if k in ("bucket", "length", "stage")}),
         },
     }
 

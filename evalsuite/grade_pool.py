@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from evalsuite.rewards.core import CRASH_FAILURE, TIMEOUT_FAILURE
 from evalsuite.types import Prediction, Reply, Sample, Score
 
 DEFAULT_TIMEOUT_S = 30.0
+# The failure reasons of an item the pool could not grade; evalsuite.rewards maps them to statuses.
+TIMEOUT_FAILURE = "grader timeout"
+CRASH_FAILURE = "grader crashed"
 MAX_CHUNK = 32
 
 
@@ -100,9 +102,12 @@ def worker_main(conn: Duplex, warm: Sequence[str]) -> None:
     from evalsuite.rewards.core import options_key
 
     for name in warm:
-        try:
-            bench_for(name, options_key({}))
-        except Exception:  # noqa: BLE001 - warming is an optimisation; the item reports the error
+        try:  # build the benchmark and grade one of its own samples: imports and caches warm
+            bench = bench_for(name, options_key({}))
+            sample = next(iter(bench.samples(None, 0, 1)), None)
+            if sample is not None:
+                grade_item(Item(name, {}, sample, Reply(text=bench.oracle_response(sample))))
+        except Exception:  # noqa: BLE001 - warming is an optimisation; a real item reports any error
             pass
     conn.send("ready")
     while True:

@@ -18,14 +18,12 @@ from typing import Any
 from evalsuite import __version__, grading, registry
 from evalsuite.benchmark import Benchmark
 from evalsuite.errors import EvalsuiteError
+from evalsuite.grade_pool import CRASH_FAILURE, TIMEOUT_FAILURE
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import Prediction, Reply, Sample, Score
 
 DATA_SOURCE_PREFIX = "evalsuite/"
 STATUSES = ("ok", "no-answer", "refusal", "invalid", "truncated", "timeout", "error")
-# Failure reasons the grade pool writes (evalsuite/grade_pool.py) and ``status_of`` reads.
-TIMEOUT_FAILURE = "grader timeout"
-CRASH_FAILURE = "grader crashed"
 ERROR_HEADS = frozenset({CRASH_FAILURE, "extractor error", "scorer error", "no reply"})
 INVALID_HEADS = frozenset({"invalid", "unparseable answer", "unparseable prediction", "not on the menu",
                            "no SMILES in the answer"})

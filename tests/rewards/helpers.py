@@ -58,3 +58,24 @@ SAFE = re.compile(r"[^a-z0-9]+")
 
 def tag_of(name: str) -> str:
     return SAFE.sub("-", name)
+
+
+def grid_smiles(width: int, height: int, nitrogen_at: int = 0) -> str:
+    """A square grid of carbons (one nitrogen): valid, under the 500-atom guard, and slow for
+    RDKit's ring perception, which is what a reply meant to make the grader run long would use."""
+    from rdkit import Chem
+
+    mol = Chem.RWMol()
+    index = {(i, j): mol.AddAtom(Chem.Atom(6)) for i in range(width) for j in range(height)}
+    for (i, j), atom in index.items():
+        for neighbour in ((i + 1, j), (i, j + 1)):
+            if neighbour in index:
+                mol.AddBond(atom, index[neighbour], Chem.BondType.SINGLE)
+    mol.GetAtomWithIdx(nitrogen_at).SetAtomicNum(7)
+    return Chem.MolToSmiles(mol)
+
+
+def slow_retro_completion() -> str:
+    """50 distinct 289-atom grids (~90,000 characters, under the reply cap): about a second of
+    RDKit work here, far above the caps the tests set."""
+    return json.dumps([grid_smiles(17, 17, k) for k in range(50)])
