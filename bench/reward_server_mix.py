@@ -88,7 +88,7 @@ def tail_cases(count: int) -> list[tuple[str, str, str, float]]:
     """(benchmark, target JSON, completion, expected score): right answers then off-by-one ones."""
     from evalsuite import registry
 
-    bench = registry.create("tail/large-number-addition")
+    bench = registry.create("tail/large-number-addition", {"per_bucket": str(count // 3 + 1)})
     cases = []
     for i, sample in enumerate(bench.samples(None, 0, count)):
         if i % 2:

@@ -7,8 +7,8 @@ task nor survive a worker's death without failing every pending task. Why not ``
 it only works on the main thread and cannot break out of C code.
 
 How: one dispatcher thread owns the workers. Items are handed out in chunks (one pipe round
-trip per chunk, not per item) and each worker sends one result per item, so the dispatcher
-knows when the current item started. An item running past ``timeout_s`` gets its worker
+trip per chunk, not per item) and each worker sends one result per item as soon as it has it,
+so the dispatcher knows when the current item started. An item running past ``timeout_s`` gets its worker
 killed: it is recorded as ``grader timeout`` and the rest of its chunk goes to a fresh worker.
 A worker that dies is recorded as ``grader crashed`` the same way. Results come back as
 ``concurrent.futures.Future`` objects, so threads and event loops (``asyncio.wrap_future``)
@@ -118,6 +118,9 @@ def worker_main(conn: Duplex, warm: Sequence[str]) -> None:
         if chunk is None:
             return
         for index, item in chunk:
+            # one message per item, sent at once: the parent times the current item from the last
+            # message, and a result held back would be lost, and its item blamed, if the next one
+            # ran into the cap
             conn.send((index, grade_item(item)))
 
 
@@ -149,6 +152,7 @@ class GradePool:
         self.futures: dict[int, Future[Outcome]] = {}
         self.counter = 0
         self.closed = False
+        self.woken = False
         self.wake_r, self.wake_w = multiprocessing.Pipe(duplex=False)
         self.workers: list[Worker] = []
         self.stats = {"timeouts": 0, "crashes": 0, "graded": 0}
@@ -165,7 +169,9 @@ class GradePool:
             self.counter += 1
             self.futures[index] = future
             self.pending.append((index, item))
-            self.wake_w.send_bytes(b".")  # under the lock: one Connection, many submitting threads
+            if not self.woken:  # one wake-up per dispatcher turn, not one pipe write per item
+                self.woken = True
+                self.wake_w.send_bytes(b".")  # under the lock: one Connection, many submitting threads
         return future
 
     def grade(self, items: Sequence[Item]) -> list[Outcome]:
@@ -238,8 +244,10 @@ class GradePool:
         ready = wait([self.wake_r, *(w.reader for w in self.workers)],
                      timeout=None if timeout is None else max(0.0, timeout))
         if self.wake_r in ready:
-            while self.wake_r.poll():
-                self.wake_r.recv_bytes()
+            with self.lock:
+                while self.wake_r.poll():
+                    self.wake_r.recv_bytes()
+                self.woken = False
         for worker in list(self.workers):
             self.collect(worker, worker.reader in ready)
 

@@ -62,8 +62,7 @@ class RewardService:
         self.counters = {"requests": 0, "items": 0, "cache_hits": 0, "rejected": 0}
 
     async def start(self, app: web.Application) -> None:
-        warm = [self.config.benchmark] if self.config.benchmark else []
-        self.pool = GradePool(self.config.workers, self.config.timeout_s, warm=warm)
+        self.pool = GradePool(self.config.workers, self.config.timeout_s, warm=warm_list(self.config.benchmark))
 
     async def stop(self, app: web.Application) -> None:
         if self.pool is not None:
@@ -217,6 +216,17 @@ class RewardService:
             "timeout_s": self.config.timeout_s, "cache_entries": len(self.cache),
             **self.counters, **(pool.stats if pool else {}),
         })
+
+
+def warm_list(extra: str | None) -> list[str]:
+    """What every worker loads before it takes items (and again after a restart), so that a
+    first item never spends its cap importing RDKit: the heavy graders, one TAIL task (one
+    import loads them all) and the server's ``--benchmark``."""
+    from evalsuite import registry
+
+    names = [name for name, entry in registry.benchmarks().items() if getattr(entry.factory, "grade_cost", "") == "heavy"]
+    names += [n for n in registry.benchmarks() if n.startswith("tail/")][:1]
+    return [*names, *([extra] if extra and extra not in names else [])]
 
 
 def make_app(config: ServerConfig) -> web.Application:
