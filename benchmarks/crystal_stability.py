@@ -48,6 +48,7 @@ from typing import Any
 from evalsuite.benchmark import BenchmarkBase, metric_means, take, to_dicts
 from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer
+from evalsuite.metrics import Metric, aggregate_only, continuous, descriptive, proportion
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, MetricValue, Prediction, Sample, SampleRecord, Score
 
@@ -192,12 +193,30 @@ def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any]) -> fl
     return float(value)
 
 
+STABILITY_METRICS: tuple[Metric, ...] = (
+    aggregate_only("f1", description="F1 of the stable class"),
+    aggregate_only("daf", description="discovery acceleration factor: precision / prevalence"),
+    aggregate_only("precision"), aggregate_only("recall"), aggregate_only("accuracy"),
+    aggregate_only("tpr"), aggregate_only("fpr", higher_is_better=False),
+    aggregate_only("tnr"), aggregate_only("fnr", higher_is_better=False),
+    # a property of the data, identical for every model on the same data: reported, never ranked
+    descriptive("prevalence", description="share of stable compounds in the data"),
+    aggregate_only("mae", higher_is_better=False), aggregate_only("rmse", higher_is_better=False),
+    aggregate_only("r2"),
+)
+
+
 class CrystalStability(BenchmarkBase):
     name = "crystal-stability"
     description = ("Thermodynamic stability of inorganic crystals (Materials Project entries), "
                    "graded with pymatgen hulls and Matbench Discovery metrics")
     version = "1"
     headline = "f1"
+
+    def declared_metrics(self) -> tuple[Metric, ...]:
+        return (proportion("correct", description="stable/unstable call right"),
+                continuous("abs_error", higher_is_better=False, description="|predicted - true| (eV/atom)"),
+                *STABILITY_METRICS)
     group_by = ("arity",)
     options = {"mode": "classify", "input": "formula"}
 
@@ -328,7 +347,7 @@ class CrystalStability(BenchmarkBase):
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         """Per-sample means and failure rates, plus the Matbench Discovery metrics with seeded
         bootstrap 95% CIs, overall and per ``arity``; baseline rows; confusion counts."""
-        from scorers.materials import HIGHER_IS_BETTER, confusion, dummy_baseline, stability_metrics
+        from scorers.materials import confusion, dummy_baseline, stability_metrics
 
         records = sorted(records, key=lambda r: r.id)
         regression = self.option("mode") != "classify"
@@ -337,10 +356,7 @@ class CrystalStability(BenchmarkBase):
             n=len(records),
             metrics=self.all_metrics(records, seed),
             headline=self.headline,
-            higher_is_better={"correct": True, "abs_error": False, "extraction_failure_rate": False,
-                              "refusal_rate": False, "error_rate": False, **HIGHER_IS_BETTER},
         )
-        result.higher_is_better = {k: v for k, v in result.higher_is_better.items() if k in result.metrics}
         for value, members in _groups(records, "arity").items():
             result.groups.setdefault("arity", {})[value] = {
                 "n": len(members), "metrics": to_dicts(self.all_metrics(members, seed))
@@ -371,7 +387,7 @@ class CrystalStability(BenchmarkBase):
     def all_metrics(self, records: Sequence[SampleRecord], seed: int) -> dict[str, MetricValue]:
         from scorers.materials import bootstrap_stability_metrics, stability_metrics
 
-        metrics = metric_means(records, seed)
+        metrics = metric_means(records, seed, self.metric_set())
         if not records:
             return metrics
         regression = self.option("mode") != "classify"

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from evalsuite.errors import BenchmarkError
 from evalsuite.metrics import Metric, MetricSet
+from evalsuite.reads import EVERYTHING, SCORES_ONLY, Reads
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import (
     BenchmarkResult,
@@ -26,41 +27,31 @@ from evalsuite.types import (
 )
 
 T = TypeVar("T")
-SAMPLE_VALUES = ("prediction", "target", "reason")
 
 
-@dataclass(frozen=True, slots=True)
-class Reads:
-    """What a benchmark's ``aggregate`` reads of each sample besides its id, scores, extraction
-    label, error and cached flag (which every aggregate gets).
 
-    Aggregation loads a run's samples into a ``RecordTable`` holding only these, so a benchmark
-    that reads little costs little memory per sample. ``metadata``: the keys kept (None: all;
-    list every ``group_by`` key); ``values``: which of ``SAMPLE_VALUES`` are kept. What is not
-    kept reads as None (values) or as an absent key (metadata).
-    """
-
-    metadata: tuple[str, ...] | None = None
-    values: tuple[str, ...] = SAMPLE_VALUES
-
-    def __post_init__(self) -> None:
-        unknown = sorted(set(self.values) - set(SAMPLE_VALUES))
-        if unknown:
-            raise ValueError(f"Reads.values: unknown field(s) {', '.join(unknown)} (known: {', '.join(SAMPLE_VALUES)})")
-
-
-EVERYTHING = Reads()
-SCORES_ONLY = Reads(metadata=(), values=())
 
 
 @runtime_checkable
 class Benchmark(Protocol):
-    name: str
-    description: str
-    version: str
-    headline: str
-    generation: GenerationSettings
-    reads: Reads
+    # Read-only members: a subclass of BenchmarkBase provides them as class attributes.
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def headline(self) -> str: ...
+
+    @property
+    def generation(self) -> GenerationSettings: ...
+
+    @property
+    def reads(self) -> Reads: ...
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]: ...
 
@@ -96,7 +87,6 @@ class BenchmarkBase:
     description: ClassVar[str] = ""
     version: ClassVar[str] = "1"
     headline: ClassVar[str] = "accuracy"
-    higher_is_better: ClassVar[dict[str, bool]] = {}  # superseded by ``metrics``; removed once all declare
     metrics: ClassVar[tuple[Metric, ...]] = ()
     """The benchmark's metrics, declared once (``evalsuite.metrics``); ``metric_set`` adds the
     engine's own. A benchmark whose metrics depend on its options overrides ``declared_metrics``."""
@@ -132,6 +122,11 @@ class BenchmarkBase:
 
     def declared_metrics(self) -> tuple[Metric, ...]:
         return self.metrics
+
+    def input_modalities(self) -> tuple[str, ...]:
+        """What the prompts hold: ``("text",)``, or with ``"image"`` for drawn structures (a backend
+        that cannot take pictures is refused before the first request)."""
+        return ("text",)
 
     def metric_set(self) -> MetricSet:
         cached: MetricSet | None = getattr(self, "_metric_set", None)
@@ -176,9 +171,8 @@ class BenchmarkBase:
         table = RecordTable.of(records, self.reads)
         result = BenchmarkResult(
             n=len(table),
-            metrics=metric_means(table, seed),
+            metrics=metric_means(table, seed, self.metric_set()),
             headline=self.headline,
-            higher_is_better=dict(self.higher_is_better),
         )
         result.groups = self.grouped_metrics(table, seed)
         return result
@@ -192,20 +186,20 @@ class BenchmarkBase:
         table = RecordTable.of(records, self.reads)
         out: dict[str, dict[str, dict[str, Any]]] = {}
         for key in self.group_by:
-            groups = means_by_group(table, key, seed)
+            groups = means_by_group(table, key, seed, self.metric_set())
             rank = {value: i for i, value in enumerate(self.group_order.get(key, ()))}
             ordered = sorted(groups, key=lambda value: (rank.get(value, len(rank)), *sort_key(value)))
             out[key] = {str(value): {"n": groups[value][0], "metrics": to_dicts(groups[value][1])} for value in ordered}
         return out
 
 
-def metric_means(records: Sequence[SampleRecord], seed: int) -> dict[str, MetricValue]:
-    """Every score name's mean with a 95% CI (None and missing scores skipped), then the
-    extraction failure (refusals excluded), refusal and error rates over all records."""
+def metric_means(records: Sequence[SampleRecord], seed: int, declared: MetricSet) -> dict[str, MetricValue]:
+    """Every score name's mean with a 95% CI by its declared kind (None and missing scores
+    skipped), then the extraction failure (refusals excluded), refusal and error rates."""
     from evalsuite.record_table import RecordTable
     from evalsuite.table_metrics import means
 
-    return means(RecordTable.of(records, SCORES_ONLY), seed)
+    return means(RecordTable.of(records, SCORES_ONLY), seed, declared)
 
 
 def sort_key(value: Any) -> tuple[int, Any]:

@@ -56,7 +56,6 @@ class ReplyCache:
         self.db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT NOT NULL, created REAL NOT NULL)")
         self.pending: dict[str, tuple[str, float]] = {}
         self.flush_every = flush_every
-        self.hits = 0
 
     def get(self, key: str) -> str | None:
         pending = self.pending.get(key)
@@ -64,7 +63,6 @@ class ReplyCache:
             return pending[0]
         row = self.db.execute("SELECT text FROM replies WHERE key = ?", (key,)).fetchone()
         if row is not None:
-            self.hits += 1
             return row[0]
         return None
 

@@ -1,4 +1,4 @@
-"""The ``evalsuite`` command (contracts 1-3, 6, 7 of ARCHITECTURE.md).
+"""The ``evalsuite`` command (docs/contracts.md#cli).
 
 Only argparse is imported at start; each subcommand imports what it needs, so ``--help``
 answers fast and a missing optional dependency only affects the command that needs it.
@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("samples", help="print a benchmark's samples as JSON Lines")
     p.add_argument("benchmark")
     add_data_args(p)
+    p.add_argument("--images", type=Path, metavar="DIR",
+                   help="write the pictures the prompts show to DIR as <sha256>.png")
     p.set_defaults(handler=cmd_samples)
 
     p = sub.add_parser("run", help="evaluate a model on benchmarks; writes OUT/results.json and OUT/samples.jsonl")
@@ -201,6 +203,10 @@ def cmd_samples(args: argparse.Namespace) -> int:
         for sample in bench.samples(path, args.seed, args.limit):
             line = {"benchmark": name, "id": sample.id, "prompt": sample.messages,
                     "target": sample.target, "metadata": sample.metadata}
+            if args.images is not None:
+                from evalsuite import images
+
+                images.write_out(sample.messages, args.images)
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
     return EXIT_OK
 

@@ -82,7 +82,7 @@ class DevServer:
         self._rng = random.Random(self.faults.seed)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._runner = None
+        self._runner: Any = None  # aiohttp's AppRunner once started (aiohttp loads lazily)
         self._ready = threading.Event()
         self._lock = threading.Lock()
 
@@ -132,7 +132,7 @@ class DevServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # port 0 -> the one the OS picked
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # port 0 -> the OS's pick
 
     async def _shutdown(self) -> None:
         if self._runner is not None:
@@ -167,6 +167,8 @@ class DevServer:
         body = await request.json()
         messages = body.get("messages") or []
         prompt = messages[-1].get("content", "") if messages else ""
+        if not isinstance(prompt, str):  # a list of parts (pictures): counted by its JSON text
+            prompt = json.dumps(prompt, sort_keys=True)
         with self._lock:
             self.stats.requests += 1
             if self.record_prompts:
@@ -241,6 +243,18 @@ def replies_responder(path: str) -> Responder:
                 row = json.loads(line)
                 table[row["prompt"]] = row["reply"]
     return lambda messages: table[messages[-1]["content"]]
+
+
+def by_image_hash(table: dict[str, str], default: str = "I see no picture I know.") -> Responder:
+    """Answers a prompt with pictures from ``table`` (SHA-256 of the last picture -> reply), as a
+    vision model that recognises exactly those pictures would."""
+    from evalsuite.images import hashes_sent
+
+    def respond(messages: list[dict[str, Any]]) -> str:
+        sent = hashes_sent(messages)
+        return table.get(sent[-1], default) if sent else default
+
+    return respond
 
 
 def main(argv: list[str] | None = None) -> None:

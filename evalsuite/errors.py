@@ -33,3 +33,11 @@ class DataSetError(EvalsuiteError):
 
 class BackendError(EvalsuiteError):
     """A model backend cannot be created or started."""
+
+
+class GateError(EvalsuiteError):
+    """Runs that cannot be compared, or bad input. ``problems`` lists every difference found."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems

@@ -74,8 +74,7 @@ def export(benchmark: str, out: Path, data: dict[str, Path], limit: int | None, 
                         "target": sample.target, "metadata": sample.metadata}
                 handle.write(json.dumps(line, ensure_ascii=False) + "\n")
         metrics[FAILURE_METRIC] = None
-        higher = dict(getattr(bench, "higher_is_better", {}) or {})
-        higher[FAILURE_METRIC] = False
+        declared = bench.metric_set()
         config = {
             "task": task,
             "dataset_path": "",
@@ -96,7 +95,7 @@ def export(benchmark: str, out: Path, data: dict[str, Path], limit: int | None, 
                 "do_sample": False,
             },
             "metric_list": [
-                {"metric": m, "aggregation": "mean", "higher_is_better": bool(higher.get(m, True))}
+                {"metric": m, "aggregation": "mean", "higher_is_better": bool(declared[m].higher_is_better)}
                 for m in metrics
             ],
             "metadata": {

@@ -1,4 +1,4 @@
-"""Read run directories (contract 5): plain records for the gate and reports, DataFrames for notebooks.
+"""Read run directories (docs/contracts.md#files-of-a-run-directory): plain records for the gate and reports, DataFrames for notebooks.
 
 A run directory holds ``results.json`` (``{"run": {...}, "benchmarks": {B: BenchmarkResult}}``)
 and ``samples.jsonl`` (one ``SampleRecord`` per line). ``read_run`` validates both and names the
@@ -167,14 +167,7 @@ def _float(value: Any) -> float:
     return float("nan") if value is None else float(value)
 
 
-_LOWER_IS_BETTER_WORDS = ("mae", "rmse", "mse", "error", "loss", "failure", "refusal", "distance")
-
-
-def higher_is_better(result: dict[str, Any], metric: str) -> bool:
-    """The direction a benchmark states for ``metric``; when unstated, lower is better only for
-    names that say so (mae, rmse, mse, error, loss, failure, refusal, distance)."""
-    stated = (result.get("higher_is_better") or {}).get(metric)
-    if stated is not None:
-        return bool(stated)
-    lowered = metric.lower()
-    return not any(word in lowered for word in _LOWER_IS_BETTER_WORDS)
+def higher_is_better(result: dict[str, Any], metric: str) -> bool | None:
+    """The direction the benchmark declared for ``metric`` (None: a descriptive statistic, or a
+    metric an imported file states no direction for)."""
+    return (result.get("higher_is_better") or {}).get(metric)

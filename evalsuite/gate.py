@@ -39,155 +39,25 @@ from __future__ import annotations
 import fnmatch
 import json
 import math
-import os
 import sys
-import zlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from evalsuite.errors import EvalsuiteError
-from evalsuite.frames import Run, RunError, higher_is_better, read_run
+from evalsuite.errors import GateError
+from evalsuite.frames import Run, RunError, read_run
+from evalsuite.gate_policy import DEFAULT_RESAMPLES, NOT_COMPARED, Guard, Policy, load_policy
+from evalsuite.gate_report import Row, describe, gate_markdown, markdown_table, row_dict, step_summary, who
+from evalsuite.metrics import UndeclaredMetric, direction_of, is_per_sample, kind_of
+from evalsuite.paired_stats import bootstrap_p, holm, mcnemar_exact, paired_mean_draws, percentile_ci, seeded_rng
 from evalsuite.types import SampleRecord
 
 EXIT_PASS, EXIT_FAIL, EXIT_INCOMPARABLE = 0, 1, 2
-DEFAULT_ALPHA = 0.05
-DEFAULT_MARGIN = 0.02
-DEFAULT_RESAMPLES = 2000
-NOT_COMPARED = {"generation", "data", "samples"}  # may differ between comparable runs
 RECOMPUTE_RESAMPLES = 200  # aggregate-only metrics call the benchmark's aggregate per draw
 
 
-class GateError(EvalsuiteError):
-    """Runs that cannot be compared, or bad input. ``problems`` lists every difference found."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
-# -- statistics -------------------------------------------------------------------------------
-
-def binom_cdf_half(k: int, n: int) -> float:
-    """P(X <= k) for X ~ Binomial(n, 1/2); exact rational arithmetic up to n = 5000."""
-    if k < 0:
-        return 0.0
-    if k >= n:
-        return 1.0
-    if n <= 5000:
-        total, term = 0, 1
-        for i in range(k + 1):
-            total += term
-            term = term * (n - i) // (i + 1)
-        return total / 2**n
-    logs = [math.lgamma(n + 1) - math.lgamma(i + 1) - math.lgamma(n - i + 1) for i in range(k + 1)]
-    top = max(logs)
-    return min(1.0, math.exp(top + math.log(sum(math.exp(v - top) for v in logs)) - n * math.log(2)))
-
-
-def mcnemar_exact(b: int, c: int) -> float:
-    """Two-sided exact McNemar p-value from the discordant pair counts b and c."""
-    n = b + c
-    if n == 0:
-        return 1.0
-    return min(1.0, 2.0 * binom_cdf_half(min(b, c), n))
-
-
-def holm(pvalues: Sequence[float]) -> list[float]:
-    """Holm (1979) step-down adjusted p-values, in the input order."""
-    m = len(pvalues)
-    order = sorted(range(m), key=lambda i: pvalues[i])
-    adjusted = [1.0] * m
-    running = 0.0
-    for rank, index in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * pvalues[index]))
-        adjusted[index] = running
-    return adjusted
-
-
-def _rng(seed: int, benchmark: str, metric: str):
-    import numpy as np
-
-    # Keyed by benchmark and metric so that adding a guard never changes another's draws.
-    return np.random.default_rng([seed, zlib.crc32(f"{benchmark}\0{metric}".encode())])
-
-
-def bootstrap_p(draws) -> float:
-    """Two-sided percentile-bootstrap p-value of H0: difference = 0 (with the +1 correction)."""
-    import numpy as np
-
-    draws = np.asarray(draws, dtype=float)
-    draws = draws[~np.isnan(draws)]
-    if draws.size == 0:
-        return 1.0
-    low = (np.count_nonzero(draws <= 0) + 1) / (draws.size + 1)
-    high = (np.count_nonzero(draws >= 0) + 1) / (draws.size + 1)
-    return float(min(1.0, 2 * min(low, high)))
-
-
-def paired_mean_draws(base, cand, rng, resamples: int):
-    """Bootstrap draws of mean(cand) - mean(base) over present (non-NaN) values, same items both."""
-    import numpy as np
-
-    base = np.asarray(base, dtype=float)
-    cand = np.asarray(cand, dtype=float)
-    base_mask, cand_mask = ~np.isnan(base), ~np.isnan(cand)
-    base0, cand0 = np.where(base_mask, base, 0.0), np.where(cand_mask, cand, 0.0)
-    n = base.size
-    out = np.empty(resamples)
-    chunk = max(1, min(resamples, 10_000_000 // max(n, 1)))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        for start in range(0, resamples, chunk):
-            stop = min(resamples, start + chunk)
-            idx = rng.integers(0, n, size=(stop - start, n))
-            mean_c = cand0[idx].sum(1) / cand_mask[idx].sum(1)
-            mean_b = base0[idx].sum(1) / base_mask[idx].sum(1)
-            out[start:stop] = mean_c - mean_b
-    return out
-
-
-def percentile_ci(draws) -> tuple[float, float] | None:
-    import numpy as np
-
-    draws = np.asarray(draws, dtype=float)
-    draws = draws[~np.isnan(draws)]
-    if draws.size == 0:
-        return None
-    lo, hi = np.percentile(draws, [2.5, 97.5])
-    return (float(lo), float(hi))
-
-
 # -- one paired comparison --------------------------------------------------------------------
-
-@dataclass
-class Row:
-    """One compared metric: values, paired difference, test and (for the gate) verdict."""
-
-    benchmark: str
-    metric: str
-    higher_is_better: bool
-    n: int
-    baseline: float | None
-    candidate: float | None
-    diff: float | None
-    """candidate - baseline"""
-    ci95: tuple[float, float] | None
-    test: str
-    p: float
-    discordant: tuple[int, int] | None = None
-    """McNemar only: (right -> wrong, wrong -> right)"""
-    margin: float | None = None
-    p_holm: float | None = None
-    verdict: str | None = None
-
-    @property
-    def drop(self) -> float:
-        """How much worse the candidate is, in metric units (negative = better)."""
-        if self.diff is None:
-            return 0.0
-        return -self.diff if self.higher_is_better else self.diff
-
 
 def _present(value: Any) -> float:
     if value is None:
@@ -204,22 +74,24 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def compare_metric(benchmark: str, metric: str, higher: bool, base: Sequence[SampleRecord],
-                   cand: Sequence[SampleRecord], *, seed: int, resamples: int,
-                   recompute: Recompute | None = None) -> Row:
-    """Paired comparison of one metric; ``base`` and ``cand`` are aligned item by item."""
+                   cand: Sequence[SampleRecord], *, seed: int, resamples: int, per_sample: bool,
+                   proportion: bool, recompute: Recompute | None = None) -> Row:
+    """Paired comparison of one metric; ``base`` and ``cand`` are aligned item by item.
+
+    ``per_sample`` and ``proportion`` come from the metric's declaration: a per-sample proportion
+    gets McNemar's exact test, another per-sample metric a paired bootstrap of the mean
+    difference, an aggregate-only metric a paired bootstrap of the benchmark's own aggregate."""
     import numpy as np
 
-    rng = _rng(seed, benchmark, metric)
+    rng = seeded_rng(seed, benchmark, metric)
     n = len(base)
-    per_sample = any(metric in r.scores for r in base) or any(metric in r.scores for r in cand)
     if per_sample:
         a = [_present(r.scores.get(metric)) for r in base]
         b = [_present(r.scores.get(metric)) for r in cand]
         draws = paired_mean_draws(a, b, rng, resamples)
         va, vb = _mean(a), _mean(b)
         diff = None if va is None or vb is None else vb - va
-        binary = all(math.isnan(v) or v in (0.0, 1.0) for v in a + b)
-        if binary:
+        if proportion:
             both = [(x, y) for x, y in zip(a, b, strict=False) if not (math.isnan(x) or math.isnan(y))]
             right_to_wrong = sum(1 for x, y in both if x == 1.0 and y == 0.0)
             wrong_to_right = sum(1 for x, y in both if x == 0.0 and y == 1.0)
@@ -341,88 +213,30 @@ def comparability(base: Run, cand: Run, benchmarks: Sequence[str], *, strict_ids
     return problems, shared
 
 
-# -- policy -----------------------------------------------------------------------------------
-
-@dataclass
-class Guard:
-    benchmark: str
-    metric: str | None = None
-    direction: str | None = None
-    margin: float | None = None
-
-
-@dataclass
-class Policy:
-    alpha: float = DEFAULT_ALPHA
-    margin: float = DEFAULT_MARGIN
-    seed: int = 0
-    resamples: int = DEFAULT_RESAMPLES
-    guards: list[Guard] = field(default_factory=list)
-
-
-def load_policy(path: Path | None) -> Policy:
-    if path is None:
-        return Policy()
-    import yaml
-
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise GateError([f"policy {path}: unreadable: {exc}"]) from None
-    data = {} if data is None else data
-    where = f"policy {path}"
-    if not isinstance(data, dict):
-        raise GateError([f"{where}: expected a mapping at the top level"])
-    unknown = set(data) - {"alpha", "margin", "seed", "resamples", "guards"}
-    if unknown:
-        raise GateError([f"{where}: unknown keys {sorted(unknown)} (known: alpha, margin, seed, "
-                         "resamples, guards)"])
-    policy = Policy(
-        alpha=_number(data, "alpha", DEFAULT_ALPHA, where, 0.0, 1.0),
-        margin=_number(data, "margin", DEFAULT_MARGIN, where, 0.0, math.inf),
-        seed=int(_number(data, "seed", 0, where, 0, math.inf)),
-        resamples=int(_number(data, "resamples", DEFAULT_RESAMPLES, where, 1, 10**6)),
-    )
-    guards = data.get("guards", [])
-    if not isinstance(guards, list):
-        raise GateError([f"{where}: 'guards' must be a list"])
-    for number, item in enumerate(guards, start=1):
-        at = f"{where}: guards[{number}]"
-        if isinstance(item, str):
-            item = {"benchmark": item}
-        if not isinstance(item, dict) or not isinstance(item.get("benchmark"), str):
-            raise GateError([f"{at}: needs a 'benchmark' name or pattern"])
-        unknown = set(item) - {"benchmark", "metric", "direction", "margin"}
-        if unknown:
-            raise GateError([f"{at}: unknown keys {sorted(unknown)} (alpha is family-wise: set it "
-                             "at the top level)" if "alpha" in unknown else
-                             f"{at}: unknown keys {sorted(unknown)}"])
-        direction = item.get("direction")
-        if direction not in (None, "higher", "lower"):
-            raise GateError([f"{at}: direction must be 'higher' or 'lower', not {direction!r}"])
-        metric = item.get("metric")
-        if metric is not None and not isinstance(metric, str):
-            raise GateError([f"{at}: metric must be a name"])
-        margin = _number(item, "margin", None, at, 0.0, math.inf)
-        policy.guards.append(Guard(item["benchmark"], metric, direction, margin))
-    return policy
-
-
-def _number(data: dict, key: str, default, where: str, lo: float, hi: float):
-    value = data.get(key, default)
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
-        raise GateError([f"{where}: {key} must be a number in [{lo}, {hi}], not {value!r}"])
-    return value
-
-
 @dataclass
 class Target:
     benchmark: str
     metric: str
     higher: bool
     margin: float
+    per_sample: bool = True
+    proportion: bool = True
+
+
+def target_of(result: dict[str, Any], benchmark: str, metric: str, margin: float,
+              direction: str | None = None) -> Target:
+    """A metric to compare, as the baseline's results.json declares it; a descriptive statistic
+    (no direction, e.g. prevalence) or an undeclared metric cannot be gated."""
+    try:
+        declared = direction_of(result, metric)
+        per_sample = is_per_sample(result, metric)
+        proportion = kind_of(result, metric) == "proportion"
+    except UndeclaredMetric as exc:
+        raise GateError([f"{benchmark}: {exc}"]) from None
+    if declared is None and direction is None:
+        raise GateError([f"{benchmark}: {metric!r} is a descriptive statistic (no direction); it is never gated"])
+    higher = (direction == "higher") if direction else bool(declared)
+    return Target(benchmark, metric, higher, margin, per_sample, proportion)
 
 
 def targets(policy: Policy, base: Run) -> list[Target]:
@@ -439,10 +253,9 @@ def targets(policy: Policy, base: Run) -> list[Target]:
             metric = guard.metric or result.get("headline")
             if not metric:
                 raise GateError([f"{name}: results.json names no headline metric; name one in a policy"])
-            higher = (guard.direction == "higher") if guard.direction else higher_is_better(result, metric)
             margin = policy.margin if guard.margin is None else guard.margin
             if not any(t.benchmark == name and t.metric == metric for t in out):
-                out.append(Target(name, metric, higher, margin))
+                out.append(target_of(result, name, metric, margin, guard.direction))
     return out
 
 
@@ -457,12 +270,11 @@ def _rows(base: Run, cand: Run, wanted: list[Target], shared: dict[str, list[str
         ids = shared[t.benchmark]
         a = [index_a[(t.benchmark, i)] for i in ids]
         b = [index_b[(t.benchmark, i)] for i in ids]
-        per_sample = any(t.metric in r.scores for r in a + b)
-        if not per_sample and t.metric not in base.benchmarks[t.benchmark]["metrics"]:
+        if not t.per_sample and t.metric not in base.benchmarks[t.benchmark]["metrics"]:
             raise GateError([f"{t.benchmark}: no metric {t.metric!r} in the baseline run"])
-        fn = None if per_sample else recomputer(base, t.benchmark, t.metric, seed)
-        row = compare_metric(t.benchmark, t.metric, t.higher, a, b, seed=seed,
-                             resamples=resamples, recompute=fn)
+        fn = None if t.per_sample else recomputer(base, t.benchmark, t.metric, seed)
+        row = compare_metric(t.benchmark, t.metric, t.higher, a, b, seed=seed, resamples=resamples,
+                             per_sample=t.per_sample, proportion=t.proportion, recompute=fn)
         row.margin = t.margin
         rows.append(row)
     return rows
@@ -476,7 +288,7 @@ def gate(baseline: Path, candidate: Path, policy_path: Path | None) -> tuple[int
         policy = load_policy(policy_path)
         report.update(alpha=policy.alpha, seed=policy.seed, resamples=policy.resamples)
         base, cand = read_run(baseline), read_run(candidate)
-        report.update(baseline=_describe(base), candidate=_describe(cand))
+        report.update(baseline=describe(base), candidate=describe(cand))
         wanted = targets(policy, base)
         problems, shared = comparability(base, cand, sorted({t.benchmark for t in wanted}))
         if problems:
@@ -492,7 +304,7 @@ def gate(baseline: Path, candidate: Path, policy_path: Path | None) -> tuple[int
         else:
             row.verdict = "PASS"
     code = EXIT_FAIL if any(r.verdict == "FAIL" for r in rows) else EXIT_PASS
-    report.update(verdict="fail" if code else "pass", exit_code=code, rows=[_row_dict(r) for r in rows])
+    report.update(verdict="fail" if code else "pass", exit_code=code, rows=[row_dict(r) for r in rows])
     return code, report
 
 
@@ -504,7 +316,7 @@ def run_gate(baseline: Path, candidate: Path, policy: Path | None, json_out: Pat
     if code == EXIT_INCOMPARABLE:
         print("evalsuite gate: incomparable runs or bad input: " + "; ".join(report["problems"]),
               file=sys.stderr)
-    _step_summary(text)
+    step_summary(text)
     if json_out is not None:
         Path(json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return code
@@ -526,99 +338,22 @@ def run_compare(a: Path, b: Path) -> int:
         wanted = []
         for name in names:
             result = base.benchmarks[name]
-            metrics = dict.fromkeys(k for r in base.records_of(name) for k in r.scores)
+            metrics = dict.fromkeys(result.get("per_sample") or ())
             if result.get("headline"):
                 metrics = {result["headline"]: None, **metrics}
-            wanted += [Target(name, m, higher_is_better(result, m), 0.0) for m in metrics]
+            wanted += [target_of(result, name, m, 0.0) for m in metrics
+                       if (result.get("higher_is_better") or {}).get(m) is not None]
         rows = _rows(base, cand, wanted, shared, 0, DEFAULT_RESAMPLES)
     except (GateError, RunError) as exc:
         items = exc.problems if isinstance(exc, GateError) else [str(exc)]
         print("evalsuite compare: cannot compare: " + "; ".join(items), file=sys.stderr)
         return EXIT_INCOMPARABLE
-    lines = [f"## evalsuite compare: {_who(_describe(cand))} vs {_who(_describe(base))}", ""]
+    lines = [f"## evalsuite compare: {who(describe(cand))} vs {who(describe(base))}", ""]
     lines += [f"> note: {p}" for p in problems] + ([""] if problems else [])
-    lines += _table(rows, verdicts=False)
+    lines += markdown_table(rows, verdicts=False)
     lines += ["", "Δ = B - A on shared items; 95% CI from a paired bootstrap (seed 0); "
               "p is unadjusted (exact McNemar for 0/1 scores, paired bootstrap otherwise)."]
     print("\n".join(lines))
     return EXIT_PASS
 
 
-# -- output -----------------------------------------------------------------------------------
-
-def _describe(run: Run) -> dict[str, Any]:
-    return {"path": str(run.path), "model": run.model, "date": run.date,
-            "evalsuite_version": run.version}
-
-
-def _row_dict(row: Row) -> dict[str, Any]:
-    data = asdict(row)
-    data["drop"] = row.drop
-    return data
-
-
-def _who(d: dict[str, Any]) -> str:
-    return f"`{d['model']}` ({d['path']}, {d['date'] or 'undated'}, evalsuite {d['evalsuite_version'] or '?'})"
-
-
-def _fmt(value: float | None, digits: int = 4) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}g}"
-
-
-def _p(value: float | None) -> str:
-    if value is None:
-        return "n/a"
-    return f"{value:.2e}" if value < 1e-3 else f"{value:.4f}"
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _table(rows: list[Row], verdicts: bool) -> list[str]:
-    head = ["benchmark", "metric", "better", "n", "baseline", "candidate", "Δ (95% CI)", "test", "p"]
-    if verdicts:
-        head += ["p (Holm)", "margin", "verdict"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in rows:
-        ci = f" [{_fmt(r.ci95[0])}, {_fmt(r.ci95[1])}]" if r.ci95 else ""
-        test = r.test + (f" (b={r.discordant[0]}, c={r.discordant[1]})" if r.discordant else "")
-        cells = [r.benchmark, r.metric, "↑" if r.higher_is_better else "↓", str(r.n),
-                 _fmt(r.baseline), _fmt(r.candidate), f"{_fmt(r.diff)}{ci}", test, _p(r.p)]
-        if verdicts:
-            mark = {"PASS": "✅ PASS", "WARN": "⚠️ WARN", "FAIL": "❌ FAIL"}[r.verdict or "PASS"]
-            cells += [_p(r.p_holm), _fmt(r.margin), f"**{mark}**"]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
-    return lines
-
-
-def gate_markdown(report: dict[str, Any]) -> str:
-    verdict = report["verdict"]
-    title = {"pass": "✅ PASS", "fail": "❌ FAIL", "incomparable": "⛔ INCOMPARABLE"}[verdict]
-    lines = [f"## evalsuite gate: {title}", ""]
-    if "baseline" in report:
-        lines += [f"- baseline: {_who(report['baseline'])}"]
-    if "candidate" in report:
-        lines += [f"- candidate: {_who(report['candidate'])}"]
-    if verdict == "incomparable":
-        lines += ["", "The runs cannot be compared (exit 2):", ""]
-        lines += [f"- {p}" for p in report["problems"]]
-        return "\n".join(lines)
-    rows = [Row(**{k: v for k, v in r.items() if k != "drop"}) for r in report["rows"]]
-    lines += [f"- alpha {report['alpha']} family-wise (Holm over {len(rows)} guarded metrics); "
-              f"bootstrap seed {report['seed']}, {report['resamples']} resamples", ""]
-    lines += _table(rows, verdicts=True)
-    lines += ["", "FAIL = drop larger than the margin and significant after Holm; WARN = drop larger "
-              "than the margin but not significant; Δ = candidate - baseline."]
-    return "\n".join(lines)
-
-
-def _step_summary(text: str) -> None:
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not path:
-        return
-    try:
-        with open(path, "a", encoding="utf-8") as handle:
-            handle.write(text + "\n\n")
-    except OSError as exc:
-        print(f"evalsuite gate: cannot append to $GITHUB_STEP_SUMMARY ({path}): {exc}", file=sys.stderr)

@@ -6,6 +6,8 @@ the rewards API all grade through ``grade``, so their numbers cannot drift apart
 
 from __future__ import annotations
 
+from typing import Any
+
 from evalsuite.benchmark import Benchmark
 from evalsuite.rundir import prompt_hash
 from evalsuite.types import Message, Prediction, Reply, Sample, SampleRecord, Score
@@ -49,7 +51,7 @@ def record_of(bench: Benchmark, sample: Sample, messages: list[Message], reply: 
         response=reply.text,
         prediction=prediction.value,
         target=sample.target,
-        scores=score.values,
+        scores=dict(score.values),
         extraction=prediction.extraction_label,
         error=reply.error,
         reason=score.reason,
@@ -57,3 +59,12 @@ def record_of(bench: Benchmark, sample: Sample, messages: list[Message], reply: 
         prompt_hash=prompt_hash(messages),
         cached=reply.cached,
     )
+
+
+def graded(bench: Benchmark, sample: Sample, response: str | None, *, prediction: Any = None,
+           error: str | None = None) -> SampleRecord:
+    """The record ``evalsuite run`` journals for this reply to ``sample`` (a library caller's, or a
+    test's, way to grade one reply exactly as a run does)."""
+    reply = Reply(text=response, prediction=prediction, error=error)
+    found, score = grade(bench, sample, reply)
+    return record_of(bench, sample, sample.messages, reply, found, score)

@@ -46,9 +46,9 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
     benches = {}
     for name, spec in merged["benchmarks"].items():
         bench = registry.create(name, spec.get("options") or {})
-        data = Path(spec["data"]) if spec.get("data") else None
+        data_path = Path(spec["data"]) if spec.get("data") else None
         count, digest, shard_digests = 0, hashlib.sha256(), [hashlib.sha256() for _ in range(total)]
-        for sample in bench.samples(data, merged["seed"], merged["limit"]):
+        for sample in bench.samples(data_path, merged["seed"], merged["limit"]):
             text = sample_digest_text(sample)
             count += 1
             digest.update(text)
@@ -104,10 +104,10 @@ def read_config(run: Path) -> dict[str, Any]:
 
 def check_shards(runs: list[Path], configs: list[dict[str, Any]]) -> int:
     """N, after checking that the runs are shards 0..N-1 of N, each exactly once."""
-    shards = [tuple(c["shard"]) if c.get("shard") else None for c in configs]
-    if any(s is None for s in shards):
-        unsharded = [str(run) for run, s in zip(runs, shards, strict=False) if s is None]
+    unsharded = [str(run) for run, c in zip(runs, configs, strict=True) if not c.get("shard")]
+    if unsharded:
         raise RunError(f"not a shard (run without --shard): {', '.join(unsharded)}")
+    shards: list[tuple[int, int]] = [(int(c["shard"][0]), int(c["shard"][1])) for c in configs]
     totals = {s[1] for s in shards}
     if len(totals) != 1:
         raise RunError(f"the runs are shards of different splits: {sorted(f'{i}/{n}' for i, n in shards)}")
@@ -152,7 +152,7 @@ def write_journal(runs: list[Path], out: Path, expected: dict[str, int]) -> None
                     record = parse_line(raw)
                     if record is None:
                         raise RunError(f"{path}:{number}: torn or invalid line; resume that shard to repair it")
-                    key = (record.get("benchmark"), str(record.get("id")))
+                    key = (str(record.get("benchmark")), str(record.get("id")))
                     if key[0] not in expected:
                         raise RunError(f"{path}:{number}: benchmark {key[0]!r} is not in the run's configuration")
                     if key in seen:

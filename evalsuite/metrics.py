@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 Kind = Literal["proportion", "continuous", "count"]
@@ -30,6 +30,10 @@ class Metric:
     higher_is_better: bool | None = True
     per_sample: bool = True
     description: str = ""
+    worst: float | None = None
+    """What a sample whose extractor or scorer raised records, for a continuous metric with a
+    natural floor (a Tanimoto or a normalised yield: 0); proportions need none (0, or 1 where
+    lower is better)."""
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -45,13 +49,14 @@ class Metric:
         """What a sample whose extractor or scorer raised records: the worst value of a
         proportion (0, or 1 where lower is better); None (no value) otherwise, so the sample
         counts as a miss only where a value can be assigned."""
-        if not self.per_sample or self.kind != "proportion" or self.descriptive:
+        if not self.per_sample or self.descriptive:
             return None
+        if self.kind != "proportion":
+            return self.worst
         return 0.0 if self.higher_is_better else 1.0
 
-    def renamed(self, name: str, **changes: Any) -> Metric:
-        return Metric(name, changes.get("kind", self.kind), changes.get("higher_is_better", self.higher_is_better),
-                      changes.get("per_sample", self.per_sample), changes.get("description", self.description))
+    def renamed(self, name: str) -> Metric:
+        return replace(self, name=name)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "higher_is_better": self.higher_is_better, "per_sample": self.per_sample}
@@ -62,8 +67,8 @@ def proportion(name: str, *, higher_is_better: bool | None = True, description: 
 
 
 def continuous(name: str, *, higher_is_better: bool | None = True, per_sample: bool = True,
-               description: str = "") -> Metric:
-    return Metric(name, "continuous", higher_is_better, per_sample, description)
+               description: str = "", worst: float | None = None) -> Metric:
+    return Metric(name, "continuous", higher_is_better, per_sample, description, worst)
 
 
 def aggregate_only(name: str, *, kind: Kind = "continuous", higher_is_better: bool | None = True,
@@ -109,7 +114,7 @@ class MetricSet(Mapping[str, Metric]):
             raise UndeclaredMetric(f"metric {name!r} is not declared (declared: {', '.join(self._by_name)})")
         return found
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         found = self._by_name.get(name)
         if found is not None:
             return found
@@ -148,9 +153,11 @@ class MetricSet(Mapping[str, Metric]):
             raise UndeclaredMetric(f"{where}: undeclared metric(s) {', '.join(missing)}")
 
 
+# -- reading the declarations back from a results.json benchmark entry ----------------------
+
 def direction_of(result: Mapping[str, Any], metric: str) -> bool | None:
-    """A results.json benchmark entry's declared direction of ``metric`` (None: descriptive).
-    Raises UndeclaredMetric where the entry does not declare it."""
+    """The declared direction of ``metric`` (None: descriptive). Raises UndeclaredMetric where the
+    entry does not declare it (a results.json written before declarations existed included)."""
     directions = result.get("higher_is_better") or {}
     if metric not in directions:
         raise UndeclaredMetric(f"metric {metric!r} has no declared direction in this results.json")
@@ -158,5 +165,14 @@ def direction_of(result: Mapping[str, Any], metric: str) -> bool | None:
     return None if value is None else bool(value)
 
 
-def kind_of(result: Mapping[str, Any], metric: str) -> str | None:
-    return (result.get("kinds") or {}).get(metric)
+def kind_of(result: Mapping[str, Any], metric: str) -> str:
+    kinds = result.get("kinds") or {}
+    if metric not in kinds:
+        raise UndeclaredMetric(f"metric {metric!r} has no declared kind in this results.json")
+    return str(kinds[metric])
+
+
+def is_per_sample(result: Mapping[str, Any], metric: str) -> bool:
+    """Whether ``metric`` is a per-sample score (else only the benchmark's aggregate computes it)."""
+    kind_of(result, metric)  # declared at all
+    return metric in (result.get("per_sample") or ())

@@ -23,7 +23,7 @@ from typing import Any, Generic, TypeVar, overload
 
 import numpy as np
 
-from evalsuite.benchmark import Reads
+from evalsuite.reads import Reads
 from evalsuite.types import SampleRecord
 
 H = TypeVar("H", bound=Hashable)
@@ -75,7 +75,7 @@ class Sharer:
         compacted = {self.text(k): self.value(v) for k, v in value.items()}
         if len(compacted) > self.SMALL:
             return compacted
-        key = []
+        key: list[tuple[str, type, Any]] = []
         for k, v in compacted.items():
             if v is None or isinstance(v, (str, int, float, bool)):
                 key.append((k, type(v), v))  # the type: 1, 1.0 and True are equal but not the same
@@ -236,7 +236,7 @@ class TableBuilder:
         ids = ids[order]
 
         def column(buffer: array, dtype: type) -> np.ndarray:
-            out = np.frombuffer(buffer, dtype=dtype)[order]
+            out: np.ndarray = np.frombuffer(buffer, dtype=dtype)[order]
             del buffer[:]  # (the view above is gone) releases the buffer now, not with the builder
             return out
 

@@ -46,7 +46,7 @@ def _loaded() -> tuple[dict[str, Entry], dict[str, list[str]], dict[str, str], l
                 full = f"{obj.name}/{member}"
                 benchmarks[full] = Entry(full, factory.description, factory)
                 families[obj.name].append(full)
-        elif isinstance(obj, type):
+        elif isinstance(obj, type) and issubclass(obj, BenchmarkBase):
             benchmarks[ep.name] = Entry(ep.name, obj.description, obj)
         else:
             broken[ep.name] = f"entry point value is {type(obj).__name__}, not a benchmark class or Family"
@@ -96,7 +96,8 @@ def create(name: str, options: Mapping[str, Any] | None = None) -> Benchmark:
         expand([name])  # raises the helpful message
         raise BenchmarkError(f"{name!r} is a family; pick one of its members")
     bench = entry.factory(options or {})
-    bench.name = name  # a class may be registered under another name by a plug-in
+    # a class may be registered under another name by a plug-in: the instance takes it
+    bench.name = name  # type: ignore[misc]
     return bench
 
 

@@ -19,8 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalsuite import __version__, registry
-from evalsuite.benchmark import EVERYTHING, Benchmark, Reads
+from evalsuite.benchmark import Benchmark
 from evalsuite.journal import SAMPLES, read_lines
+from evalsuite.metrics import ENGINE_METRICS
+from evalsuite.reads import EVERYTHING, Reads
+from evalsuite.types import BenchmarkResult
 
 if TYPE_CHECKING:
     from evalsuite.record_table import RecordTable
@@ -92,8 +95,26 @@ def load_records(run_dir: Path, reads: Mapping[str, Reads] | None = None) -> dic
 
 def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int) -> dict[str, Any]:
     tables = load_records(run_dir, {name: bench.reads for name, bench in benches.items()})
-    results = {name: bench.aggregate(tables.get(name, []), seed).to_dict() for name, bench in benches.items()}
+    results = {name: declared(bench, bench.aggregate(tables.get(name, []), seed)).to_dict()
+               for name, bench in benches.items()}
     return {"benchmarks": results, "families": family_summaries(results)}
+
+
+def declared(bench: Benchmark, result: BenchmarkResult) -> BenchmarkResult:
+    """The result with every metric's declared direction and kind; a metric the benchmark does
+    not declare (in its metrics, groups or baselines) raises ``UndeclaredMetric``."""
+    spec = bench.metric_set()
+    names = dict.fromkeys(result.metrics)
+    for groups in result.groups.values():
+        for group in groups.values():
+            names.update(dict.fromkeys(group.get("metrics", {})))
+    for baseline in result.baselines.values():
+        names.update(dict.fromkeys(baseline))
+    spec.check(names, bench.name)
+    result.higher_is_better = spec.directions(names)
+    result.kinds = spec.kinds(names)
+    result.per_sample = [name for name in names if spec[name].per_sample and spec[name] not in ENGINE_METRICS]
+    return result
 
 
 def family_summaries(results: Mapping[str, dict[str, Any]]) -> dict[str, Any]:

@@ -111,6 +111,16 @@ class Runner:
                 raise RunError(f"--data {data}: no such file")
             self.planned[name] = Planned(bench, settings, data)
 
+    def check_modalities(self) -> None:
+        """A backend that cannot take pictures is refused before anything is sent, rather than
+        sent the text with the pictures silently dropped."""
+        assert self.backend is not None
+        for name, planned in self.planned.items():
+            wants = getattr(planned.bench, "input_modalities", lambda: ("text",))()
+            if "image" in wants and not getattr(self.backend, "accepts_images", False):
+                raise RunError(f"{self.config.model} cannot take images, and {name} sends its structures as pictures "
+                               "(missing capability: image input); use an openai/ vision model, replay or oracle")
+
     def samples_of(self, bench: Benchmark, data: Path | None) -> Iterator[Sample]:
         for sample in bench.samples(data, self.config.seed, self.config.limit):
             if in_shard(bench.name, sample.id, self.config.shard):
@@ -150,6 +160,7 @@ class Runner:
             retry_base_delay_s=cfg.retry_base_delay_s,
             model_args=cfg.model_args,
         )
+        self.check_modalities()
         self.planner = SamplePlanner(self)
         try:
             if (cfg.out / results.CONFIG).exists() and not cfg.overwrite:

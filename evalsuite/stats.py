@@ -65,8 +65,12 @@ def bootstrap_interval(
     return (float(lo), float(hi))
 
 
-def summarize(values: Sequence[float | None] | np.ndarray, *, seed: int = 0) -> MetricValue:
-    """Mean with a 95% CI over the values that apply (None or NaN = not applicable)."""
+def summarize(values: Sequence[float | None] | np.ndarray, *, seed: int = 0, kind: str = "continuous") -> MetricValue:
+    """Mean with a 95% CI over the values that apply (None or NaN = not applicable).
+
+    The metric's declared ``kind`` chooses the interval: a ``proportion`` (values 0 or 1) gets
+    Wilson's, anything else a percentile bootstrap, whatever values happen to be present.
+    """
     import numpy as np
 
     data = np.asarray(values, dtype=float)  # None becomes NaN
@@ -74,7 +78,9 @@ def summarize(values: Sequence[float | None] | np.ndarray, *, seed: int = 0) -> 
     n = int(present.size)
     if n == 0:
         return MetricValue(value=None, ci95=None, n=0)
-    if bool(np.all((present == 0.0) | (present == 1.0))):
+    if kind == "proportion":
+        if not bool(np.all((present == 0.0) | (present == 1.0))):
+            raise ValueError("a metric declared a proportion has values other than 0 and 1")
         successes = int(np.count_nonzero(present))
         return MetricValue(value=successes / n, ci95=wilson_interval(successes, n), n=n)
     # Python's sum, left to right as before: numpy's pairwise sum may differ in the last bit

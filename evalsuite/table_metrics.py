@@ -2,8 +2,8 @@
 key in one pass over each column (a group is a slot number per row, not a table of its own).
 
 The values are those of ``stats.summarize`` and ``stats.proportion`` on each group's rows in id
-order: a score whose present values are all 0 or 1 gets the Wilson interval from its counts,
-any other is summarized from its values (bootstrap).
+order: a score declared a proportion gets the Wilson interval from its counts, any other is
+summarized from its values (bootstrap), as its declaration (``evalsuite.metrics``) says.
 """
 
 from __future__ import annotations
@@ -13,28 +13,33 @@ from typing import Any
 import numpy as np
 
 from evalsuite import stats
+from evalsuite.metrics import MetricSet
 from evalsuite.record_table import RecordTable
 from evalsuite.types import REFUSAL_LABEL, MetricValue, label_failed
 
 
-def means(table: RecordTable, seed: int) -> dict[str, MetricValue]:
+def means(table: RecordTable, seed: int, declared: MetricSet) -> dict[str, MetricValue]:
     """Every score name's mean with a 95% CI (None and missing scores skipped), then the
-    extraction failure (refusals excluded), refusal and error rates over all rows."""
-    return by_slot(table, np.zeros(len(table), dtype=np.uint8), 1, seed)[0]
+    extraction failure (refusals excluded), refusal and error rates over all rows. A score name
+    the benchmark does not declare raises ``UndeclaredMetric``."""
+    return by_slot(table, np.zeros(len(table), dtype=np.uint8), 1, seed, declared)[0]
 
 
-def means_by_group(table: RecordTable, key: str, seed: int) -> dict[Any, tuple[int, dict[str, MetricValue]]]:
+def means_by_group(table: RecordTable, key: str, seed: int,
+                   declared: MetricSet) -> dict[Any, tuple[int, dict[str, MetricValue]]]:
     """Metadata value of ``key`` -> (rows, ``means`` of them), as ``RecordTable.slots`` groups."""
     values, slot = table.slots(key)
-    metrics = by_slot(table, slot, len(values) + 1, seed, start=1)
+    metrics = by_slot(table, slot, len(values) + 1, seed, declared, start=1)
     sizes = np.bincount(slot, minlength=len(values) + 1).tolist()
     return {value: (sizes[index], metrics[index - 1]) for index, value in enumerate(values, start=1)}
 
 
-def by_slot(table: RecordTable, slot: np.ndarray, slots: int, seed: int, start: int = 0) -> list[dict[str, MetricValue]]:
+def by_slot(table: RecordTable, slot: np.ndarray, slots: int, seed: int, declared: MetricSet,
+            start: int = 0) -> list[dict[str, MetricValue]]:
     """``means`` of the rows of each slot ``start`` .. slots - 1 (``slot``: one number per row)."""
     wide = slot.astype(np.intp)
     names = score_names(table, wide, slots)
+    declared.check(dict.fromkeys(name for keys in table.score_keys for name in keys), f"{table.benchmark} scores")
     columns = {name: tally(table.score(name), wide, slots) for name in dict.fromkeys(n for s in names for n in s)}
     failed, refused, errors = failures(table, wide, slots)
     sizes = np.bincount(wide, minlength=slots).tolist()
@@ -43,9 +48,11 @@ def by_slot(table: RecordTable, slot: np.ndarray, slots: int, seed: int, start: 
         metrics: dict[str, MetricValue] = {}
         for name in names[index]:
             values, present, ones, others = columns[name]
-            if others[index]:
-                metrics[name] = stats.summarize(values[wide == index], seed=seed)
-            else:  # what summarize gives for values all 0 or 1, from the counts
+            if declared[name].kind != "proportion":
+                metrics[name] = stats.summarize(values[wide == index], seed=seed, kind=declared[name].kind)
+            elif others[index]:
+                raise ValueError(f"{table.benchmark}: {name} is declared a proportion but has values other than 0 and 1")
+            else:  # what summarize gives for a proportion, from the counts
                 metrics[name] = stats.proportion(ones[index], present[index])
         metrics["extraction_failure_rate"] = stats.proportion(failed[index], sizes[index])
         metrics["refusal_rate"] = stats.proportion(refused[index], sizes[index])

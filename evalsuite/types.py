@@ -6,11 +6,13 @@ written with ``json.dumps(asdict(record))`` and read back without a schema libra
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-Message = dict[str, str]
-"""One chat message: ``{"role": "system" | "user" | "assistant", "content": str}``."""
+Message = dict[str, Any]
+"""One chat message: ``{"role": "system" | "user" | "assistant", "content": str | [parts]}``; parts
+are ``{"type": "text", "text": ...}`` and image references (``evalsuite.images``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,9 @@ class Sample:
         """The user-visible text of the prompt (last user message)."""
         for message in reversed(self.messages):
             if message["role"] == "user":
-                return message["content"]
+                from evalsuite.images import text_of
+
+                return text_of(message["content"])
         return ""
 
 
@@ -80,6 +84,9 @@ class Prediction:
     value: Any
     stage: str | None = None
     failure: str | None = None
+    answer: Any = field(default=None, compare=False)
+    """The benchmark's own answer object (a parsed number, a set ...), handed to ``score`` as it
+    is; ``value`` is its JSON form for samples.jsonl. None: the scorer reads ``value``."""
 
     @property
     def ok(self) -> bool:
@@ -114,7 +121,7 @@ def label_failed(label: str) -> bool:
 class Score:
     """Per-sample values (metric name -> value; None = not applicable) and why."""
 
-    values: dict[str, float | None]
+    values: Mapping[str, float | None]
     reason: str | None = None
 
 
@@ -180,7 +187,9 @@ class BenchmarkResult:
     metrics: dict[str, MetricValue]
     groups: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     headline: str | None = None
-    higher_is_better: dict[str, bool] = field(default_factory=dict)
+    higher_is_better: dict[str, bool | None] = field(default_factory=dict)
+    kinds: dict[str, str] = field(default_factory=dict)
+    per_sample: list[str] = field(default_factory=list)
     baselines: dict[str, dict[str, float | None]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -190,6 +199,8 @@ class BenchmarkResult:
             "headline": self.headline,
             "metrics": {name: m.to_dict() for name, m in self.metrics.items()},
             "higher_is_better": self.higher_is_better,
+            "kinds": self.kinds,
+            "per_sample": self.per_sample,
             "groups": self.groups,
             "baselines": self.baselines,
             **self.extra,

@@ -1,6 +1,6 @@
 """HTML leaderboard and run reports: one self-contained page (inline CSS, SVG and a little JS).
 
-``write_report(run_dirs, out)`` reads run directories (contract 5), builds a view model
+``write_report(run_dirs, out)`` reads run directories (docs/contracts.md#files-of-a-run-directory), builds a view model
 (``reports.view``), draws charts (``reports.charts``) and molecules (``reports.molecules``) and
 renders ``templates/report.html.jinja`` with jinja2 (autoescape on, ``StrictUndefined``).
 """

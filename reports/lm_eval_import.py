@@ -59,9 +59,9 @@ def lm_eval_run(path: Path, data: dict[str, Any]) -> Run:
     if not isinstance(results, dict) or not results:
         raise RunError(f"{path}: neither an evalsuite results.json nor an lm-eval results file "
                        "(no 'results' object with tasks)")
-    configs = data.get("configs") if isinstance(data.get("configs"), dict) else {}
-    n_samples = data.get("n-samples") if isinstance(data.get("n-samples"), dict) else {}
-    directions = data.get("higher_is_better") if isinstance(data.get("higher_is_better"), dict) else {}
+    configs: dict[str, Any] = data["configs"] if isinstance(data.get("configs"), dict) else {}
+    n_samples: dict[str, Any] = data["n-samples"] if isinstance(data.get("n-samples"), dict) else {}
+    directions: dict[str, Any] = data["higher_is_better"] if isinstance(data.get("higher_is_better"), dict) else {}
     benchmarks: dict[str, dict[str, Any]] = {}
     for task, values in results.items():
         if not isinstance(values, dict):
@@ -111,7 +111,7 @@ def task_metrics(values: dict[str, Any], directions: dict[str, Any], n: int | No
         name = metric if filt == "none" else f"{metric} [{filt}]"
         stderr = values.get(f"{metric}_stderr,{filt}")
         ci = None
-        if is_number(stderr):
+        if stderr is not None and is_number(stderr):
             ci = [float(value) - Z95 * float(stderr), float(value) + Z95 * float(stderr)]
         metrics[name] = {"value": float(value), "ci95": ci, "n": n}
         if isinstance(directions.get(metric), bool):

@@ -46,3 +46,20 @@ def draw(smiles: str | None) -> str | None:
     finally:
         RDLogger.EnableLog("rdApp.*")
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
+def shown_picture(prompt: Any) -> str | None:
+    """The first picture of a multimodal prompt, from the image store, as a PNG data URI (None when
+    the prompt has none, or the store no longer holds it)."""
+    from evalsuite import images
+
+    if not isinstance(prompt, list):
+        return None
+    part = next(images.parts(prompt), None)
+    if part is None:
+        return None
+    try:
+        data = images.get(part)
+    except images.ImageError:
+        return None
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")

@@ -87,7 +87,7 @@ class RunView:
 class Column:
     benchmark: str
     metric: str
-    higher: bool
+    higher: bool | None
     anchor: str
 
 
@@ -115,6 +115,8 @@ class MoleculePair:
     target_img: str | None
     prediction: str | None
     prediction_img: str | None
+    seen_img: str | None = None
+    """The picture the model was shown (a multimodal prompt), as a PNG data URI."""
 
 
 @dataclass
@@ -131,7 +133,7 @@ class Section:
     benchmark: str
     anchor: str
     headline: str
-    higher: bool
+    higher: bool | None
     metrics: MetricTable
     groups: list[MetricTable] = field(default_factory=list)
     curve: Any = ""
@@ -198,14 +200,14 @@ def build(runs: list[Run]) -> Report:
         columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name)))
     leaderboard = []
     for run, view in zip(runs, views, strict=False):
-        cells = []
+        cells: list[tuple[Cell | None, str]] = []
         for col in columns:
-            result = run.benchmarks.get(col.benchmark)
-            if result is None:
+            found = run.benchmarks.get(col.benchmark)
+            if found is None:
                 cells.append((None, ""))
                 continue
-            entry = result["metrics"].get(col.metric)
-            cells.append((cell(entry, result.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
+            entry = found["metrics"].get(col.metric)
+            cells.append((cell(entry, found.get("n")), str(run.config(col.benchmark).get("data_hash", ""))))
         leaderboard.append(LeaderRow(view, cells))
     baseline_names: list[str] = []
     for run in runs:
@@ -224,6 +226,11 @@ def build(runs: list[Run]) -> Report:
     return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts)
 
 
+def arrow(higher: bool | None) -> str:
+    """The declared direction as an arrow; none for a descriptive statistic."""
+    return "" if higher is None else ("↑" if higher else "↓")
+
+
 def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
     present = [(run, view) for run, view in zip(runs, views, strict=False) if name in run.benchmarks]
     result0 = present[0][0].benchmarks[name]
@@ -236,7 +243,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
         metric_names.insert(0, headline)
     run_views = [v for _, v in present]
     table = MetricTable("Metrics", run_views, [
-        (m, "↑" if higher_is_better(result0, m) else "↓",
+        (m, arrow(higher_is_better(result0, m)),
          [cell(run.benchmarks[name]["metrics"].get(m), run.benchmarks[name].get("n")) if
           m in run.benchmarks[name]["metrics"] else None for run, _ in present])
         for m in metric_names])
@@ -295,7 +302,8 @@ def molecule_pairs(name: str, present: list[tuple[Run, RunView]], headline: str)
             target = molecules.first_smiles(record.target)
             predicted = molecules.first_smiles(record.prediction)
             pairs.append(MoleculePair(record.id, view.label, not is_wrong(record, headline),
-                                      target, molecules.draw(target), predicted, molecules.draw(predicted)))
+                                      target, molecules.draw(target), predicted, molecules.draw(predicted),
+                                      molecules.shown_picture(record.prompt)))
     return pairs
 
 

@@ -133,7 +133,7 @@ def canonical_smiles(text: str, *, stereo: bool = True) -> Canonical:
     if not parsed.ok:
         return Canonical(None, parsed.reason)
     key = match_key(parsed, "exact" if stereo else "no-stereo")
-    return Canonical(".".join(key.items), None) if key.ok else Canonical(None, key.reason)
+    return Canonical(".".join(key.items), None) if key.items is not None else Canonical(None, key.reason)
 
 
 def match_key(parsed: Parsed, mode: str) -> Key:
@@ -228,9 +228,9 @@ def same_molecules(a: str, b: str, mode: str = "exact") -> bool:
 
 def compare(predicted: Key, gold: Key) -> str | None:
     """Why ``predicted`` differs from ``gold`` (None when they match): missing, extra or both."""
-    if not predicted.ok:
+    if predicted.items is None:
         return predicted.reason
-    if not gold.ok:
+    if gold.items is None:
         return f"gold answer unusable: {gold.reason}"
     if predicted.items == gold.items:
         return None

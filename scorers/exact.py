@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Decimal, InvalidOperation
 
 INTEGER = re.compile(r"^[+-]?\d+$")
 DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
@@ -39,16 +39,6 @@ def parse_decimal(text: str) -> Decimal:
         return Decimal(cleaned)
     except InvalidOperation:  # pragma: no cover - the regex already rules this out
         raise ValueError(f"not a decimal number: {text[:40]!r}") from None
-
-
-def decimals_equal(a: Decimal, b: Decimal, places: int | None = None) -> bool:
-    """Numeric equality; with ``places``, after rounding both to that many decimal places."""
-    if places is None:
-        return a == b
-    with localcontext() as ctx:
-        ctx.prec = 1000  # quantize must not run out of the default 28 digits
-        quantum = Decimal(1).scaleb(-places)
-        return a.quantize(quantum) == b.quantize(quantum)
 
 
 def parse_list(text: str, item=str.strip) -> list:

@@ -297,15 +297,6 @@ def shipped_entries() -> list[Any]:
 
 # -- 3. stability metrics ------------------------------------------------------------------------
 
-CLASSIFICATION_METRICS = ("f1", "daf", "precision", "recall", "accuracy", "tpr", "fpr", "tnr",
-                          "fnr", "prevalence")
-REGRESSION_METRICS = ("mae", "rmse", "r2")
-HIGHER_IS_BETTER = {
-    "f1": True, "daf": True, "precision": True, "recall": True, "accuracy": True, "tpr": True,
-    "fpr": False, "tnr": True, "fnr": False,
-    "prevalence": True,  # a property of the data, identical for every model on the same data
-    "mae": False, "rmse": False, "r2": True,
-}
 
 
 def _ratio(num: Any, den: Any) -> Any:

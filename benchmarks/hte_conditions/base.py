@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 from evalsuite.benchmark import BenchmarkBase, take
 from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer, last_json
+from evalsuite.metrics import Metric, continuous, proportion
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond
@@ -84,6 +85,18 @@ class HteConditions(BenchmarkBase):
     reaction: ClassVar[str] = ""
     generation = GenerationSettings(max_tokens=2048)
 
+    def declared_metrics(self) -> tuple[Metric, ...]:
+        k = self.option("k")
+        described = {
+            "top1_hit": proportion("top1_hit", description="the first choice has the best measured yield"),
+            cond.hit_name(k): proportion(cond.hit_name(k), description=f"a best-yield option among the first {k}"),
+            "normalised_yield": continuous("normalised_yield", worst=0.0, description="yield of the first choice / best yield"),
+            "regret": continuous("regret", higher_is_better=False, description="best yield - yield of the first choice (points)"),
+            "percentile": continuous("percentile", worst=0.0, description="share of the menu the first choice beats"),
+            "yield": continuous("yield", worst=0.0, description="measured yield of the first choice (%)"),
+        }
+        return tuple(described[name] for name in cond.yield_metric_names(k))
+
     def validate(self) -> None:
         if not 1 <= self.option("k") <= MAX_K:
             raise BenchmarkError(f"{self.name}: k must be between 1 and {MAX_K}, got {self.option('k')}")
@@ -106,15 +119,15 @@ class HteConditions(BenchmarkBase):
         try:
             from evalsuite.datasets import cached_path
 
-            path = cached_path(self.dataset_name)
+            cached = cached_path(self.dataset_name)
         except ImportError:
-            path = None
-        if path is None:
+            cached = None
+        if cached is None:
             raise BenchmarkError(
                 f"{self.name}: no data. Run `evalsuite data pull {self.dataset_name}` "
                 "or pass --data PATH to the CSV"
             )
-        return Path(path)
+        return Path(cached)
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         factors, items = self.load(self.resolve_data(data))
@@ -224,8 +237,6 @@ class HteConditions(BenchmarkBase):
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         result = super().aggregate(records, seed)
         k = self.option("k")
-        result.higher_is_better = {name: name != "regret" for name in cond.yield_metric_names(k)}
-        result.higher_is_better.update(extraction_failure_rate=False, refusal_rate=False, error_rate=False)
         ordered = sorted(records, key=lambda r: r.id)
         items = [r.target["yields"] for r in ordered if isinstance(r.target, dict) and r.target.get("yields")]
         result.baselines = cond.baselines(items, k)
@@ -378,7 +389,7 @@ class Menu:
         return self.check("-".join(chosen[f] for f in self.factors))
 
 
-def csv_rows(path: Path, columns: dict[str, str], required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+def csv_rows(path: Path, columns: dict[str, str], required: Sequence[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """(line number, row under our keys, cells stripped) per data row of an HTE CSV.
 
     A missing column or an empty required cell raises DataError naming the file and line.

@@ -122,7 +122,7 @@ def new_item(path: Path, row: dict, shown: dict[str, dict[str, str]]) -> Item:
     halogen, aryl_name, product = describe_halide(halide)
     if halogen is None:
         raise DataError(path, row["line"], f"aryl halide {halide!r} has no aryl C-Cl, C-Br or C-I bond")
-    tag = hashlib.sha1(canonical_smiles(additive).smiles.encode()).hexdigest()[:8]
+    tag = hashlib.sha1((canonical_smiles(additive).smiles or additive).encode()).hexdigest()[:8]
     return Item(
         id=f"bh-{aryl_name}-{halogen}-{tag}",
         title=f"{aryl_name} {HALIDE_WORD[halogen]} + p-toluidine",

@@ -31,6 +31,7 @@ from typing import Any
 from evalsuite.benchmark import BenchmarkBase, take
 from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer, last_json
+from evalsuite.metrics import Metric, proportion
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond
@@ -58,6 +59,9 @@ class ReactionConditions(BenchmarkBase):
     description = "Predict catalyst, solvents and reagents of a reaction (USPTO-Condition layout), top-k slot accuracy"
     version = "1"
     headline = "overall_top1"
+
+    def declared_metrics(self) -> tuple[Metric, ...]:
+        return tuple(proportion(name) for name in cond.slot_metric_names(self.ks))
     options = {"k": 5, "split": "test"}
     reward = RewardSpec("overall_top1", credit=tuple(f"{slot}_top1" for slot in cond.SLOTS))  # share of slots right
     grade_cost = "heavy"  # every slot is canonicalised by RDKit
@@ -155,7 +159,8 @@ class ReactionConditions(BenchmarkBase):
         names = cond.slot_metric_names(self.ks)
         if not prediction.ok or not isinstance(prediction.value, list):
             return Score({name: 0.0 for name in names}, reason=prediction.failure or "no prediction")
-        normalised, reasons = [], []
+        normalised: list[dict[str, str | None]] = []
+        reasons: list[str] = []
         for index, conditions in enumerate(prediction.value):
             keys, problems = cond.normalise_set(conditions if isinstance(conditions, dict) else {})
             normalised.append(keys)
@@ -166,8 +171,6 @@ class ReactionConditions(BenchmarkBase):
     # -- aggregate ------------------------------------------------------------------------
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         result = super().aggregate(records, seed)
-        result.higher_is_better = {name: True for name in cond.slot_metric_names(self.ks)}
-        result.higher_is_better.update(extraction_failure_rate=False, refusal_rate=False, error_rate=False)
         golds = [r.target for r in records if isinstance(r.target, dict)]
         if golds:
             result.baselines["most-common-conditions (hindsight)"] = most_common_baseline(golds, self.ks)

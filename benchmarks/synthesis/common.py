@@ -159,11 +159,16 @@ def canonical(smiles: str, what: str, path: Path, line: int) -> str:
     return parsed.smiles
 
 
+INPUTS = ("text", "image")
+
+
 class SynthesisBase(BenchmarkBase):
     """Options, validation and aggregation shared by retrosynthesis and forward synthesis."""
 
     group_by: ClassVar[tuple[str, ...]] = ("reaction_class",)
-    options: ClassVar[dict[str, Any]] = {"match_mode": "exact", "source": "auto"}
+    options: ClassVar[dict[str, Any]] = {"match_mode": "exact", "source": "auto", "input": "text"}
+    """``input=image``: the given molecules are drawn instead of written (docs/contracts.md#images),
+    graded exactly as the text variant, so the two scores compare on the same items."""
     grade_cost: ClassVar[str] = "heavy"  # RDKit parsing and fingerprints: milliseconds a reply
 
     def validate(self) -> None:
@@ -174,6 +179,25 @@ class SynthesisBase(BenchmarkBase):
             )
         if self.option("source") not in SOURCES:
             raise BenchmarkError(f"{self.name}: source must be one of {', '.join(SOURCES)}")
+        if self.option("input") not in INPUTS:
+            raise BenchmarkError(f"{self.name}: input must be one of {', '.join(INPUTS)}")
+
+    def input_modalities(self) -> tuple[str, ...]:
+        return ("text", "image") if self.option("input") == "image" else ("text",)
+
+    def shown(self, role: str, smiles: str) -> tuple[str, list[dict[str, Any]]]:
+        """How a given molecule set appears in the prompt: the line naming it, and the picture
+        parts that go with it (none for text input)."""
+        if self.option("input") != "image":
+            return f"{role}: {smiles}", []
+        from benchmarks.drawing import DrawOptions, drawn
+        from evalsuite import images
+
+        png, _ = drawn(smiles, DrawOptions())
+        return f"{role}: shown in the picture", [images.put(png)]
+
+    def content(self, text: str, pictures: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
+        return text if not pictures else [{"type": "text", "text": text}, *pictures]
 
     def reactions(self, data: Path | None) -> Iterator[Reaction]:
         path, source = resolve_data(data, self.option("source"))
@@ -184,8 +208,6 @@ class SynthesisBase(BenchmarkBase):
 
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         result = super().aggregate(records, seed)
-        lower_is_better = {"invalid", "extraction_failure_rate", "refusal_rate", "error_rate"}
-        result.higher_is_better = {name: name not in lower_is_better for name in result.metrics}
         result.baselines = self.baselines(records)
         result.extra = {
             "match_mode": self.option("match_mode"),

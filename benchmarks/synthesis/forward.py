@@ -24,6 +24,7 @@ from benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
 from benchmarks.synthesis.retrosynthesis import first_smiles
 from evalsuite.benchmark import take
 from evalsuite.extraction import extract_answer
+from evalsuite.metrics import Metric, continuous, proportion
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
@@ -39,14 +40,20 @@ class ForwardSynthesis(SynthesisBase):
     )
     version: ClassVar[str] = "1"
     headline: ClassVar[str] = "accuracy"
+    metrics: ClassVar[tuple[Metric, ...]] = (
+        proportion("accuracy", description="the predicted product equals the gold (match mode)"),
+        proportion("invalid", higher_is_better=False, description="the answer does not parse as SMILES"),
+        continuous("tanimoto", worst=0.0, description="Morgan Tanimoto of the answer to the gold product"),
+    )
     reward: ClassVar[RewardSpec] = RewardSpec("accuracy", partial="tanimoto", partial_weight=0.5)
     generation = GenerationSettings(max_tokens=512)
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         for reaction in take(self.reactions(data), limit):
+            line, pictures = self.shown("Reactants", reaction.reactants)
             yield Sample(
                 id=reaction.id,
-                messages=[{"role": "user", "content": self.prompt(reaction.reactants, reaction.reagents)}],
+                messages=[{"role": "user", "content": self.content(self.prompt(line, reaction.reagents), pictures)}],
                 target=reaction.product,
                 metadata={
                     "reaction_class": reaction.reaction_class,
@@ -55,8 +62,8 @@ class ForwardSynthesis(SynthesisBase):
                 },
             )
 
-    def prompt(self, reactants: str, reagents: str) -> str:
-        lines = ["Predict the major organic product of this reaction.", f"Reactants: {reactants}"]
+    def prompt(self, reactants_line: str, reagents: str) -> str:
+        lines = ["Predict the major organic product of this reaction.", reactants_line]
         if reagents:
             lines.append(f"Reagents: {reagents}")
         lines.append("Give the product as a SMILES string on a last line of the form 'Final Answer: SMILES'.")
@@ -70,11 +77,11 @@ class ForwardSynthesis(SynthesisBase):
             return Prediction.failed(f"reply longer than {MAX_REPLY_CHARS} characters ({len(reply)})")
         found = extract_answer(reply, STAGES, fallback_whole_reply=True)
         if not found.ok:
-            return Prediction.failed(found.failure, stage=found.stage)
+            return Prediction.failed(found.failure or "no answer found", stage=found.stage)
         answer = found.answer
         if found.stage == "json":
             answer = json_product(found.parsed_json)
-        elif found.stage == "whole-reply" and len(answer.split()) != 1:
+        elif found.stage == "whole-reply" and len((answer or "").split()) != 1:
             return Prediction.failed("no answer found")
         # An answer with no SMILES-looking token is still an answer: RDKit will call it invalid.
         token = (first_smiles(answer) or answer.split()[0]) if answer and answer.split() else None
@@ -118,7 +125,7 @@ class ForwardSynthesis(SynthesisBase):
                 continue
             parsed = chemistry.parse_cached(reactants)
             largest = chemistry.match_key(parsed, "largest-fragment")
-            if not largest.ok:
+            if not largest.ok or not largest.items:
                 continue
             guess = chemistry.parse_cached(largest.items[0])
             gold = chemistry.gold_key(record.target, mode)

@@ -50,6 +50,7 @@ from evalsuite.extraction import (
     last_json,
     strip_think,
 )
+from evalsuite.metrics import Metric, continuous, proportion
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
@@ -71,6 +72,14 @@ class Retrosynthesis(SynthesisBase):
     options: ClassVar[dict[str, Any]] = {**SynthesisBase.options, "k": 10, "with_class": False}
     generation = GenerationSettings(max_tokens=1024)
 
+    def declared_metrics(self) -> tuple[Metric, ...]:
+        tops = [proportion(f"top_{n}", description=f"the gold reactant set among the first {n} distinct candidates")
+                for n in TOP_N if n <= self.option("k")]
+        return (*tops,
+                continuous("valid", worst=0.0, description="share of distinct candidates RDKit parses"),
+                proportion("invalid", higher_is_better=False, description="share of candidates RDKit cannot parse"),
+                continuous("tanimoto_top1", worst=0.0, description="Morgan Tanimoto of the first candidate to the gold"))
+
     def validate(self) -> None:
         super().validate()
         if not 1 <= self.option("k") <= MAX_CANDIDATES:
@@ -79,9 +88,10 @@ class Retrosynthesis(SynthesisBase):
     # -- samples ----------------------------------------------------------------------
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         for reaction in take(self.reactions(data), limit):
+            line, pictures = self.shown("Product", reaction.product)
             yield Sample(
                 id=reaction.id,
-                messages=[{"role": "user", "content": self.prompt(reaction.product, reaction.class_label)}],
+                messages=[{"role": "user", "content": self.content(self.prompt(line, reaction.class_label), pictures)}],
                 target=reaction.reactants,
                 metadata={
                     "reaction_class": reaction.reaction_class,
@@ -90,14 +100,14 @@ class Retrosynthesis(SynthesisBase):
                 },
             )
 
-    def prompt(self, product: str, class_label: str) -> str:
+    def prompt(self, product_line: str, class_label: str) -> str:
         k = self.option("k")
         lines = [
             (
                 f"Propose up to {k} different sets of reactants from which the product below is "
                 "made in one reaction step, ranked from most to least likely."
             ),
-            f"Product: {product}",
+            product_line,
         ]
         if self.option("with_class"):
             lines.append(f"Reaction class: {class_label}")
@@ -129,9 +139,9 @@ class Retrosynthesis(SynthesisBase):
         mode, k = self.option("match_mode"), self.option("k")
         tops = [n for n in TOP_N if n <= k]
         if not prediction.ok or not prediction.value:
-            values = {f"top_{n}": 0.0 for n in tops}
-            values.update(invalid=None, valid=None, tanimoto_top1=0.0)
-            return Score(values, f"[{mode}] no answer: {prediction.failure or 'no candidates'}")
+            missing: dict[str, float | None] = {f"top_{n}": 0.0 for n in tops}
+            missing.update(invalid=None, valid=None, tanimoto_top1=0.0)
+            return Score(missing, f"[{mode}] no answer: {prediction.failure or 'no candidates'}")
         gold = chemistry.gold_key(sample.target, mode)
         if not gold.ok:  # guarded at load time; kept so a bad gold never crashes a run
             return Score({f"top_{n}": None for n in tops}, f"[{mode}] gold answer unusable: {gold.reason}")
@@ -150,7 +160,7 @@ class Retrosynthesis(SynthesisBase):
             # every mode: skip the mode's (possibly InChI) work for an exactly right answer.
             exact_hit = parsed.ok and parsed.fragments == exact_gold
             key = gold if exact_hit else chemistry.match_key(parsed, mode)
-            if key.ok:
+            if key.ok and key.items is not None:
                 if key.items in seen:
                     continue
                 seen.add(key.items)
@@ -159,6 +169,7 @@ class Retrosynthesis(SynthesisBase):
         values: dict[str, float | None] = {
             f"top_{n}": 1.0 if rank is not None and rank <= n else 0.0 for n in tops
         }
+        assert top1 is not None  # the value is a non-empty list
         values["invalid"] = 0.0 if top1.ok else 1.0
         values["valid"] = sum(1 for key in distinct if key.ok) / len(distinct)
         values["tanimoto_top1"] = chemistry.tanimoto(top1, chemistry.gold_fingerprint(sample.target))
@@ -206,8 +217,8 @@ def ranked_candidates(reply: str | None) -> Prediction:
         candidates = [c for c in (first_smiles(f) for f in finals) if c]
         if candidates:
             return Prediction(candidates[:MAX_CANDIDATES], stage="final-answer")
-    elif FINAL_ANSWER_LINE.search(region):  # "Final Answer:" alone on its line: a list follows
-        region = region[FINAL_ANSWER_LINE.search(region).end():]
+    elif (alone := FINAL_ANSWER_LINE.search(region)) is not None:  # "Final Answer:" alone: a list follows
+        region = region[alone.end():]
 
     items = [c for c in (first_smiles(m.group(1)) for m in LIST_ITEM.finditer(region)) if c]
     if items:

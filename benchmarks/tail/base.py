@@ -29,6 +29,7 @@ from evalsuite import stats
 from evalsuite.benchmark import BenchmarkBase, Reads, metric_means
 from evalsuite.errors import BenchmarkError
 from evalsuite.extraction import extract_answer
+from evalsuite.metrics import Metric, aggregate_only, proportion
 from evalsuite.types import (
     BenchmarkResult,
     GenerationSettings,
@@ -78,16 +79,14 @@ class TailTask(BenchmarkBase):
     """Scores and flags, and the metadata the length metrics and ``group_by`` need."""
     variant_field: ClassVar[str | None] = None
     """An instance field naming the question variant, copied to metadata (derangement's kind)."""
-    higher_is_better: ClassVar[dict[str, bool]] = {
-        "accuracy": True,
-        "id_accuracy": True,
-        "ood_accuracy": True,
-        "ood_id_ratio": True,
-        "effective_length": True,
-        "extraction_failure_rate": False,
-        "refusal_rate": False,
-        "error_rate": False,
-    }
+    metrics: ClassVar[tuple[Metric, ...]] = (
+        proportion("accuracy", description="exact answer"),
+        aggregate_only("id_accuracy", kind="proportion", description="accuracy on the in-distribution bucket S"),
+        aggregate_only("ood_accuracy", kind="proportion", description="accuracy on the out-of-distribution buckets M, L"),
+        aggregate_only("ood_id_ratio", description="ood_accuracy / id_accuracy"),
+        aggregate_only("effective_length", kind="count",
+                       description="longest length up to which accuracy stays above the threshold"),
+    )
     generation = GenerationSettings(temperature=0.0, max_tokens=1024)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -212,7 +211,7 @@ class TailTask(BenchmarkBase):
             value = self.parse_answer(found.answer or "")
         except ValueError as exc:
             return Prediction.failed(f"unparseable answer: {exc}", found.stage)
-        return Prediction(value=self.to_json(value), stage=found.stage)
+        return Prediction(value=self.to_json(value), stage=found.stage, answer=value)
 
     def to_json(self, value: Any) -> Any:
         """The parsed value as stored in samples.jsonl: tuples become lists, decimals strings."""
@@ -227,14 +226,23 @@ class TailTask(BenchmarkBase):
     def score(self, prediction: Prediction, sample: Sample) -> Score:
         if not prediction.ok:
             return Score({"accuracy": 0.0}, reason=prediction.failure)
-        gold = self.parse_answer(sample.target)
+        gold = self.parsed_target(sample.target)
         try:
-            predicted = self.from_json(prediction.value)
+            predicted = prediction.answer if prediction.answer is not None else self.from_json(prediction.value)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             return Score({"accuracy": 0.0}, reason=f"unparseable prediction: {exc}")
         if self.is_correct(predicted, gold):
             return Score({"accuracy": 1.0})
         return Score({"accuracy": 0.0}, reason="wrong answer")
+
+    def parsed_target(self, target: str) -> Any:
+        """The gold answer parsed once per distinct target (epochs and re-grades reuse it)."""
+        cache: dict[str, Any] = self.__dict__.setdefault("_targets", {})
+        if target not in cache:
+            if len(cache) >= 4096:
+                cache.clear()
+            cache[target] = self.parse_answer(target)
+        return cache[target]
 
     def from_json(self, value: Any) -> Any:
         """Inverse of ``to_json``: a string is parsed, any other value formatted then parsed."""
@@ -245,7 +253,7 @@ class TailTask(BenchmarkBase):
             parsed = self.from_json(value)
         except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             return Prediction.failed(f"unparseable prediction: {exc}", "structured")
-        return Prediction(value=self.to_json(parsed), stage="structured")
+        return Prediction(value=self.to_json(parsed), stage="structured", answer=parsed)
 
     def oracle_response(self, sample: Sample) -> str:
         return f"Working through the problem step by step.\nFinal Answer: {sample.target}"
@@ -257,15 +265,15 @@ class TailTask(BenchmarkBase):
         from evalsuite.record_table import RecordTable
 
         table = RecordTable.of(records, self.reads)
-        metrics = metric_means(table, seed)
+        metrics = metric_means(table, seed, self.metric_set())
         accuracy, (buckets, bucket_of) = table.score("accuracy"), table.slots("bucket")
 
         def accuracies(*wanted: str) -> np.ndarray:  # bucket by bucket, each in id order
             return np.concatenate([np.empty(0), *(accuracy[bucket_of == buckets.index(b) + 1] for b in wanted if b in buckets)])
 
         in_dist, out_dist = accuracies("S"), accuracies("M", "L")
-        metrics["id_accuracy"] = stats.summarize(in_dist, seed=seed)
-        metrics["ood_accuracy"] = stats.summarize(out_dist, seed=seed)
+        metrics["id_accuracy"] = stats.summarize(in_dist, seed=seed, kind="proportion")
+        metrics["ood_accuracy"] = stats.summarize(out_dist, seed=seed, kind="proportion")
         id_value, ood_value = metrics["id_accuracy"].value, metrics["ood_accuracy"].value
         ratio = ood_value / id_value if id_value and ood_value is not None else None
         metrics["ood_id_ratio"] = stats.MetricValue(value=ratio, ci95=None, n=len(out_dist))
@@ -282,7 +290,6 @@ class TailTask(BenchmarkBase):
             n=len(table),
             metrics=metrics,
             headline="accuracy",
-            higher_is_better=dict(self.higher_is_better),
             extra={
                 "in_distribution_max_length": self.ranges["S"][1],
                 "effective_length_threshold": threshold,

@@ -1,4 +1,4 @@
-"""Model backends, chosen by model string (contract 4 of ARCHITECTURE.md).
+"""Model backends, chosen by model string (docs/contracts.md#model-strings).
 
 Each backend module is imported only when its model string is used.
 """

@@ -28,6 +28,8 @@ class Backend(Protocol):
     model: str
     cacheable: bool
     """Whether replies are worth caching (real models yes; oracle and replay are free)."""
+    accepts_images: bool
+    """Whether prompts with pictures can be sent (docs/contracts.md#images)."""
 
     def identity(self) -> dict[str, Any]:
         """What distinguishes this backend's replies: part of the cache key and provenance.

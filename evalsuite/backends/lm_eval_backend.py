@@ -56,6 +56,7 @@ def is_secret(key: str) -> bool:
 
 class LmEvalBackend:
     cacheable = True
+    accepts_images = False  # lm-eval's generate_until takes text
 
     def __init__(self, name: str, model_args: str, *, max_concurrency: int = 8):
         self.name = name

@@ -39,6 +39,7 @@ def gguf_path(name: str) -> Path:
 
 class LocalBackend:
     cacheable = True
+    accepts_images = False  # SmolLM2-135M reads text only
 
     def __init__(self, name: str, *, max_concurrency: int = 2, timeout_s: float = 600.0, retry: RetryPolicy | None = None):
         self.name = name

@@ -28,6 +28,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from evalsuite import images
 from evalsuite.backends.base import Request
 from evalsuite.errors import BackendError
 from evalsuite.types import Reply
@@ -55,6 +56,7 @@ class Replica:
 
 class OpenAIBackend:
     cacheable = True
+    accepts_images = True  # image_url parts, for vision models
 
     def __init__(
         self,
@@ -117,9 +119,10 @@ class OpenAIBackend:
 
     def body(self, request: Request) -> dict[str, Any]:
         settings = request.settings
+        messages = request.messages()
         body: dict[str, Any] = {
             "model": self.name,
-            "messages": request.messages(),
+            "messages": images.for_openai(messages) if images.has_images(messages) else messages,
             "temperature": settings.temperature,
             "max_tokens": settings.max_tokens,
         }

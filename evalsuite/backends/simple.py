@@ -15,6 +15,7 @@ from evalsuite.types import Reply
 class OracleBackend:
     model = "oracle"
     cacheable = False
+    accepts_images = True  # a replay or the oracle answers by id, whatever the prompt holds
 
     def identity(self) -> dict[str, Any]:
         return {"backend": "oracle"}
@@ -34,6 +35,7 @@ class ReplayBackend:
     when ids repeat across benchmarks."""
 
     cacheable = False
+    accepts_images = True  # a replay or the oracle answers by id, whatever the prompt holds
 
     def __init__(self, path: str):
         self.path = Path(path)

@@ -13,7 +13,9 @@ import pytest
 from benchmarks.synthesis import ForwardSynthesis, Retrosynthesis
 from benchmarks.synthesis.common import embedded_path
 from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.types import Prediction, Sample, SampleRecord
+from evalsuite.grading import graded
+from evalsuite.results import declared
+from evalsuite.types import Sample
 from scorers import chemistry
 
 USPTO_SLICE = 300
@@ -220,12 +222,8 @@ def test_embedded_default_runs_offline_with_oracle_in_every_mode():
             bench = cls({"match_mode": mode})
             samples = list(bench.samples(None, 0, None))
             assert len(samples) >= 30 and {s.metadata["source"] for s in samples} == {"embedded"}
-            records = []
-            for sample in samples:
-                prediction = bench.extract(bench.oracle_response(sample), sample)
-                score = bench.score(prediction, sample)
-                records.append(record(bench, sample, prediction, score))
-            result = bench.aggregate(records, seed=0)
+            records = [graded(bench, sample, bench.oracle_response(sample)) for sample in samples]
+            result = declared(bench, bench.aggregate(records, seed=0))
             assert result.metrics[bench.headline].value == 1.0, (cls.name, mode)
             assert result.extra["match_mode"] == mode
             assert result.extra["molecule_fields"] == ["target", "prediction"]
@@ -235,19 +233,10 @@ def test_embedded_default_runs_offline_with_oracle_in_every_mode():
             json.dumps(result.to_dict())
 
 
-def record(bench, sample, prediction, score) -> SampleRecord:
-    return SampleRecord(
-        benchmark=bench.name, id=sample.id, prompt=[], response=None, prediction=prediction.value,
-        target=sample.target, scores=score.values, extraction=prediction.extraction_label,
-        error=None, reason=score.reason, metadata=sample.metadata,
-    )
-
-
 def test_retrosynthesis_baseline_shows_tanimoto_is_not_accuracy():
     bench = Retrosynthesis()
     samples = list(bench.samples(None, 0, None))
-    failed = Prediction.failed("no answer found")
-    records = [record(bench, s, failed, bench.score(failed, s)) for s in samples]
+    records = [graded(bench, s, "I could not find an answer.") for s in samples]
     result = bench.aggregate(records, seed=0)
     echo = result.baselines["echo product"]
     assert echo["top_1"] == 0.0 and 0.1 < echo["tanimoto_top1"] < 1.0

@@ -9,7 +9,8 @@ import pytest
 
 from benchmarks.hte_conditions import FAMILY, BuchwaldHartwig, SuzukiMiyaura
 from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.types import SampleRecord
+from evalsuite.grading import graded
+from evalsuite.results import declared
 from scorers.chemistry import canonical_smiles
 
 XPHOS = "CC(C)C(C=C(C(C)C)C=C1C(C)C)=C1C2=C(P(C3CCCCC3)C4CCCCC4)C=CC=C2"
@@ -18,12 +19,6 @@ BTMG = "CC(C)(C)/N=C(N(C)C)/N(C)C"
 MTBD = "CN1CCCN2C1=NCCC2"
 
 
-def record(bench, sample, reply):
-    prediction = bench.extract(reply, sample)
-    score = bench.score(prediction, sample)
-    return SampleRecord(benchmark=bench.name, id=sample.id, prompt=[], response=reply, prediction=prediction.value,
-                        target=sample.target, scores=score.values, extraction=prediction.extraction_label,
-                        error=None, reason=score.reason, metadata=sample.metadata)
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +61,9 @@ def test_buchwald_items_and_missing_cells(buchwald):
 @pytest.mark.parametrize("which", ["suzuki", "buchwald"])
 def test_oracle_hits_the_best_condition_on_every_item(which, request):
     bench, samples = request.getfixturevalue(which)
-    records = [record(bench, s, bench.oracle_response(s)) for s in samples]
+    records = [graded(bench, s, bench.oracle_response(s)) for s in samples]
     assert all(r.scores["top1_hit"] == 1.0 and r.scores["regret"] == 0.0 for r in records)
-    result = bench.aggregate(records, seed=0)
+    result = declared(bench, bench.aggregate(records, seed=0))
     assert result.metrics["top1_hit"].value == 1.0
     assert result.higher_is_better["regret"] is False and result.headline == "normalised_yield"
     assert set(result.baselines) >= {"random-choice (exact)", "best-global-condition"}
@@ -92,8 +87,8 @@ def test_suzuki_baselines_against_the_file_read_independently(shared_data, suzuk
     best_key = max(per_condition, key=lambda k: sum(per_condition[k]) / len(per_condition[k]))
 
     bench, samples = suzuki
-    records = [record(bench, s, "Final Answer: L1-B1-S1") for s in samples]
-    result = bench.aggregate(records, seed=0)
+    records = [graded(bench, s, "Final Answer: L1-B1-S1") for s in samples]
+    result = declared(bench, bench.aggregate(records, seed=0))
     random_row = result.baselines["random-choice (exact)"]
     assert random_row["top1_hit"] == pytest.approx(top1)
     assert random_row["yield"] == pytest.approx(mean_yield)
@@ -114,7 +109,7 @@ def test_off_menu_garbage_and_empty_replies_have_reasons(suzuki, buchwald):
         "]]]{{{ garbage": "not on the menu",
     }
     for reply, reason in cases.items():
-        rec = record(bench, sample, reply)
+        rec = graded(bench, sample, reply)
         assert rec.scores["top1_hit"] == 0.0 and rec.scores["normalised_yield"] == 0.0, reply
         assert rec.scores["regret"] == pytest.approx(sample.target["best_yield"])
         assert reason in (rec.reason or ""), (reply, rec.reason)
@@ -122,7 +117,7 @@ def test_off_menu_garbage_and_empty_replies_have_reasons(suzuki, buchwald):
     short = next(s for s in bh_samples if s.metadata["menu_size"] == 11)
     missing = next(code for code in ("L1-B1", "L1-B2", "L1-B3", "L2-B1", "L2-B2", "L2-B3", "L3-B1", "L3-B2",
                                      "L3-B3", "L4-B1", "L4-B2", "L4-B3") if code not in short.target["yields"])
-    rec = record(bh, short, f"Final Answer: {missing}")
+    rec = graded(bh, short, f"Final Answer: {missing}")
     assert "was not measured" in rec.reason and rec.scores["top1_hit"] == 0.0
 
 
@@ -132,9 +127,9 @@ def test_replies_by_name_label_and_json_agree(suzuki):
     menu = sample.metadata["menu"]
     label = {factor: {name: lab for lab, name in options.items()} for factor, options in menu.items()}
     code = f"{label['ligand']['SPhos']}-{label['base']['K3PO4']}-{label['solvent']['MeOH']}"
-    by_code = record(bench, sample, f"Final Answer: {code}")
-    by_name = record(bench, sample, "Final Answer: SPhos, K3PO4, MeOH")
-    by_json = record(bench, sample, '[{"ligand": "SPhos", "base": "K3PO4", "solvent": "MeOH"}]')
+    by_code = graded(bench, sample, f"Final Answer: {code}")
+    by_name = graded(bench, sample, "Final Answer: SPhos, K3PO4, MeOH")
+    by_json = graded(bench, sample, '[{"ligand": "SPhos", "base": "K3PO4", "solvent": "MeOH"}]')
     assert by_code.prediction == by_name.prediction == by_json.prediction == [code]
     assert by_code.scores == by_name.scores
 
@@ -160,17 +155,17 @@ def test_tiny_hand_made_menu_through_the_benchmark(tmp_path):
     # the amination product, N-(4-methoxyphenyl)-p-toluidine, written by hand
     product = next(line for line in sample.prompt_text.splitlines() if line.startswith("Product: "))
     assert canonical_smiles(product.split(": ", 1)[1]).smiles == canonical_smiles("Cc1ccc(Nc2ccc(OC)cc2)cc1").smiles
-    worst = record(bench, sample, "Final Answer:\nL1-B1\nL2-B1")
+    worst = graded(bench, sample, "Final Answer:\nL1-B1\nL2-B1")
     assert worst.scores["top1_hit"] == 0.0 and worst.scores["top2_hit"] == 1.0
     assert worst.scores["normalised_yield"] == pytest.approx(20 / 60)
     assert worst.scores["regret"] == pytest.approx(40.0)
     assert worst.scores["percentile"] == pytest.approx(0.0)
-    tied = record(bench, sample, "Final Answer: t-BuXPhos with BTMG")
+    tied = graded(bench, sample, "Final Answer: t-BuXPhos with BTMG")
     # L2-B1: 1 option below (20), tied with L1-B2 -> (1 + 1/2) / 2
     assert tied.scores["top1_hit"] == 1.0 and tied.scores["percentile"] == pytest.approx(0.75)
-    off = record(bench, sample, "Final Answer: L2-B2")
+    off = graded(bench, sample, "Final Answer: L2-B2")
     assert "was not measured" in off.reason
-    oracle = record(bench, sample, bench.oracle_response(sample))
+    oracle = graded(bench, sample, bench.oracle_response(sample))
     assert oracle.prediction[0] == "L1-B2"  # ties in menu order
     result = bench.aggregate([worst], seed=0)
     random_row = result.baselines["random-choice (exact)"]

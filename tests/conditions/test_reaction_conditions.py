@@ -9,17 +9,12 @@ import pytest
 
 from benchmarks.reaction_conditions import DEFAULT_DATA, ReactionConditions
 from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.types import SampleRecord
+from evalsuite.grading import graded
+from evalsuite.results import declared
 
 HEADER = "id,canonical_rxn,catalyst1,solvent1,solvent2,reagent1,reagent2\n"
 
 
-def record(bench, sample, reply):
-    prediction = bench.extract(reply, sample)
-    score = bench.score(prediction, sample)
-    return SampleRecord(benchmark=bench.name, id=sample.id, prompt=[], response=reply, prediction=prediction.value,
-                        target=sample.target, scores=score.values, extraction=prediction.extraction_label,
-                        error=None, reason=score.reason, metadata=sample.metadata)
 
 
 def test_embedded_set_has_30_justified_reactions_and_oracle_scores_one():
@@ -28,8 +23,8 @@ def test_embedded_set_has_30_justified_reactions_and_oracle_scores_one():
     bench = ReactionConditions()
     samples = list(bench.samples(None, 0, None))
     assert len(samples) == len(rows) and len({s.id for s in samples}) == len(samples)
-    records = [record(bench, s, bench.oracle_response(s)) for s in samples]
-    result = bench.aggregate(records, seed=0)
+    records = [graded(bench, s, bench.oracle_response(s)) for s in samples]
+    result = declared(bench, bench.aggregate(records, seed=0))
     for k in (1, 3, 5):
         assert result.metrics[f"overall_top{k}"].value == 1.0
     assert result.headline == "overall_top1" and result.higher_is_better["overall_top1"] is True
@@ -41,7 +36,7 @@ def test_empty_slots_in_the_embedded_data_are_the_empty_class():
     assert nitration.target["solvent1"] == "" and nitration.target["catalyst1"] == ""
     # the mixed-acid answer with "none" written for the solvents and catalyst is fully right
     reply = json.dumps([{"catalyst1": "none", "solvent1": None, "reagent1": "O=[N+]([O-])O", "reagent2": "OS(O)(=O)=O"}])
-    assert record(bench, nitration, reply).scores["overall_top1"] == 1.0
+    assert graded(bench, nitration, reply).scores["overall_top1"] == 1.0
 
 
 @pytest.mark.parametrize(
@@ -60,7 +55,7 @@ def test_empty_slots_in_the_embedded_data_are_the_empty_class():
 def test_bad_replies_score_zero_with_a_reason(reply, reason):
     bench = ReactionConditions()
     sample = next(iter(bench.samples(None, 0, 1)))
-    rec = record(bench, sample, reply)
+    rec = graded(bench, sample, reply)
     assert rec.scores["overall_top1"] == 0.0 and rec.scores["overall_top5"] == 0.0
     assert reason in (rec.reason or "")
 
@@ -70,11 +65,11 @@ def test_k_option_limits_the_sets_read_and_the_metrics(tmp_path):
     sample = next(s for s in bench.samples(None, 0, None) if s.id == "boc-deprotect")
     wrong = {"solvent1": "CO"}
     reply = json.dumps([wrong, dict(sample.target)])  # the right set is 2nd, beyond k=1
-    rec = record(bench, sample, reply)
+    rec = graded(bench, sample, reply)
     assert set(rec.scores) == {f"{s}_top1" for s in ("catalyst1", "solvent1", "solvent2", "reagent1", "reagent2", "overall")}
     assert rec.scores["overall_top1"] == 0.0
-    assert record(ReactionConditions({"k": "2"}), sample, reply).scores["overall_top1"] == 0.0
-    assert record(ReactionConditions({"k": "2"}), sample, reply).scores["overall_top2"] == 1.0
+    assert graded(ReactionConditions({"k": "2"}), sample, reply).scores["overall_top1"] == 0.0
+    assert graded(ReactionConditions({"k": "2"}), sample, reply).scores["overall_top2"] == 1.0
     with pytest.raises(BenchmarkError):
         ReactionConditions({"k": "0"})
 

@@ -15,8 +15,10 @@ from typing import Any, ClassVar
 import pytest
 
 from evalsuite import registry, results, stats
-from evalsuite.benchmark import BenchmarkBase, Reads
+from evalsuite.benchmark import BenchmarkBase
 from evalsuite.digest_set import DigestSet
+from evalsuite.metrics import Metric, continuous, proportion
+from evalsuite.reads import Reads
 from evalsuite.record_table import RecordTable
 from evalsuite.types import BenchmarkResult, SampleRecord
 
@@ -42,6 +44,11 @@ def as_record(row: dict[str, Any]) -> SampleRecord:
 class Toy(BenchmarkBase):
     name = "toy"
     group_by = ("bucket",)
+    # 0/1 scores are proportions (Wilson); "score", "s" and "b" take other values (bootstrap)
+    metrics: ClassVar[tuple[Metric, ...]] = (
+        *(proportion(name) for name in ("accuracy", "a", "c", "w", "x", "y", "ok")),
+        *(continuous(name) for name in ("score", "s", "b", "z")),
+    )
 
 
 class Narrow(BenchmarkBase):
@@ -229,8 +236,9 @@ def test_group_metrics_are_those_of_the_groups_own_rows(tmp_path):
     assert a["s"] == stats.summarize([0.2, 0.4, 0.9], seed=7).to_dict()
     assert a["ok"] == {"value": 0.5, "ci95": list(stats.wilson_interval(1, 2)), "n": 2}
     assert [a[k]["value"] for k in ("extraction_failure_rate", "refusal_rate", "error_rate")] == [1 / 3, 0.0, 1 / 3]
-    # B: ids 2, 5 -> s 1.0, 0.0 (all 0/1: Wilson); one refusal, which is no extraction failure
-    assert b["s"] == {"value": 0.5, "ci95": list(stats.wilson_interval(1, 2)), "n": 2}
+    # B: ids 2, 5 -> s 1.0, 0.0: values 0 and 1, but s is declared continuous: bootstrap, not Wilson;
+    # one refusal, which is no extraction failure
+    assert b["s"] == {"value": 0.5, "ci95": list(stats.bootstrap_interval([1.0, 0.0], seed=7)), "n": 2}
     assert [b[k]["value"] for k in ("extraction_failure_rate", "refusal_rate", "error_rate")] == [0.0, 0.5, 0.0]
 
 

@@ -1,4 +1,4 @@
-"""Build run directories (contract 5) for tests: toy runs from records, and replay runs of a real
+"""Build run directories (docs/contracts.md#files-of-a-run-directory) for tests: toy runs from records, and replay runs of a real
 benchmark through ``evalsuite run --model replay/...``."""
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evalsuite.benchmark import BenchmarkBase
+from evalsuite.metrics import Metric, proportion
+from evalsuite.results import declared
 from evalsuite.types import BenchmarkResult, SampleRecord
 
 
@@ -22,7 +24,7 @@ class Toy(BenchmarkBase):
     name = "toy"
     version = "1"
     headline = "accuracy"
-    higher_is_better: ClassVar[dict[str, bool]] = {"accuracy": True}
+    metrics: ClassVar[tuple[Metric, ...]] = (proportion("accuracy"),)
     group_by = ("bucket",)
 
 
@@ -69,7 +71,8 @@ def toy_run(directory: Path, model: str, n: int, wrong: Iterable[int] = (), *, s
     records = [record(benchmark, f"item-{i:04d}", {"accuracy": 0.0 if i in wrong else 1.0},
                       metadata={"bucket": "SML"[i % 3]})
                for i in range(start, start + n)]
-    result = Toy().aggregate(records, 0)
+    toy = Toy()
+    result = declared(toy, toy.aggregate(records, 0))
     return write_run(directory, model, records, {benchmark: result}, configs=configs)
 
 

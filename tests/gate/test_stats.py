@@ -8,14 +8,8 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from evalsuite.gate import (
-    binom_cdf_half,
-    bootstrap_p,
-    compare_metric,
-    holm,
-    mcnemar_exact,
-    paired_mean_draws,
-)
+from evalsuite.gate import compare_metric
+from evalsuite.paired_stats import binom_cdf_half, bootstrap_p, holm, mcnemar_exact, paired_mean_draws
 
 
 def test_mcnemar_hand_worked():
@@ -82,9 +76,10 @@ def test_non_binary_metric_uses_seeded_paired_bootstrap(rd):
     errors = rng.gamma(2.0, 0.1, 400)
     base = [_rec(rd, i, float(v)) for i, v in enumerate(errors)]
     cand = [_rec(rd, i, float(v) + 0.05) for i, v in enumerate(errors)]  # uniformly worse
-    row1 = compare_metric("m", "mae", False, base, cand, seed=11, resamples=800)
-    row2 = compare_metric("m", "mae", False, base, cand, seed=11, resamples=800)
-    row3 = compare_metric("m", "mae", False, base, cand, seed=12, resamples=800)
+    continuous = {"per_sample": True, "proportion": False}
+    row1 = compare_metric("m", "mae", False, base, cand, seed=11, resamples=800, **continuous)
+    row2 = compare_metric("m", "mae", False, base, cand, seed=11, resamples=800, **continuous)
+    row3 = compare_metric("m", "mae", False, base, cand, seed=12, resamples=800, **continuous)
     assert row1.test == "paired-bootstrap"
     assert row1 == row2
     assert row1.diff == pytest.approx(0.05)
@@ -99,7 +94,7 @@ def test_binary_metric_uses_mcnemar_counts(rd):
     base = [rd.record("m", f"i{i}", {"accuracy": 1.0}) for i in range(50)]
     cand = [rd.record("m", f"i{i}", {"accuracy": 0.0 if i < 6 else 1.0}) for i in range(50)]
     cand[10] = rd.record("m", "i10", {"accuracy": None})  # not applicable: left out of the pairs
-    row = compare_metric("m", "accuracy", True, base, cand, seed=0, resamples=200)
+    row = compare_metric("m", "accuracy", True, base, cand, seed=0, resamples=200, per_sample=True, proportion=True)
     assert row.test == "mcnemar-exact"
     assert row.discordant == (6, 0)
     assert row.p == pytest.approx(2 / 64)

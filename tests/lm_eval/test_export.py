@@ -40,7 +40,7 @@ def test_task_names_and_files(tmp_path):
     assert names == ["evalsuite_tail_compare_numbers.jsonl", "evalsuite_tail_compare_numbers.yaml", "evalsuite_tasks.py"]
     lines = [json.loads(x) for x in (tmp_path / "evalsuite_tail_compare_numbers.jsonl").read_text().splitlines()]
     assert len(lines) == 3 and all(line["benchmark"] == "tail/compare-numbers" for line in lines)
-    # The same samples `evalsuite samples` prints (contract 2).
+    # The same samples `evalsuite samples` prints (docs/contracts.md#cli).
     from evalsuite import registry
 
     bench = registry.create("tail/compare-numbers")

@@ -13,7 +13,8 @@ import pytest
 
 from benchmarks.crystal_stability import CrystalStability
 from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.types import SampleRecord
+from evalsuite.grading import graded
+from evalsuite.results import declared
 
 from .conftest import NACL_CIF
 
@@ -37,17 +38,7 @@ def write_csv(path: Path, rows, header=("material_id", "formula", "e_form_per_at
 
 
 def records_for(bench, samples, replies):
-    out = []
-    for sample, reply in zip(samples, replies, strict=False):
-        prediction = bench.extract(reply, sample)
-        score = bench.score(prediction, sample)
-        out.append(SampleRecord(
-            benchmark=bench.name, id=sample.id, prompt=[], response=None,
-            prediction=prediction.value, target=sample.target, scores=score.values,
-            extraction=prediction.extraction_label, error=None, reason=score.reason,
-            metadata=sample.metadata,
-        ))
-    return out
+    return [graded(bench, sample, reply) for sample, reply in zip(samples, replies, strict=True)]
 
 
 def oracle_records(bench, samples):
@@ -64,7 +55,7 @@ def test_oracle_is_perfect_on_embedded_data(embedded, mode):
     bench = CrystalStability({"mode": mode})
     samples = embedded[mode]
     assert len(samples) == 282
-    result = bench.aggregate(oracle_records(bench, samples), seed=0).to_dict()
+    result = declared(bench, bench.aggregate(oracle_records(bench, samples), seed=0)).to_dict()
     metrics = result["metrics"]
     assert metrics["f1"]["value"] == 1.0 and metrics["correct"]["value"] == 1.0
     assert result["headline"] == "f1"

@@ -14,6 +14,7 @@ import pytest
 
 from benchmarks.tail import FAMILY, TASKS
 from benchmarks.tail.base import BUCKETS, effective_length
+from evalsuite.results import declared
 from evalsuite.types import SampleRecord
 
 BY_NAME = {task.task: task for task in TASKS}
@@ -219,7 +220,8 @@ def test_aggregate_by_bucket_and_length():
     rows = [(0, "S", 6, True), (1, "S", 6, True), (2, "S", 6, True), (3, "S", 6, True),
             (0, "M", 7, True), (1, "M", 7, False), (2, "M", 9, False), (3, "M", 9, False),
             (0, "L", 12, True), (1, "L", 12, True)]
-    result = BY_NAME["lcs"]({}).aggregate([record(*row) for row in rows], seed=0)
+    lcs = BY_NAME["lcs"]({})
+    result = declared(lcs, lcs.aggregate([record(*row) for row in rows], seed=0))
     m = result.metrics
     assert m["accuracy"].value == pytest.approx(7 / 10)
     assert m["id_accuracy"].value == 1.0 and m["id_accuracy"].n == 4
