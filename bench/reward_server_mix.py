@@ -100,17 +100,29 @@ def tail_cases(count: int) -> list[tuple[str, str, str, float]]:
     return cases
 
 
-def slow_completion() -> str:
+SLOW_OPTIONS = {"k": 50}  # every candidate counts, so every one is parsed
+
+
+def slow_completion(variant: int = 0) -> str:
+    """50 distinct valid 17x17 carbon grids (one N on the rim, one 13C; ~90,000 characters,
+    under the reply cap): with ``k=50`` about a second of RDKit ring perception. ``variant``
+    moves the 13C label, so that no two variants share a molecule and no grader cache can make
+    a later one fast."""
     from rdkit import Chem
+
+    side = 17
+    rim = [(0, j) for j in range(side)] + [(side - 1, j) for j in range(side)] + \
+          [(i, 0) for i in range(1, side - 1)] + [(i, side - 1) for i in range(1, side - 1)]
 
     def grid(k: int) -> str:
         mol = Chem.RWMol()
-        index = {(i, j): mol.AddAtom(Chem.Atom(6)) for i in range(17) for j in range(17)}
+        index = {(i, j): mol.AddAtom(Chem.Atom(6)) for i in range(side) for j in range(side)}
         for (i, j), atom in index.items():
             for other in ((i + 1, j), (i, j + 1)):
                 if other in index:
                     mol.AddBond(atom, index[other], Chem.BondType.SINGLE)
-        mol.GetAtomWithIdx(k).SetAtomicNum(7)
+        mol.GetAtomWithIdx(index[rim[k]]).SetAtomicNum(7)  # three bonds on the rim: a valid amine
+        mol.GetAtomWithIdx((side * side // 2 + variant) % (side * side)).SetIsotope(13)
         return Chem.MolToSmiles(mol)
 
     return json.dumps([grid(k) for k in range(50)])
@@ -120,10 +132,12 @@ KINDS = ("tail-batch", "megabyte", "big-smiles", "bad-json", "too-many", "too-bi
          "megabyte", "tail-batch")
 
 
-def request_for(i: int, tail: list, slow: str) -> tuple[str, bytes, dict[str, Any]]:
+def request_for(i: int, tail: list) -> tuple[str, bytes, dict[str, Any]]:
     """(kind, body, what is expected) of request i."""
     if i % 50 == 49:
-        body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"), "completion": slow}]
+        slow = slow_completion(i // 50 % 280)
+        body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"), "completion": slow,
+                 "options": SLOW_OPTIONS}]
         return "slow", json.dumps(body).encode(), {"status": 200, "statuses": ["timeout"]}
     kind = KINDS[i % len(KINDS)]
     if kind == "tail-batch":
@@ -152,7 +166,7 @@ def request_for(i: int, tail: list, slow: str) -> tuple[str, bytes, dict[str, An
 
 async def run_mix(url: str, n: int, concurrency: int = 16) -> dict[str, Any]:
     """Send the mix; returns per-kind counts of (as expected / not) and the slowest timeout."""
-    tail, slow = tail_cases(64), slow_completion()
+    tail = tail_cases(64)
     outcome: dict[str, Counter] = defaultdict(Counter)
     problems: list[str] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -163,7 +177,7 @@ async def run_mix(url: str, n: int, concurrency: int = 16) -> dict[str, Any]:
     async def worker(session: aiohttp.ClientSession) -> None:
         while not queue.empty():
             i = queue.get_nowait()
-            kind, body, expected = request_for(i, tail, slow)
+            kind, body, expected = request_for(i, tail)
             try:
                 async with session.post(f"{url}/score", data=body,
                                         headers={"Content-Type": "application/json"}) as response:
@@ -192,11 +206,11 @@ async def run_mix(url: str, n: int, concurrency: int = 16) -> dict[str, Any]:
 
 async def timed_slow(url: str, count: int) -> list[tuple[str, float]]:
     """Slow requests one at a time (the pool idle): status and latency of each."""
-    slow = slow_completion()
     out = []
     async with aiohttp.ClientSession() as session:
-        for _ in range(count):
-            body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"), "completion": slow}]
+        for n in range(count):
+            body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"),
+                     "completion": slow_completion(281 + n), "options": SLOW_OPTIONS}]
             async with session.post(f"{url}/score", json=body) as response:
                 row = (await response.json())[0]
             out.append((row["status"], row["latency_ms"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -60,22 +61,19 @@ def tag_of(name: str) -> str:
     return SAFE.sub("-", name)
 
 
-def grid_smiles(width: int, height: int, nitrogen_at: int = 0) -> str:
-    """A square grid of carbons (one nitrogen): valid, under the 500-atom guard, and slow for
-    RDKit's ring perception, which is what a reply meant to make the grader run long would use."""
-    from rdkit import Chem
+def _mix():
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location("reward_server_mix", root / "bench" / "reward_server_mix.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    mol = Chem.RWMol()
-    index = {(i, j): mol.AddAtom(Chem.Atom(6)) for i in range(width) for j in range(height)}
-    for (i, j), atom in index.items():
-        for neighbour in ((i + 1, j), (i, j + 1)):
-            if neighbour in index:
-                mol.AddBond(atom, index[neighbour], Chem.BondType.SINGLE)
-    mol.GetAtomWithIdx(nitrogen_at).SetAtomicNum(7)
-    return Chem.MolToSmiles(mol)
+
+MIX = _mix()
+SLOW_OPTIONS = MIX.SLOW_OPTIONS
 
 
 def slow_retro_completion() -> str:
-    """50 distinct 289-atom grids (~90,000 characters, under the reply cap): about a second of
-    RDKit work here, far above the caps the tests set."""
-    return json.dumps([grid_smiles(17, 17, k) for k in range(50)])
+    """50 valid 289-atom grids (bench/reward_server_mix.py): with ``k=50`` about a second of
+    RDKit ring perception here, far above the caps the tests set."""
+    return MIX.slow_completion(0)

@@ -48,7 +48,7 @@ def test_pool_grades_as_in_process(retro_items):
 
 
 def test_a_capped_item_times_out_and_the_others_are_graded(retro_items):
-    slow = Item("retrosynthesis", {}, retro_items[0].sample, Reply(text=H.slow_retro_completion()))
+    slow = Item("retrosynthesis", H.SLOW_OPTIONS, retro_items[0].sample, Reply(text=H.slow_retro_completion()))
     start = time.perf_counter()
     # in process the slow reply takes about a second here; the cap is a quarter of that
     assert grade_item(slow)[0].ok
@@ -71,7 +71,7 @@ def test_a_capped_item_times_out_and_the_others_are_graded(retro_items):
 
 
 def test_a_killed_worker_fails_one_item_as_an_error(retro_items):
-    slow = Item("retrosynthesis", {}, retro_items[0].sample, Reply(text=H.slow_retro_completion()))
+    slow = Item("retrosynthesis", H.SLOW_OPTIONS, retro_items[0].sample, Reply(text=H.slow_retro_completion()))
     with GradePool(1, timeout_s=60, warm=["retrosynthesis"]) as pool:
         future = pool.submit(slow)
         later = [pool.submit(item) for item in retro_items[:5]]
@@ -118,7 +118,7 @@ def test_run_grades_through_the_pool_with_its_cap(shared_data, tmp_path):
     for workers in ("0", "2"):
         out = tmp_path / f"run-{workers}"
         assert main(["run", "--model", f"replay/{replay}", "--benchmark", "retrosynthesis", "--data", str(data),
-                     "--limit", "12", "--out", str(out), "--no-progress", "--no-cache", "--grade-workers", workers,
+                     "--limit", "12", "--out", str(out), "--no-progress", "--no-cache", "--grade-workers", workers, "--set", "k=50",
                      "--grade-timeout", "0.3"]) == 0
         lines = [json.loads(line) for line in (out / "samples.jsonl").read_text().splitlines()]
         journals[workers] = {r["id"]: r for r in lines}
