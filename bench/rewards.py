@@ -1,7 +1,7 @@
 """Rewards throughput: items per second of ``evalsuite.rewards`` in process, in the grade pool and
 through ``evalsuite serve rewards``.
 
-Run: python bench/rewards.py [--n 10000] [--data USPTO50K.csv] [--workers N]
+Run: python bench/rewards.py [--n 10000] [--data USPTO50K.csv] [--workers N] [--retro-only]
 
 Figures (issue 19, done-5):
 - TAIL (``tail/large-number-addition``, half right, half off by one): N gradings with
@@ -10,7 +10,9 @@ Figures (issue 19, done-5):
   with the gold at rank 2): N gradings in process (``grade_many(workers=0)``), in the grade pool
   with one worker and with every core, and through the server (every core).
 The server runs in its own process; its pool workers are separate processes too, so on a
-machine shared with other work the figures move with the load: the load average is printed.
+machine shared with other work the figures move with the load: the load average is printed, and
+beside the speed-up a control (a CPU loop in N processes vs 1) says what parallelism the machine
+gave at that moment.
 """
 
 from __future__ import annotations
@@ -98,19 +100,43 @@ def served(requests: list[Request], workers: int, label: str) -> float:
         server.wait(timeout=30)
 
 
+def parallelism(workers: int, seconds: float = 1.5) -> float:
+    """What the machine gives right now: a fixed pure-Python CPU loop in ``workers`` processes at
+    once vs in one (ideal: ``workers``); the pool cannot beat this on a shared machine."""
+    import subprocess
+
+    loop = "import time\nt=time.perf_counter()\nx=0\nfor i in range(N): x+=i*i\nprint(time.perf_counter()-t)"
+    probe = subprocess.run([sys.executable, "-c", loop.replace("N", "3_000_000")], capture_output=True, text=True)
+    n = int(3_000_000 * seconds / float(probe.stdout))
+    code = loop.replace("N", str(n))
+
+    def run(k: int) -> float:
+        start = time.perf_counter()
+        procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.DEVNULL) for _ in range(k)]
+        for proc in procs:
+            proc.wait()
+        return time.perf_counter() - start
+
+    one = run(1)
+    return workers * one / run(workers)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--data", type=Path, default=Path(os.environ.get("EVALSUITE_SHARED_DATA", "../shared/data"))
                         / "uspto50k" / "test.csv")
     parser.add_argument("--workers", type=int, default=default_workers(), help="'all cores' (default: this machine's)")
+    parser.add_argument("--retro-only", action="store_true", help="only the retrosynthesis figures")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start, Python {sys.version.split()[0]}")
 
-    tail = tail_requests(args.n)
-    grade(tail[0].benchmark, tail[0].target, tail[0].completion)  # imports and the benchmark built
-    timed("TAIL, rewards.grade in process", args.n, lambda: [grade(r.benchmark, r.target, r.completion) for r in tail])
-    served(tail, args.workers, f"TAIL, through the server ({args.workers} workers)")
+    if not args.retro_only:
+        tail = tail_requests(args.n)
+        grade(tail[0].benchmark, tail[0].target, tail[0].completion)  # imports and the benchmark built
+        timed("TAIL, rewards.grade in process", args.n,
+              lambda: [grade(r.benchmark, r.target, r.completion) for r in tail])
+        served(tail, args.workers, f"TAIL, through the server ({args.workers} workers)")
 
     retro = retro_requests(args.n, args.data)
     items = [item_of(r, i) for i, r in enumerate(retro)]
@@ -127,8 +153,10 @@ def main() -> None:
             elapsed = timed(f"retrosynthesis, grade pool, {workers} worker(s)", args.n, work)
         one = elapsed if workers == 1 else one
         all_ = elapsed if workers == args.workers else all_
-    print(f"retrosynthesis speed-up, {args.workers} workers vs 1: {one / all_:.2f}x")
-    served(retro, args.workers, f"retrosynthesis, through the server ({args.workers} workers)")
+    print(f"retrosynthesis speed-up, {args.workers} workers vs 1: {one / all_:.2f}x "
+          f"(control: a CPU loop in {args.workers} processes vs 1 gets {parallelism(args.workers):.2f}x now)")
+    if not args.retro_only:
+        served(retro, args.workers, f"retrosynthesis, through the server ({args.workers} workers)")
     print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
