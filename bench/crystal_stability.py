@@ -1,55 +1,104 @@
-"""Timings of the crystal-stability benchmark: build, grade, aggregate. Prints numbers only.
+"""Timings of the crystal-stability benchmark. Prints numbers only.
 
-    python bench/crystal_stability.py [N_SYNTHETIC]   (default 100000 rows for the aggregate)
+    python bench/crystal_stability.py [N_ROWS]   (default 257000: the size of the WBM summary)
+
+1. Start-up: ``evalsuite samples crystal-stability --limit 1`` in a fresh interpreter, per mode,
+   with a cold and a warm hull cache (only formation-energy mode builds hulls).
+2. Scale: a synthetic WBM-layout file of N_ROWS rows and a replay file of formation-energy
+   answers for it; ``evalsuite run --model replay/...`` over all of it (wall time, peak RSS), then
+   the aggregate alone in a fresh process, as a finished run's resume does it: samples.jsonl
+   streamed into the benchmark's RecordTable and ``aggregate`` with every bootstrap CI.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+AGGREGATE_ONLY = """
+import resource, sys, time
+from pathlib import Path
+from evalsuite import registry
+from evalsuite.results import aggregate
+run_dir = Path(sys.argv[1])
+bench = registry.create("crystal-stability", {"mode": "formation-energy", "source": "wbm", "subset": sys.argv[2]})
+start = time.perf_counter()
+result = aggregate(run_dir, {"crystal-stability": bench}, 0)["benchmarks"]["crystal-stability"]
+took = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+f1 = result["metrics"]["f1"]
+print(f"aggregate ({sys.argv[2]}, {result['subset']['n']} of {result['n']} rows, 1000-draw bootstrap CIs, "
+      f"overall + {len(result['groups']['arity'])} arity groups): {took:.1f} s, peak RSS {peak:.0f} MB "
+      f"(f1 {f1['value']:.3f} [{f1['ci95'][0]:.3f}, {f1['ci95'][1]:.3f}])")
+"""
+
+
+def cli(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "evalsuite.cli", *args], capture_output=True, check=True, env=env)
+    return time.perf_counter() - start
+
+
+def startup(env: dict[str, str]) -> None:
+    for mode in ("classify", "e-above-hull", "formation-energy"):
+        args = ["samples", "crystal-stability", "--set", f"mode={mode}", "--limit", "1"]
+        cold = cli(args, env)
+        warm = min(cli(args, env) for _ in range(3))
+        print(f"samples --limit 1, mode={mode}: first {cold:.2f} s, then {warm:.2f} s (best of 3)")
+
+
+def write_inputs(folder: Path, n: int) -> tuple[Path, Path]:
+    sys.path.insert(0, str(ROOT / "tests" / "materials"))
+    from layouts import FORMULAS, wbm_row, write_wbm  # the published 18-column layout
+
+    rows, replies = [], []
+    x = 12345
+    for i in range(n):
+        x = (1664525 * x + 1013904223) % 2**32
+        u = x / 2**32
+        e_hull, e_form = u * 0.9 - 0.25, -3.5 + 3.8 * ((x >> 7) % 1000) / 1000
+        material_id = f"wbm-{1 + i // 60000}-{i % 60000 + 1}"
+        rows.append(wbm_row(material_id, FORMULAS[i % len(FORMULAS)], f"{e_form:.6f}", f"{e_hull:.6f}",
+                            unique=i % 6 != 0, index=i))
+        error = (u - 0.5) * 0.3 if i % 401 else 6.5
+        replies.append({"id": material_id, "response": f"Final Answer: {e_form + error:.4f} eV/atom"})
+    data = write_wbm(folder / "wbm-synthetic.csv.gz", rows)
+    replay = folder / "replay.jsonl"
+    replay.write_text("".join(json.dumps(r) + "\n" for r in replies))
+    return data, replay
 
 
 def main() -> None:
-    n_big = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-    t0 = time.perf_counter()
-    import pymatgen.analysis.phase_diagram
-    import pymatgen.entries.compatibility  # noqa: F401
-    t1 = time.perf_counter()
-    from benchmarks.crystal_stability import CrystalStability, embedded_materials
-
-    materials = embedded_materials()
-    t2 = time.perf_counter()
-    print(f"pymatgen import: {t1 - t0:.2f} s")
-    print(f"embedded set build (423 entries, MP2020, hulls): {t2 - t1:.2f} s -> {len(materials)} rows")
-
-    from evalsuite.types import SampleRecord
-
-    for mode in ("classify", "e-above-hull", "formation-energy"):
-        bench = CrystalStability({"mode": mode})
-        samples = list(bench.samples(None, 0, None))
-        t3 = time.perf_counter()
-        records = []
-        for s in samples:
-            p = bench.extract(bench.oracle_response(s), s)
-            sc = bench.score(p, s)
-            records.append(SampleRecord(bench.name, s.id, [], None, p.value, s.target, sc.values,
-                                        p.extraction_label, None, metadata=s.metadata))
-        t4 = time.perf_counter()
-        bench.aggregate(records, 0)
-        t5 = time.perf_counter()
-        print(f"{mode}: extract+score {1e6 * (t4 - t3) / len(samples):.0f} us/sample, "
-              f"aggregate ({len(samples)} rows, bootstrap 1000) {t5 - t4:.2f} s")
-
-    import numpy as np
-
-    from scorers.materials import bootstrap_stability_metrics
-
-    rng = np.random.default_rng(0)
-    truth = rng.normal(0.05, 0.1, n_big)
-    pred = truth + rng.normal(0, 0.05, n_big)
-    t6 = time.perf_counter()
-    bootstrap_stability_metrics(truth, pred, seed=0)
-    print(f"bootstrap of all metrics, {n_big} rows x 1000 resamples: {time.perf_counter() - t6:.2f} s")
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 257_000
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env = {**os.environ, "EVALSUITE_CACHE": str(folder / "cache"), "PYTHONPATH": str(ROOT)}
+        startup(env)
+        start = time.perf_counter()
+        data, replay = write_inputs(folder, n)
+        print(f"synthetic WBM-layout file and replay, {n} rows: written in {time.perf_counter() - start:.1f} s")
+        run_dir = folder / "run"
+        run = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %M", sys.executable, "-m", "evalsuite.cli", "run", "--model",
+             f"replay/{replay}", "--benchmark", "crystal-stability", "--set", "mode=formation-energy",
+             "--set", "source=wbm", "--data", str(data), "--out", str(run_dir), "--no-cache", "--no-progress"],
+            capture_output=True, text=True, env=env)
+        if run.returncode != 0:
+            print(run.stderr[-2000:])
+            raise SystemExit(run.returncode)
+        wall, peak_kb = run.stderr.strip().splitlines()[-1].split()
+        print(f"evalsuite run (replay, formation-energy, {n} rows): {float(wall):.1f} s, peak RSS {int(peak_kb) / 1024:.0f} MB")
+        done = subprocess.run([sys.executable, "-c", AGGREGATE_ONLY, str(run_dir), "full"],
+                              capture_output=True, text=True, env=env, check=True)
+        print(done.stdout.strip())
 
 
 if __name__ == "__main__":

@@ -11,174 +11,59 @@ Modes (``--set mode=...``):
 In every mode the predicted hull distance is classified at 0 eV/atom (stable if <= 0).
 
 Inputs (``--set input=...``): ``formula`` (default) or ``cif`` (formula plus the crystal
-structure as CIF; needs user data with a ``cif`` column, since the embedded entries carry no
-structures).
+structure as CIF; needs user data with a ``cif`` column, since no shipped source has structures).
 
-Data:
-- Embedded (no ``--data``): built at run time from the Materials Project entries pymatgen ships
-  (``calc_compounds.json.gz``, 423 entries). Raw energies get MP2020 corrections; hull distances
-  and formation energies are computed with pymatgen, one phase diagram per chemical system, from
-  those entries alone. The default set is the 282 compounds (two or more elements) whose
-  recomputed hull distance equals the one Materials Project stored for them (within 1e-6
-  eV/atom), so the target is both reproducible here and the database value. Left out: the 89
-  elements (stable by construction) and the 52 compounds whose shipped-set hull misses competing
-  phases (see ``scorers/materials.py``). 273 of the 282 are stable: prevalence 0.968, which is
-  why the result carries the dummy and always-stable baseline rows.
-- User data (``--data FILE.csv``): the Matbench Discovery summary layout, columns
-  ``material_id``, ``formula``, ``e_form_per_atom``, ``e_above_hull`` (eV/atom; the
-  ``_mp2020_corrected`` / ``_mp2020_corrected_ppd_mp`` / ``_wbm`` column names are accepted too)
-  and optionally ``cif``. A broken row raises ``DataError`` naming file and line.
+Data (``--set source=...``, default ``auto``; ``benchmarks/crystal/data.py`` has the layouts):
+- ``embedded`` (``auto`` without ``--data``): the Materials Project compounds pymatgen ships
+  (``benchmarks/crystal/embedded.py``). Classify and e-above-hull modes: all 334 compounds with
+  Materials Project's stored hull distances as truth (61 unstable, prevalence 0.817).
+  Formation-energy mode: the 282 compounds whose hull recomputed from the shipped entries agrees
+  with the stored one (9 unstable), since its prediction is placed against that hull.
+- ``wbm`` / ``mp-energies``: Matbench Discovery's WBM summary or Materials Project energies, from
+  the data cache (``evalsuite data pull wbm-summary`` / ``mp-energies``) or from ``--data``.
+- ``--data FILE.csv[.gz]``: any of the layouts, recognised by its header (``source=wbm`` or
+  ``mp-energies`` insists on that layout).
+
+Matbench Discovery's rules (``--set subset=...``, ``--set outlier_mask=...``):
+- ``subset``: ``full`` (default), ``unique-prototypes`` (only rows whose ``unique_prototype`` is
+  True are asked) or ``most-stable-10k`` (of those, the aggregate scores the 10,000 with the
+  lowest predicted hull distance; needs a numeric mode). DAF of the prototype subsets divides by
+  the prevalence among all unique prototypes (``benchmarks/crystal/aggregate.py``).
+- ``outlier_mask`` (default true): in formation-energy mode a prediction more than 5 eV/atom
+  off the DFT formation energy counts as missing (Matbench Discovery's
+  ``MAX_E_FORM_ERROR_THRESHOLD``): unstable in the classification metrics, left out of MAE/RMSE/R2,
+  scored ``correct`` 0 with the reason.
+Both choices are recorded in results.json beside the metrics (``subset``, ``outlier_mask``).
 
 Per-sample scores: ``correct`` (the stability call matches; a failed extraction scores 0) and, in
 the numeric modes, ``abs_error`` (eV/atom). ``aggregate`` adds the Matbench Discovery metrics
-(``scorers.materials.stability_metrics``; a missing prediction counts as unstable there) with
-seeded bootstrap 95% CIs, baseline rows and the confusion counts.
+(``scorers.stability_metrics``; a missing prediction counts as unstable there) with seeded
+bootstrap 95% CIs, baseline rows and the confusion counts.
 """
 
 from __future__ import annotations
 
-import csv
-import functools
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from evalsuite.benchmark import BenchmarkBase, metric_means, take, to_dicts
-from evalsuite.errors import BenchmarkError, DataError
+from benchmarks.crystal.data import LAYOUTS, Material, read_materials
+from evalsuite.benchmark import BenchmarkBase, take
+from evalsuite.errors import BenchmarkError
 from evalsuite.extraction import extract_answer
 from evalsuite.metrics import Metric, aggregate_only, continuous, descriptive, proportion
+from evalsuite.reads import Reads
 from evalsuite.reward_spec import RewardSpec
-from evalsuite.types import BenchmarkResult, MetricValue, Prediction, Sample, SampleRecord, Score
+from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
 
 MODES = ("classify", "e-above-hull", "formation-energy")
 INPUTS = ("formula", "cif")
+SOURCES = ("auto", "embedded", "wbm", "mp-energies")
+SUBSETS = ("full", "unique-prototypes", "most-stable-10k")
+PULLED = {"wbm": "wbm-summary", "mp-energies": "mp-energies"}  # source -> data set name
 STAGES = ("answer-tag", "boxed", "final-answer")
-AGREEMENT_TOLERANCE = 1e-6  # eV/atom
 REWARD_BAND = 0.05  # eV/atom: a numeric answer this close to the true hull distance earns the reward
-ARITY = {1: "unary", 2: "binary", 3: "ternary", 4: "quaternary"}
-COLUMNS = {
-    "material_id": ("material_id",),
-    "formula": ("formula",),
-    "e_form_per_atom": ("e_form_per_atom", "e_form_per_atom_mp2020_corrected", "e_form_per_atom_wbm"),
-    "e_above_hull": ("e_above_hull", "e_above_hull_mp2020_corrected_ppd_mp", "e_above_hull_wbm"),
-    "cif": ("cif",),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Material:
-    """One benchmark row: identity, ground truth (eV/atom) and optional structure."""
-
-    material_id: str
-    formula: str
-    chemsys: str
-    n_elements: int
-    e_above_hull: float
-    e_form_per_atom: float
-    decomposition: dict[str, float] = field(default_factory=dict)
-    cif: str | None = None
-
-    @property
-    def stable(self) -> bool:
-        from scorers.materials import STABILITY_THRESHOLD
-
-        return self.e_above_hull <= STABILITY_THRESHOLD
-
-
-@functools.lru_cache(maxsize=1)
-def embedded_materials() -> tuple[Material, ...]:
-    """The default set (see module docstring), sorted by Materials Project id."""
-    import warnings
-
-    from scorers.materials import HullReference, chemical_system, shipped_entries
-
-    with warnings.catch_warnings():
-        # pymatgen warns about noble gases lacking electronegativities when naming formulas
-        warnings.simplefilter("ignore")
-        return _build_embedded(HullReference(shipped_entries(), mp2020=True), chemical_system)
-
-
-def _build_embedded(reference: Any, chemical_system: Any) -> tuple[Material, ...]:
-    rows = []
-    for entry in reference.entries:
-        if len(entry.composition.elements) < 2:
-            continue
-        point = reference.analyse(entry)
-        if abs(point.e_above_hull - float(entry.data["e_above_hull"])) > AGREEMENT_TOLERANCE:
-            continue
-        rows.append(Material(
-            material_id=str(entry.entry_id),
-            formula=entry.composition.reduced_formula,
-            chemsys=chemical_system(entry.composition),
-            n_elements=len(entry.composition.elements),
-            e_above_hull=point.e_above_hull,
-            e_form_per_atom=point.e_form_per_atom,
-            decomposition=point.decomposition,
-        ))
-    return tuple(sorted(rows, key=lambda m: m.material_id))
-
-
-def read_materials(path: Path, *, require_cif: bool = False) -> Iterator[Material]:
-    """Rows of a Matbench-Discovery-style summary CSV; DataError on the first broken row.
-    With ``require_cif`` every row needs a CIF that pymatgen can parse."""
-    from scorers.materials import chemical_system, parse_composition, parse_structure
-
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, None)
-        if not header:
-            raise DataError(path, 1, "empty file; expected a header with material_id, formula, "
-                            "e_form_per_atom, e_above_hull")
-        header = [h.strip() for h in header]
-        where = {}
-        for key, names in COLUMNS.items():
-            found = next((header.index(n) for n in names if n in header), None)
-            if found is None and key != "cif":
-                raise DataError(path, 1, f"missing column {names[0]!r} (header: {', '.join(header)})")
-            where[key] = found
-        seen: set[str] = set()
-        line = reader.line_num + 1
-        for row in reader:
-            start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                raise DataError(path, start, f"{len(row)} fields, header has {len(header)}")
-            material_id = row[where["material_id"]].strip()
-            if not material_id:
-                raise DataError(path, start, "empty material_id")
-            if material_id in seen:
-                raise DataError(path, start, f"duplicate material_id {material_id!r}")
-            seen.add(material_id)
-            parsed = parse_composition(row[where["formula"]])
-            if not parsed.ok:
-                raise DataError(path, start, parsed.reason or "invalid formula")
-            energies = {}
-            for key in ("e_form_per_atom", "e_above_hull"):
-                text = row[where[key]].strip()
-                try:
-                    energies[key] = float(text)
-                except ValueError:
-                    raise DataError(path, start, f"{header[where[key]]} is not a number: {text!r}") from None
-                if not math.isfinite(energies[key]):
-                    raise DataError(path, start, f"{header[where[key]]} is not finite: {text!r}")
-            cif = row[where["cif"]].strip() if where["cif"] is not None else None
-            if require_cif:
-                structure = parse_structure(cif)
-                if not structure.ok:
-                    raise DataError(path, start, f"cif: {structure.reason}")
-            composition = parsed.value
-            yield Material(
-                material_id=material_id,
-                formula=composition.reduced_formula,
-                chemsys=chemical_system(composition),
-                n_elements=len(composition.elements),
-                e_above_hull=energies["e_above_hull"],
-                e_form_per_atom=energies["e_form_per_atom"],
-                cif=cif or None,
-            )
 
 
 def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any]) -> float:
@@ -193,32 +78,41 @@ def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any]) -> fl
     return float(value)
 
 
-STABILITY_METRICS: tuple[Metric, ...] = (
+CLASSIFICATION_METRICS: tuple[Metric, ...] = (
     aggregate_only("f1", description="F1 of the stable class"),
     aggregate_only("daf", description="discovery acceleration factor: precision / prevalence"),
     aggregate_only("precision"), aggregate_only("recall"), aggregate_only("accuracy"),
     aggregate_only("tpr"), aggregate_only("fpr", higher_is_better=False),
     aggregate_only("tnr"), aggregate_only("fnr", higher_is_better=False),
     # a property of the data, identical for every model on the same data: reported, never ranked
-    descriptive("prevalence", description="share of stable compounds in the data"),
-    aggregate_only("mae", higher_is_better=False), aggregate_only("rmse", higher_is_better=False),
-    aggregate_only("r2"),
+    descriptive("prevalence", description="share of stable compounds (DAF's denominator)"),
 )
+REGRESSION_METRICS: tuple[Metric, ...] = (
+    aggregate_only("mae", higher_is_better=False, description="mean |error| of the hull distance (eV/atom)"),
+    aggregate_only("rmse", higher_is_better=False, description="root mean squared error (eV/atom)"),
+    aggregate_only("r2", description="R^2 of the hull distance; null when the truth is constant"),
+)
+CORRECT = proportion("correct", description="stable/unstable call right")
+ABS_ERROR = continuous("abs_error", higher_is_better=False, description="|predicted - true| hull distance (eV/atom)")
 
 
 class CrystalStability(BenchmarkBase):
     name = "crystal-stability"
-    description = ("Thermodynamic stability of inorganic crystals (Materials Project entries), "
-                   "graded with pymatgen hulls and Matbench Discovery metrics")
-    version = "1"
+    description = ("Thermodynamic stability of inorganic crystals (Materials Project, Matbench Discovery's "
+                   "WBM), graded with pymatgen hulls and Matbench Discovery metrics")
+    version = "2"
     headline = "f1"
+    group_by = ("arity",)
+    group_order: ClassVar[dict[str, tuple[Any, ...]]] = {
+        "arity": ("binary", "ternary", "quaternary", "quinary")}
+    options = {"mode": "classify", "input": "formula", "source": "auto", "subset": "full",
+               "outlier_mask": True}
+    reads = Reads(metadata=("arity", "position"), values=("prediction", "target"))
 
     def declared_metrics(self) -> tuple[Metric, ...]:
-        return (proportion("correct", description="stable/unstable call right"),
-                continuous("abs_error", higher_is_better=False, description="|predicted - true| (eV/atom)"),
-                *STABILITY_METRICS)
-    group_by = ("arity",)
-    options = {"mode": "classify", "input": "formula"}
+        if self.option("mode") == "classify":
+            return (CORRECT, *CLASSIFICATION_METRICS)
+        return (CORRECT, ABS_ERROR, *CLASSIFICATION_METRICS, *REGRESSION_METRICS)
 
     def reward_spec(self) -> RewardSpec:
         """The stability call in classify mode; in the numeric modes a tolerance band on the
@@ -228,36 +122,71 @@ class CrystalStability(BenchmarkBase):
         return RewardSpec("correct", band=("abs_error", REWARD_BAND))
 
     def validate(self) -> None:
-        if self.option("mode") not in MODES:
-            raise BenchmarkError(f"{self.name}: mode must be one of {', '.join(MODES)}")
-        if self.option("input") not in INPUTS:
-            raise BenchmarkError(f"{self.name}: input must be one of {', '.join(INPUTS)}")
+        for key, allowed in (("mode", MODES), ("input", INPUTS), ("source", SOURCES), ("subset", SUBSETS)):
+            if self.option(key) not in allowed:
+                raise BenchmarkError(f"{self.name}: {key} must be one of {', '.join(allowed)}")
+        if self.option("subset") == "most-stable-10k" and self.option("mode") == "classify":
+            raise BenchmarkError(f"{self.name}: subset=most-stable-10k ranks materials by predicted hull "
+                                 "distance; use mode=e-above-hull or mode=formation-energy")
+
+    def mask_applies(self) -> bool:
+        return bool(self.option("outlier_mask")) and self.option("mode") == "formation-energy"
 
     # -- samples -------------------------------------------------------------------------------
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
-        if data is None:
-            if self.option("input") == "cif":
-                raise BenchmarkError(f"{self.name}: the embedded entries have no structures; "
-                                     "input=cif needs --data with a 'cif' column")
-            materials: Any = embedded_materials()
-        else:
-            materials = read_materials(Path(data), require_cif=self.option("input") == "cif")
+        materials: Any = self.materials(data)
+        if self.option("subset") != "full":
+            materials = self.unique_prototypes(materials)
         for material in take(materials, limit):
             yield self.sample_of(material)
 
+    def materials(self, data: Path | None) -> Iterator[Material] | Sequence[Material]:
+        source, mode = self.option("source"), self.option("mode")
+        needs_e_form = mode == "formation-energy"
+        cif = self.option("input") == "cif"
+        if data is None and source in ("auto", "embedded"):
+            if cif:
+                raise BenchmarkError(f"{self.name}: the embedded entries have no structures; "
+                                     "input=cif needs --data with a 'cif' column")
+            from benchmarks.crystal import embedded
+
+            return embedded.self_consistent_materials() if needs_e_form else embedded.stored_materials()
+        if data is None:
+            from evalsuite.datasets import cached_path
+
+            pulled = cached_path(PULLED[source])
+            if pulled is None:
+                raise BenchmarkError(f"{self.name}: source={source} is not in the data cache; run "
+                                     f"`evalsuite data pull {PULLED[source]}` or pass --data PATH")
+            data = pulled
+        elif source == "embedded":
+            raise BenchmarkError(f"{self.name}: source=embedded takes no --data")
+        path = Path(data)
+        if not path.is_file():
+            raise BenchmarkError(f"{self.name}: data file not found: {path}")
+        layout = source if source in LAYOUTS else None
+        return read_materials(path, layout=layout, require_cif=cif, require_e_form=needs_e_form)
+
+    def unique_prototypes(self, materials: Any) -> Iterator[Material]:
+        for material in materials:
+            if material.unique_prototype is None:
+                raise BenchmarkError(f"{self.name}: subset={self.option('subset')} needs data with a "
+                                     "'unique_prototype' column (the WBM summary: source=wbm)")
+            if material.unique_prototype:
+                yield material
+
     def sample_of(self, material: Material) -> Sample:
-        target: dict[str, Any] = {
-            "e_above_hull": material.e_above_hull,
-            "e_form_per_atom": material.e_form_per_atom,
-            "stable": material.stable,
-        }
+        target: dict[str, Any] = {"e_above_hull": material.e_above_hull, "stable": material.stable}
+        if material.e_form_per_atom is not None:
+            target["e_form_per_atom"] = material.e_form_per_atom
         if material.decomposition:
             target["decomposition"] = material.decomposition
         metadata = {
             "material_id": material.material_id,
             "formula": material.formula,
             "chemsys": material.chemsys,
-            "arity": ARITY.get(material.n_elements, f"{material.n_elements}-ary"),
+            "arity": material.arity,
+            "position": material.position,
         }
         return Sample(
             id=material.material_id,
@@ -326,6 +255,14 @@ class CrystalStability(BenchmarkBase):
             return Score(values, reason=prediction.failure)
         target = sample.target
         e_pred = predicted_hull_distance(self.option("mode"), prediction.value, target)
+        if self.mask_applies():
+            from scorers.stability_metrics import MAX_E_FORM_ERROR
+
+            off = abs(e_pred - float(target["e_above_hull"]))
+            if off > MAX_E_FORM_ERROR:
+                return Score({"correct": 0.0, "abs_error": None},
+                             reason=f"masked: {off:.3f} eV/atom off the DFT formation energy "
+                                    f"(> {MAX_E_FORM_ERROR:g}, outlier_mask): counts as missing")
         called_stable = e_pred <= 0.0
         values = {"correct": float(called_stable == bool(target["stable"]))}
         reason = f"called {'stable' if called_stable else 'unstable'}, truth " \
@@ -346,71 +283,8 @@ class CrystalStability(BenchmarkBase):
     # -- aggregation -------------------------------------------------------------------------------
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         """Per-sample means and failure rates, plus the Matbench Discovery metrics with seeded
-        bootstrap 95% CIs, overall and per ``arity``; baseline rows; confusion counts."""
-        from scorers.materials import confusion, dummy_baseline, stability_metrics
+        bootstrap 95% CIs on the chosen subset, overall and per ``arity``; baseline rows;
+        confusion counts; the subset and outlier-mask choices (``benchmarks/crystal/aggregate.py``)."""
+        from benchmarks.crystal.aggregate import aggregate
 
-        records = sorted(records, key=lambda r: r.id)
-        regression = self.option("mode") != "classify"
-        e_true, e_pred = self.hull_distances(records)
-        result = BenchmarkResult(
-            n=len(records),
-            metrics=self.all_metrics(records, seed),
-            headline=self.headline,
-        )
-        for value, members in _groups(records, "arity").items():
-            result.groups.setdefault("arity", {})[value] = {
-                "n": len(members), "metrics": to_dicts(self.all_metrics(members, seed))
-            }
-        if records:
-            result.baselines = {
-                "dummy": _clean(dummy_baseline(e_true, seed=seed, regression=regression)),
-                # "on the hull" for every material: hull distance 0, called stable
-                "always-stable": _clean(stability_metrics(e_true, [0.0] * len(e_true),
-                                                          regression=regression)),
-            }
-        counts = confusion(e_true, e_pred)
-        result.extra = {
-            "confusion": {k: int(counts[k]) for k in ("tp", "fp", "tn", "fn")},
-            "stability_threshold": 0.0,
-            "mode": self.option("mode"),
-            "missing_predictions": sum(1 for p in e_pred if math.isnan(p)),
-            "baseline_seed": seed,
-        }
-        return result
-
-    def hull_distances(self, records: Sequence[SampleRecord]) -> tuple[list[float], list[float]]:
-        mode = self.option("mode")
-        e_true = [float(r.target["e_above_hull"]) for r in records]
-        e_pred = [predicted_hull_distance(mode, r.prediction, r.target) for r in records]
-        return e_true, e_pred
-
-    def all_metrics(self, records: Sequence[SampleRecord], seed: int) -> dict[str, MetricValue]:
-        from scorers.materials import bootstrap_stability_metrics, stability_metrics
-
-        metrics = metric_means(records, seed, self.metric_set())
-        if not records:
-            return metrics
-        regression = self.option("mode") != "classify"
-        e_true, e_pred = self.hull_distances(records)
-        values = stability_metrics(e_true, e_pred, regression=regression)
-        intervals = bootstrap_stability_metrics(e_true, e_pred, seed=seed, regression=regression)
-        n_both = sum(1 for p in e_pred if not math.isnan(p))
-        for name, value in values.items():
-            metrics[name] = MetricValue(
-                value=None if math.isnan(value) else value,
-                ci95=intervals.get(name),
-                n=n_both if name in ("mae", "rmse", "r2") else len(records),
-            )
-        return metrics
-
-
-def _groups(records: Sequence[SampleRecord], key: str) -> dict[str, list[SampleRecord]]:
-    groups: dict[str, list[SampleRecord]] = {}
-    for record in records:
-        if key in record.metadata:
-            groups.setdefault(str(record.metadata[key]), []).append(record)
-    return dict(sorted(groups.items()))
-
-
-def _clean(row: dict[str, float]) -> dict[str, float | None]:
-    return {k: None if math.isnan(v) else v for k, v in row.items()}
+        return aggregate(self, records, seed)

@@ -67,12 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_args(p)
     p.add_argument("--base-url", action="append", default=[], help="OpenAI-compatible server URL; repeat for replicas")
     p.add_argument("--model-args", help="k=v,... for lm-eval model classes")
-    p.add_argument("--max-concurrency", type=int, default=8, help="requests in flight (default 8)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default 120)")
-    p.add_argument("--max-retries", type=int, default=8)
-    p.add_argument("--retry-base-delay", type=float, default=0.5, help="first backoff step in seconds")
-    p.add_argument("--temperature", type=float)
-    p.add_argument("--max-tokens", type=int)
+    p.add_argument("--max-concurrency", type=bounded("--max-concurrency"), default=8, help="requests in flight (default 8)")
+    p.add_argument("--timeout", type=bounded("--timeout"), default=120.0, help="seconds per request (default 120)")
+    p.add_argument("--max-retries", type=bounded("--max-retries"), default=8)
+    p.add_argument("--retry-base-delay", type=bounded("--retry-base-delay"), default=0.5, help="first backoff step in seconds")
+    p.add_argument("--max-error-rate", type=bounded("--max-error-rate"), default=0.1,
+                   help="exit 1 when a larger share of samples got no reply, or all did (default 0.1)")
+    p.add_argument("--temperature", type=bounded("--temperature"))
+    p.add_argument("--max-tokens", type=bounded("--max-tokens"))
     p.add_argument("--stop", action="append", help="stop sequence; repeatable")
     p.add_argument("--system-prompt")
     p.add_argument("--cache", type=Path, help="reply cache file (default ~/.cache/evalsuite/replies.sqlite)")
@@ -107,12 +109,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_merge)
 
     p = sub.add_parser("data", help="public data sets: list, pull into the cache")
+    p.set_defaults(handler=lambda _args, help_of=p: help_of.print_help() or EXIT_USAGE)
     data_sub = p.add_subparsers(metavar="ACTION")
     q = data_sub.add_parser("list", help="known data sets and whether they are cached")
     q.set_defaults(handler=cmd_data_list)
-    q = data_sub.add_parser("pull", help="download a data set into the cache, checksum verified")
-    q.add_argument("name")
-    q.add_argument("--url", help="download from this URL instead of the public source")
+    q = data_sub.add_parser("pull", help="download data sets into the cache, checksum verified")
+    q.add_argument("names", nargs="+", metavar="NAME")
+    q.add_argument("--url", help="download from this http(s) URL instead of the public source (one NAME)")
     q.set_defaults(handler=cmd_data_pull)
 
     p = sub.add_parser("export", help="export benchmarks to another harness (lm-eval) or as training data (train)")
@@ -160,10 +163,17 @@ def add_serve_parser(sub: Any) -> None:
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", action="append", default=[], help="data file; BENCH=PATH when several benchmarks run")
-    p.add_argument("--limit", type=int, help="at most N samples per benchmark")
+    p.add_argument("--limit", type=bounded("--limit"), help="at most N samples per benchmark")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--set", dest="options", action="append", default=[], metavar="KEY=VALUE",
                    help="benchmark option; BENCH:KEY=VALUE for one benchmark")
+
+
+def bounded(option: str) -> Any:
+    """argparse type for a numeric option with a range (``evalsuite/checks.py``)."""
+    from evalsuite.checks import argtype
+
+    return argtype(option)
 
 
 def parse_data(items: list[str]) -> dict[str, Path]:
@@ -248,13 +258,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         shard=shard,
         model_args=args.model_args,
         progress=not args.no_progress,
+        max_error_rate=args.max_error_rate,
         grade_workers=args.grade_workers,
         grade_timeout_s=args.grade_timeout,
     )
-    data = Runner(config).run()
+    runner = Runner(config)
+    data = runner.run()
     print_summary(data, args.out)
     if args.report:
         write_report([args.out], args.report)
+    from evalsuite.checks import error_rate_problem
+
+    problem = error_rate_problem(data, args.max_error_rate, runner.first_error)
+    if problem:
+        print(f"evalsuite: error: {problem}", file=sys.stderr)
+        return EXIT_FAIL
     return EXIT_OK
 
 
@@ -335,7 +353,10 @@ def cmd_data_list(args: argparse.Namespace) -> int:
 def cmd_data_pull(args: argparse.Namespace) -> int:
     from evalsuite.datasets import cli_pull
 
-    return cli_pull(args.name, args.url)
+    if args.url and len(args.names) > 1:
+        print("evalsuite: --url needs exactly one data set NAME", file=sys.stderr)
+        return EXIT_USAGE
+    return max(cli_pull(name, args.url) for name in args.names)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

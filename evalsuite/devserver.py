@@ -7,6 +7,11 @@ inference server shows: 429 with Retry-After, 500/503, hangs past the client tim
 connections (half before any byte, half mid-body), malformed JSON, empty choice lists, plus a
 fixed latency.
 
+evalsuite's start-up probe (one request with ``PROBE_PROMPT``, see ``backends/probe.py``) is
+answered "OK" at once, without faults or latency, and counted only in ``stats.probes``: a real
+server answers any prompt, a test's responder knows only the benchmark's, and the request
+counts tests assert stay those of the samples.
+
 Run it in-process with ``with DevServer(responder) as server: server.url`` (a background thread
 with its own event loop), or as a script: ``python -m evalsuite.devserver --port 8000``.
 """
@@ -22,6 +27,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from evalsuite.backends.probe import PROBE_PROMPT
 
 Responder = Callable[[list[dict[str, str]]], str]
 
@@ -63,6 +70,7 @@ class ServerStats:
     prompts: Counter = field(default_factory=Counter)
     successes: Counter = field(default_factory=Counter)
     auth_headers: set = field(default_factory=set)
+    probes: int = 0
 
 
 class DevServer:
@@ -167,6 +175,10 @@ class DevServer:
         body = await request.json()
         messages = body.get("messages") or []
         prompt = messages[-1].get("content", "") if messages else ""
+        if prompt == PROBE_PROMPT and len(messages) == 1:
+            with self._lock:
+                self.stats.probes += 1
+            return web.json_response(completion(body, "OK"))
         if not isinstance(prompt, str):  # a list of parts (pictures): counted by its JSON text
             prompt = json.dumps(prompt, sort_keys=True)
         with self._lock:

@@ -47,6 +47,7 @@ from typing import Any
 
 from evalsuite.errors import GateError
 from evalsuite.frames import Run, RunError, read_run
+from evalsuite.gate_notes import generation_notes
 from evalsuite.gate_policy import DEFAULT_RESAMPLES, NOT_COMPARED, Guard, Policy, load_policy
 from evalsuite.gate_report import Row, describe, gate_markdown, markdown_table, row_dict, step_summary, who
 from evalsuite.metrics import UndeclaredMetric, direction_of, is_per_sample, kind_of
@@ -293,6 +294,7 @@ def gate(baseline: Path, candidate: Path, policy_path: Path | None) -> tuple[int
         problems, shared = comparability(base, cand, sorted({t.benchmark for t in wanted}))
         if problems:
             raise GateError(problems)
+        report["notes"] = generation_notes(base, cand, sorted(shared))
         rows = _rows(base, cand, wanted, shared, policy.seed, policy.resamples)
     except (GateError, RunError) as exc:
         report["problems"] = exc.problems if isinstance(exc, GateError) else [str(exc)]
@@ -335,6 +337,7 @@ def run_compare(a: Path, b: Path) -> int:
         fatal = [p for p in problems if "sample ids differ" in p or "no samples" in p]
         if fatal:
             raise GateError(fatal)
+        problems += generation_notes(base, cand, names)
         wanted = []
         for name in names:
             result = base.benchmarks[name]

@@ -95,6 +95,7 @@ def gate_markdown(report: dict[str, Any]) -> str:
         lines += [f"- baseline: {who(report['baseline'])}"]
     if "candidate" in report:
         lines += [f"- candidate: {who(report['candidate'])}"]
+    lines += [f"- note: {note}" for note in report.get("notes", [])]
     if verdict == "incomparable":
         lines += ["", "The runs cannot be compared (exit 2):", ""]
         lines += [f"- {p}" for p in report["problems"]]

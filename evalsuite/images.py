@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from evalsuite.errors import EvalsuiteError
+from evalsuite.safe_files import replacing
 
 IMAGE = "image"
 DETAILS = ("high", "low", "auto")
@@ -43,16 +42,9 @@ def put(png: bytes, root: Path | None = None, detail: str = DEFAULT_DETAIL) -> d
     path = folder / f"{digest}.png"
     if not path.exists():
         folder.mkdir(parents=True, exist_ok=True)
-        # a unique temporary name in the target folder, then an atomic rename: no reader sees half
-        # a file and no symlink at a guessable name is followed
-        fd, tmp = tempfile.mkstemp(prefix=f".{digest[:12]}-", suffix=".part", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(png)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        # no reader sees half a file and no symlink at a guessable name is followed (safe_files)
+        with replacing(path, "wb", fsync=False) as handle:
+            handle.write(png)
     return {"type": IMAGE, "sha256": digest, "bytes": len(png), "media_type": "image/png", "detail": detail}
 
 

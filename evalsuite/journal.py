@@ -16,6 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from evalsuite.safe_files import replacing
+
 SAMPLES = "samples.jsonl"
 FSYNC_EVERY = 256
 
@@ -59,14 +61,10 @@ def recover(run_dir: Path) -> set[tuple[str, str]]:
             continue
         done.add(key)
     if drop:
-        tmp = path.with_suffix(".jsonl.tmp")
-        with path.open("rb") as source, tmp.open("wb") as sink:
+        with path.open("rb") as source, replacing(path) as sink:
             for number, raw in enumerate(source, start=1):
                 if number not in drop:
                     sink.write(raw)
-            sink.flush()
-            os.fsync(sink.fileno())
-        os.replace(tmp, path)
     return done
 
 

@@ -23,6 +23,7 @@ from evalsuite import registry, results
 from evalsuite.errors import RunError
 from evalsuite.journal import SAMPLES, parse_line
 from evalsuite.rundir import in_shard, sample_digest_text
+from evalsuite.safe_files import replacing
 
 SHARD_ONLY = ("samples", "data_hash")  # per-benchmark fingerprint fields that differ between shards
 
@@ -141,8 +142,7 @@ def shard_of(benchmark: str, sample_id: str, total: int) -> int:
 def write_journal(runs: list[Path], out: Path, expected: dict[str, int]) -> None:
     """Concatenate the shard journals line by line (memory: one key per sample, never the lines)."""
     seen: set[tuple[str, str]] = set()
-    tmp = out / (SAMPLES + ".tmp")
-    with tmp.open("wb") as sink:
+    with replacing(out / SAMPLES) as sink:
         for run in runs:
             path = run / SAMPLES
             if not path.exists():
@@ -159,12 +159,10 @@ def write_journal(runs: list[Path], out: Path, expected: dict[str, int]) -> None
                         raise RunError(f"{path}:{number}: sample {key[0]} {key[1]!r} appears in more than one line")
                     seen.add(key)
                     sink.write(raw)
-    counts: dict[str, int] = {}
-    for name, _ in seen:
-        counts[name] = counts.get(name, 0) + 1
-    short = {name: (counts.get(name, 0), n) for name, n in expected.items() if counts.get(name, 0) != n}
-    if short:
-        tmp.unlink()
-        detail = ", ".join(f"{name}: {have} of {n}" for name, (have, n) in short.items())
-        raise RunError(f"the shards do not hold every sample exactly once ({detail})")
-    tmp.replace(out / SAMPLES)
+        counts: dict[str, int] = {}
+        for name, _ in seen:
+            counts[name] = counts.get(name, 0) + 1
+        short = {name: (counts.get(name, 0), n) for name, n in expected.items() if counts.get(name, 0) != n}
+        if short:  # raised inside the block: the temporary file is removed, samples.jsonl kept
+            detail = ", ".join(f"{name}: {have} of {n}" for name, (have, n) in short.items())
+            raise RunError(f"the shards do not hold every sample exactly once ({detail})")

@@ -23,6 +23,8 @@ from evalsuite.benchmark import Benchmark
 from evalsuite.journal import SAMPLES, read_lines
 from evalsuite.metrics import ENGINE_METRICS
 from evalsuite.reads import EVERYTHING, Reads
+from evalsuite.redact import scrub_argv
+from evalsuite.safe_files import replacing
 from evalsuite.types import BenchmarkResult
 
 if TYPE_CHECKING:
@@ -47,24 +49,14 @@ def environment() -> dict[str, Any]:
     return {"platform": platform.platform(), "cpus": os.cpu_count(), "argv": scrub_argv(sys.argv)}
 
 
-def scrub_argv(argv: list[str]) -> list[str]:
-    """The command line, with any value that looks like a credential replaced."""
-    out, hide_next = [], False
-    for arg in argv:
-        if hide_next:
-            out.append("***")
-            hide_next = False
-            continue
-        lowered = arg.lower()
-        if any(word in lowered for word in ("key", "token", "secret", "password")):
-            if "=" in arg:
-                out.append(arg.split("=", 1)[0] + "=***")
-            else:
-                out.append(arg)
-                hide_next = arg.startswith("--")
-            continue
-        out.append(arg)
-    return out
+def merged_endpoints(run_dir: Path, backend: Any) -> list[str]:
+    """The URLs that served this run, across resumes (redacted; provenance, not identity)."""
+    current = list(getattr(backend, "endpoints", list)())
+    try:
+        previous = read_json(run_dir / RESULTS)["run"].get("endpoints") or []
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        previous = []
+    return list(dict.fromkeys([*previous, *current]))
 
 
 def load_records(run_dir: Path, reads: Mapping[str, Reads] | None = None) -> dict[str, RecordTable]:
@@ -127,14 +119,10 @@ def family_summaries(results: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: Any) -> None:
-    """Write atomically: a reader never sees half a file."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
+    """Write atomically: a reader never sees half a file (``safe_files.replacing``)."""
+    with replacing(path, "w") as handle:
         json.dump(finite(data), handle, indent=2, ensure_ascii=False, allow_nan=False, default=str)
         handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def finite(value: Any) -> Any:

@@ -42,6 +42,33 @@ def prompt_hash(messages: list[dict[str, str]]) -> str:
     return hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
+def differing_keys(old: Any, new: Any, prefix: str = "") -> list[tuple[str, Any, Any]]:
+    """(dotted key, old value, new value) for every leaf that differs, e.g.
+    ``benchmarks.tail/lcs.generation.temperature``; a key present on one side only is a leaf."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(old) | set(new), key=str):
+            where = f"{prefix}.{key}" if prefix else str(key)
+            if key not in old or key not in new:
+                out.append((where, old.get(key, "(absent)"), new.get(key, "(absent)")))
+            elif old[key] != new[key]:
+                out += differing_keys(old[key], new[key], where)
+        return out
+    return [] if old == new else [(prefix or "(the whole configuration)", old, new)]
+
+
+def describe_differences(old: Any, new: Any, shown: int = 6) -> str:
+    def short(value: Any) -> str:
+        text = json.dumps(value, sort_keys=True, default=str)
+        return text if len(text) <= 60 else text[:57] + "..."
+
+    items = differing_keys(old, new)
+    parts = [f"{key} (was {short(a)}, now {short(b)})" for key, a, b in items[:shown]]
+    if len(items) > shown:
+        parts.append(f"and {len(items) - shown} more")
+    return ", ".join(parts)
+
+
 def prepare_out_dir(out: Path, fingerprint: dict[str, Any], *, overwrite: bool) -> set[tuple[str, str]]:
     """Create or check ``out`` for this fingerprint; the (benchmark, id) pairs already journaled."""
     config_path = out / results.CONFIG
@@ -54,10 +81,9 @@ def prepare_out_dir(out: Path, fingerprint: dict[str, Any], *, overwrite: bool) 
         # A run killed before planning finished never fingerprinted its samples.
         current = without_sample_fingerprint(fingerprint) if is_provisional(previous) else fingerprint
         if previous != current:
-            differs = sorted(k for k in set(previous) | set(current) if previous.get(k) != current.get(k))
             raise RunError(
-                f"{out} holds a run with a different configuration (differs in: {', '.join(differs)}); "
-                "use another --out, or --overwrite to discard it"
+                f"{out} holds a run with a different configuration (differs in: "
+                f"{describe_differences(previous, current)}); use another --out, or --overwrite to discard it"
             )
     elif (out / SAMPLES).exists():
         raise RunError(f"{out} has {SAMPLES} but no {results.CONFIG}; use another --out or --overwrite")

@@ -22,6 +22,7 @@ from evalsuite import registry, results
 from evalsuite.backends import Backend, Request, create_backend
 from evalsuite.benchmark import Benchmark
 from evalsuite.cache import ReplyCache, canonical_json, default_cache_path, key_of_parts
+from evalsuite.checks import validate_config
 from evalsuite.errors import BenchmarkError, RunError
 from evalsuite.grade_pool import RunGrader
 from evalsuite.grading import grade, record_of
@@ -53,6 +54,8 @@ class RunConfig:
     shard: tuple[int, int] | None = None
     model_args: str | None = None
     progress: bool = True
+    max_error_rate: float = 0.1
+    """Above this share of samples without a reply the run is not trusted (``checks.py``)."""
     grade_workers: int | None = None  # None: the machine's cores; 0: grade in process
     grade_timeout_s: float = 30.0
 
@@ -89,6 +92,8 @@ class Runner:
         self.planner: SamplePlanner | None = None
         self.running: dict[str, list[float]] = {}
         self.identity_json = ""
+        self.first_error: str | None = None
+        self.probe: asyncio.Future | None = None
         self.settings_json: dict[int, str] = {}  # id(GenerationSettings) -> its canonical JSON
         self.grader = RunGrader(0, config.grade_timeout_s)
 
@@ -96,6 +101,7 @@ class Runner:
     def plan(self) -> None:
         """Resolve benchmarks, options, settings and data; no sample is generated yet."""
         cfg = self.config
+        validate_config(cfg)
         names = registry.expand(cfg.benchmarks)
         if not names:
             raise RunError("no benchmark selected")
@@ -182,6 +188,7 @@ class Runner:
             limit=cfg.limit,
             shard=list(cfg.shard) if cfg.shard else None,
             benchmarks=self.fingerprint()["benchmarks"],
+            endpoints=results.merged_endpoints(cfg.out, self.backend),
             data_hashes={n: p.data_hash for n, p in self.planned.items()},
             requests={
                 "sent_to_model": self.counters.requested,
@@ -280,9 +287,18 @@ class Runner:
         """One request slot: send, hand the reply on, take the next prepared job at once."""
         assert self.backend is not None
         while (job := await ready.get()) is not None:
+            await self.probed()
             self.counters.requested += 1
             job.reply = await self.backend.generate(job.request)
             replied.put_nowait(job)
+
+    async def probed(self) -> None:
+        """The backend's start-up check, once, before the first request (not when every
+        reply is journaled or cached: a finished run resumes without its server)."""
+        if self.probe is None:
+            check = getattr(self.backend, "probe", None)
+            self.probe = asyncio.ensure_future(check() if check is not None else asyncio.sleep(0))
+        await self.probe
 
     async def grade_jobs(self, replied: asyncio.Queue, room: asyncio.Semaphore, bar: Any) -> None:
         """Light graders in process, one job after another; heavy ones (RDKit) in the grade pool,
@@ -345,7 +361,9 @@ class Runner:
         record = record_of(bench, sample, job.messages, reply, prediction, score)
         self.journal.append(record.to_dict())
         self.counters.scored += 1
-        self.counters.errors += reply.error is not None
+        if reply.error is not None:
+            self.counters.errors += 1
+            self.first_error = self.first_error or reply.error
         headline = score.values.get(bench.headline)
         if headline is not None:
             running = self.running.setdefault(bench.name, [0.0, 0])

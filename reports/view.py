@@ -13,7 +13,7 @@ from typing import Any
 
 from evalsuite.frames import Run, higher_is_better
 from evalsuite.types import SampleRecord
-from reports import charts, molecules
+from reports import charts, molecules, routes
 
 MAX_SAMPLES = 400
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
@@ -161,6 +161,8 @@ class SampleView:
     error: str
     wrong: bool
     failed: bool
+    routes: Any = ""
+    """Route trees (reports.routes markup) for a benchmark listing ``route_fields``."""
 
 
 @dataclass
@@ -353,5 +355,6 @@ def sample_views(runs: list[Run], views: list[RunView]) -> tuple[list[SampleView
                     ", ".join(f"{k}={fmt(v)}" for k, v in r.scores.items()),
                     fmt(score) if headline in r.scores else "", r.extraction or "",
                     _text(r.reason), _text(r.error), is_wrong(r, headline),
-                    bool(r.error) or r.extraction_failed))
+                    bool(r.error) or r.extraction_failed,
+                    routes=routes.drill_down(r.target, r.prediction) if result.get("route_fields") else ""))
     return out, counts

@@ -1,7 +1,7 @@
 """Materials grading with pymatgen: parse answers, place energies on the convex hull, and score
-stability predictions exactly as Matbench Discovery defines them.
+stability predictions.
 
-Four jobs, one section each:
+Two jobs, one section each (the stability metrics are in ``scorers/stability_metrics.py``):
 
 1. Parsing model output. ``parse_composition`` (formulas with parentheses, fractional or
    reduced forms), ``parse_structure`` (CIF or POSCAR text), ``parse_energy`` (a number with
@@ -11,18 +11,6 @@ Four jobs, one section each:
    Materials Project 2020 scheme, ``MaterialsProject2020Compatibility``, for entries whose
    energies are raw) and builds one ``PhaseDiagram`` per chemical system, cached. ``analyse``
    gives an entry's energy above the hull, its formation energy per atom and its decomposition.
-3. Stability metrics (Matbench Discovery, ``matbench_discovery.metrics.discovery``):
-   - a material is *stable* when its energy above hull is ``<= 0`` eV/atom (threshold 0);
-   - a missing prediction (NaN/None) counts as a prediction of *unstable*;
-   - precision = TP/(TP+FP), recall = TPR = TP/(TP+FN), FNR = FN/(TP+FN), FPR = FP/(FP+TN),
-     TNR = TN/(FP+TN), accuracy = (TP+TN)/n, prevalence = (TP+FN)/n, DAF = precision/prevalence,
-     F1 = 2TP/(2TP+FP+FN) (equal to 2PR/(P+R) wherever that is defined; 0 rather than NaN
-     when a predictor finds no true positive);
-   - MAE, RMSE and R^2 over the rows where both the true and the predicted value exist.
-   A ratio with a zero denominator is NaN (reported as null).
-4. The dummy baseline: Matbench Discovery's stratified-random classifier (each material called
-   stable with probability = prevalence, seeded), with DAF fixed at its expectation 1, R^2 = 0
-   and MAE/RMSE of always predicting the mean true hull distance.
 
 The shipped reference data (``pymatgen/analysis/compatibility/calc_compounds.json.gz``: 423
 Materials Project GGA/GGA+U ``ComputedEntry`` objects with raw energies, one per reduced formula,
@@ -41,9 +29,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 STABILITY_THRESHOLD = 0.0  # eV/atom; Matbench Discovery's default
 KJ_PER_MOL_PER_EV = 96.48533212331  # 1 eV per particle = F (kJ/mol) = e * N_A / 1000
@@ -104,7 +93,7 @@ def parse_structure(text: str | None) -> Parsed:
         return Parsed(None, "empty structure")
     if len(text) > MAX_STRUCTURE_CHARS:
         return Parsed(None, f"structure longer than {MAX_STRUCTURE_CHARS} characters")
-    fmt = "cif" if re.search(r"^\s*(data_|_cell_length_a)", text, re.MULTILINE) else "poscar"
+    fmt: Literal["cif", "poscar"] = "cif" if re.search(r"^\s*(data_|_cell_length_a)", text, re.MULTILINE) else "poscar"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -278,144 +267,32 @@ class HullReference:
         )
 
 
+def shipped_entries_path() -> Path:
+    """pymatgen's ``calc_compounds.json.gz``, found without importing pymatgen's analysis
+    modules (importing ``pymatgen.analysis.compatibility`` alone takes about a second)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pymatgen")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("pymatgen is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "analysis" / "compatibility" / "calc_compounds.json.gz"
+
+
+def shipped_entry_dicts() -> list[dict[str, Any]]:
+    """The shipped entries as the JSON dicts the file holds (``entry_id``, ``composition``,
+    ``energy``, ``data["e_above_hull"]`` ...), sorted by entry id: enough for anything that
+    needs no energies corrected and no hull, at a fraction of ``shipped_entries``' cost."""
+    import gzip
+    import json
+
+    with gzip.open(shipped_entries_path(), "rt", encoding="utf-8") as handle:
+        data = json.load(handle)
+    return sorted(data.values(), key=lambda item: str(item["entry_id"]))
+
+
 def shipped_entries() -> list[Any]:
     """The 423 Materials Project ``ComputedEntry`` objects pymatgen ships (raw energies; the
     stored MP hull distance is in ``entry.data["e_above_hull"]``), sorted by entry id."""
-    import gzip
-    import json
-    from pathlib import Path
-
-    import pymatgen.analysis.compatibility as compatibility
     from pymatgen.entries.computed_entries import ComputedEntry
 
-    path = Path(compatibility.__file__).parent / "calc_compounds.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        data = json.load(handle)
-    entries = [ComputedEntry.from_dict(item) for item in data.values()]
-    return sorted(entries, key=lambda e: str(e.entry_id))
-
-
-# -- 3. stability metrics ------------------------------------------------------------------------
-
-
-
-def _ratio(num: Any, den: Any) -> Any:
-    import numpy as np
-
-    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
-def confusion(e_true: Any, e_pred: Any, threshold: float = STABILITY_THRESHOLD) -> dict[str, Any]:
-    """TP/FP/TN/FN counts along the last axis (works on 1-D arrays and on resample matrices).
-    Positive = stable (<= threshold); a NaN prediction counts as unstable."""
-    import numpy as np
-
-    e_true, e_pred = np.asarray(e_true, dtype=float), np.asarray(e_pred, dtype=float)
-    actual = e_true <= threshold
-    predicted = np.nan_to_num(e_pred, nan=np.inf) <= threshold
-    return {
-        "tp": (actual & predicted).sum(axis=-1),
-        "fn": (actual & ~predicted).sum(axis=-1),
-        "fp": (~actual & predicted).sum(axis=-1),
-        "tn": (~actual & ~predicted).sum(axis=-1),
-    }
-
-
-def stability_metrics(
-    e_true: Any, e_pred: Any, *, threshold: float = STABILITY_THRESHOLD, regression: bool = True
-) -> dict[str, Any]:
-    """Matbench Discovery metrics (see module docstring) along the last axis.
-
-    ``e_true``/``e_pred`` are hull distances in eV/atom; NaN in ``e_pred`` = missing prediction.
-    1-D input gives floats; a (resamples x n) matrix gives one value per row (for bootstraps).
-    """
-    import numpy as np
-
-    e_true, e_pred = np.asarray(e_true, dtype=float), np.asarray(e_pred, dtype=float)
-    c = confusion(e_true, e_pred, threshold)
-    tp, fn, fp, tn = (c[k].astype(float) for k in ("tp", "fn", "fp", "tn"))
-    n, pos, neg = tp + fn + fp + tn, tp + fn, fp + tn
-    precision = _ratio(tp, tp + fp)
-    prevalence = _ratio(pos, n)
-    out = {
-        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
-        "daf": _ratio(precision, prevalence),
-        "precision": precision,
-        "recall": _ratio(tp, pos),
-        "accuracy": _ratio(tp + tn, n),
-        "tpr": _ratio(tp, pos),
-        "fpr": _ratio(fp, neg),
-        "tnr": _ratio(tn, neg),
-        "fnr": _ratio(fn, pos),
-        "prevalence": prevalence,
-    }
-    if regression:
-        both = ~np.isnan(e_true) & ~np.isnan(e_pred)
-        count = both.sum(axis=-1).astype(float)
-        diff = np.where(both, e_pred - e_true, 0.0)
-        true_mean = _ratio(np.where(both, e_true, 0.0).sum(axis=-1), count)
-        centred = np.where(both, e_true - np.expand_dims(true_mean, -1), 0.0)
-        ss_res, ss_tot = (diff**2).sum(axis=-1), (centred**2).sum(axis=-1)
-        out["mae"] = _ratio(np.abs(diff).sum(axis=-1), count)
-        out["rmse"] = np.sqrt(_ratio(ss_res, count))
-        out["r2"] = np.where(count > 1, 1.0 - _ratio(ss_res, ss_tot), np.nan)
-    if e_true.ndim == 1:
-        return {k: float(v) for k, v in out.items()}
-    return out
-
-
-def dummy_baseline(e_true: Sequence[float], *, seed: int, regression: bool = True) -> dict[str, float]:
-    """Matbench Discovery's dummy row: stratified random labels (stable with probability equal
-    to the prevalence, numpy ``default_rng(seed)``); DAF set to its expectation 1 and, for the
-    regression columns, the predictor that always says the mean true hull distance (R^2 = 0)."""
-    import numpy as np
-
-    e_true = np.asarray(e_true, dtype=float)
-    rng = np.random.default_rng(seed)
-    prevalence = float(np.mean(e_true <= STABILITY_THRESHOLD)) if e_true.size else math.nan
-    calls_stable = rng.random(e_true.size) < prevalence
-    row = stability_metrics(e_true, np.where(calls_stable, -1.0, 1.0), regression=False)
-    row["daf"] = 1.0
-    if regression:
-        residual = e_true - e_true.mean() if e_true.size else e_true
-        row["mae"] = float(np.abs(residual).mean()) if e_true.size else math.nan
-        row["rmse"] = float(np.sqrt((residual**2).mean())) if e_true.size else math.nan
-        row["r2"] = 0.0
-    return row
-
-
-def bootstrap_stability_metrics(
-    e_true: Sequence[float],
-    e_pred: Sequence[float],
-    *,
-    seed: int,
-    resamples: int = 1000,
-    regression: bool = True,
-) -> dict[str, tuple[float, float] | None]:
-    """Percentile bootstrap 95% interval of every ``stability_metrics`` value, from one seeded
-    set of resampled rows (materials resampled with replacement, true and predicted together).
-    None where the metric is undefined in every resample."""
-    import numpy as np
-
-    e_true, e_pred = np.asarray(e_true, dtype=float), np.asarray(e_pred, dtype=float)
-    n = e_true.size
-    if n == 0:
-        return {}
-    rng = np.random.default_rng(seed)
-    chunk = max(1, min(resamples, 5_000_000 // n))  # bounds memory on large user data sets
-    parts: dict[str, list[Any]] = {}
-    for start in range(0, resamples, chunk):
-        idx = rng.integers(0, n, size=(min(resamples, start + chunk) - start, n))
-        for name, values in stability_metrics(e_true[idx], e_pred[idx], regression=regression).items():
-            parts.setdefault(name, []).append(values)
-    intervals: dict[str, tuple[float, float] | None] = {}
-    for name, chunks in parts.items():
-        values = np.concatenate(chunks)
-        if np.all(np.isnan(values)):
-            intervals[name] = None
-            continue
-        lo, hi = np.nanpercentile(values, [2.5, 97.5])
-        intervals[name] = (float(lo), float(hi))
-    return intervals
+    return [ComputedEntry.from_dict(item) for item in shipped_entry_dicts()]

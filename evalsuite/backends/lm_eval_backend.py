@@ -25,15 +25,26 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
+import os
 from typing import Any
 
 from evalsuite.backends.base import Request
 from evalsuite.errors import BackendError
+from evalsuite.redact import (
+    Scrubber,
+    is_secret_name,
+    redact_url,
+    reject_url_credentials,
+    scrub_key_values,
+    secret_digest,
+)
 from evalsuite.types import Message, Reply
 
 TORCH_HINT = "pip install 'evalsuite[torch]' (installs lm-eval[hf] with torch and transformers)"
 TORCH_MODULES = {"torch", "transformers", "accelerate", "peft"}
-SECRET_WORDS = ("key", "token", "secret", "password", "auth", "header")
+NOT_IDENTITY = {"num_concurrent"}  # how fast replies come, not which replies
+ADDRESS_ARGS = {"base_url"}  # where the model is served: provenance (``endpoints``), not identity
 
 
 def parse_model_args(model_args: str) -> dict[str, str]:
@@ -50,9 +61,6 @@ def parse_model_args(model_args: str) -> dict[str, str]:
     return out
 
 
-def is_secret(key: str) -> bool:
-    return any(word in key.lower() for word in SECRET_WORDS)
-
 
 class LmEvalBackend:
     cacheable = True
@@ -63,6 +71,12 @@ class LmEvalBackend:
         self.model = f"lm-eval/{name}"
         self.model_args = model_args or ""
         self.args = parse_model_args(self.model_args)
+        for key in ADDRESS_ARGS & set(self.args):
+            reject_url_credentials(self.args[key], f"--model-args {key}=")
+        # lm-eval's own errors and log lines may quote a model-arg or the request headers (with
+        # the key lm-eval read from OPENAI_API_KEY): none of them is written or printed unscrubbed.
+        secrets = [v for k, v in self.args.items() if is_secret_name(k)] + [os.environ.get("OPENAI_API_KEY")]
+        self._scrub = Scrubber(secrets)
         self.max_batch = max(1, max_concurrency)
         self.lm: Any = None
         self._queue: asyncio.Queue[tuple[Request, asyncio.Future]] | None = None
@@ -71,9 +85,15 @@ class LmEvalBackend:
         """Size of every batch sent to generate_until (for tests and tuning)."""
 
     def identity(self) -> dict[str, Any]:
-        # Credentials (api keys, tokens, auth headers) never enter the cache key or provenance.
-        args = {k: v for k, v in sorted(self.args.items()) if not is_secret(k) and k != "num_concurrent"}
+        """Every model-arg that can change a reply; a secret's value (an explicitly named key:
+        ``evalsuite.redact.SECRET_NAMES``) is kept as a digest, so another key is another run
+        although no key is written; the address is provenance."""
+        args = {k: secret_digest(v) if is_secret_name(k) else v for k, v in sorted(self.args.items())
+                if k not in NOT_IDENTITY and k not in ADDRESS_ARGS}
         return {"backend": "lm-eval", "model": self.name, "model_args": args}
+
+    def endpoints(self) -> list[str]:
+        return [redact_url(self.args[k]) for k in sorted(ADDRESS_ARGS & set(self.args))]
 
     # -- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -88,6 +108,7 @@ class LmEvalBackend:
             raise BackendError(f"lm-eval is not installed: pip install 'lm-eval[api]' ({exc})") from None
         try:
             cls = get_model(self.name)
+            scrub_lm_eval_logs(self._scrub)
         except ModuleNotFoundError as exc:
             raise missing_module(self.name, exc) from None
         except ValueError as exc:
@@ -100,7 +121,8 @@ class LmEvalBackend:
         except ModuleNotFoundError as exc:
             raise missing_module(self.name, exc) from None
         except (TypeError, ValueError) as exc:
-            raise BackendError(f"lm-eval/{self.name} --model-args {self.model_args!r}: {exc}") from None
+            raise BackendError(self._scrub(f"lm-eval/{self.name} --model-args "
+                                           f"{scrub_key_values(self.model_args)!r}: {exc}")) from None
 
     async def close(self) -> None:
         if self._worker is not None:
@@ -144,7 +166,7 @@ class LmEvalBackend:
             return self._call(requests)
         except Exception as exc:  # noqa: BLE001 - becomes the sample's recorded error
             if len(requests) == 1:
-                return [Reply(text=None, error=f"lm-eval {type(exc).__name__}: {exc}"[:500])]
+                return [Reply(text=None, error=self._scrub(f"lm-eval {type(exc).__name__}: {exc}")[:500])]
         return [self._generate([request])[0] for request in requests]
 
     def _call(self, requests: list[Request]) -> list[Reply]:
@@ -175,6 +197,32 @@ class LmEvalBackend:
             if "chat_template" in str(exc) or "chat template" in str(exc):
                 return plain_prompt(messages)  # a tokenizer without a template (base model)
             raise
+
+
+class ScrubbingFilter(logging.Filter):
+    """Rewrites a log record's text through a Scrubber (lm-eval logs failed requests with
+    their headers, the Authorization header included)."""
+
+    def __init__(self, scrub: Scrubber):
+        super().__init__()
+        self.scrub = scrub
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        clean = self.scrub(text)
+        if clean != text:
+            record.msg, record.args = clean, ()
+        return True
+
+
+def scrub_lm_eval_logs(scrub: Scrubber) -> None:
+    """Put the filter on every lm-eval logger (a logger's filters see only its own records)."""
+    names = ["lm_eval"] + [n for n in logging.Logger.manager.loggerDict if n.startswith("lm_eval.")]
+    for name in names:
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, ScrubbingFilter)]:
+            logger.removeFilter(old)
+        logger.addFilter(ScrubbingFilter(scrub))
 
 
 def missing_module(name: str, exc: ModuleNotFoundError) -> BackendError:

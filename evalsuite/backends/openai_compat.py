@@ -14,6 +14,12 @@ The retry policy is ours, because a benchmark run needs different rules than an 
 - any other 4xx: the sample fails at once with the server's message (retrying cannot help).
 Several base URLs are replicas of one model: requests go round-robin to replicas that are not
 cooling down after a refused connection, so a dead replica is routed around.
+
+The model, not the address, is the backend's identity: the same model reached through another
+URL (``localhost`` for ``127.0.0.1``, a new port or pod) resumes the run and finds its cached
+replies; the URLs are provenance (``endpoints``). A URL carrying credentials is refused
+(``evalsuite.redact``). ``probe`` (before the first request) makes a dead or wrong URL fail in
+seconds instead of after every sample's retries.
 """
 
 from __future__ import annotations
@@ -30,10 +36,13 @@ from typing import Any
 
 from evalsuite import images
 from evalsuite.backends.base import Request
+from evalsuite.backends.probe import probe_replicas
 from evalsuite.errors import BackendError
+from evalsuite.redact import Scrubber, redact_url, reject_url_credentials
 from evalsuite.types import Reply
 
 MAX_RETRY_AFTER_S = 120.0
+PROBE_TIMEOUT_S = 15.0
 REPLICA_COOLDOWN_S = 5.0
 
 
@@ -70,6 +79,8 @@ class OpenAIBackend:
     ):
         if not base_urls:
             raise BackendError(f"openai/{name} needs --base-url URL (any OpenAI-compatible server)")
+        for url in base_urls:
+            check_base_url(url)
         self.name = name
         self.model = f"{backend_label}/{name}"
         self.base_urls = [url.rstrip("/") for url in base_urls]
@@ -77,13 +88,23 @@ class OpenAIBackend:
         self.retry = retry or RetryPolicy()
         # Read once and kept in memory only; never part of identity() or any record.
         self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
+        self._scrub = Scrubber([self._api_key])  # a server may echo the key in its error text
         self.replicas: list[Replica] = []
         self.session: Any = None
         self._next = itertools.count()
         self._rng = random.Random(0)
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "openai", "model": self.name, "base_url": sorted(self.base_urls)}
+        return {"backend": "openai", "model": self.name}
+
+    def endpoints(self) -> list[str]:
+        """Where the replies came from (provenance, not identity)."""
+        return [redact_url(url) for url in self.base_urls]
+
+    async def probe(self) -> None:
+        """Fail in seconds, naming the URL and its answer, when no replica serves this model."""
+        assert self.session is not None, "start() first"
+        await probe_replicas(self.session, self.name, self.base_urls, min(self.timeout_s, PROBE_TIMEOUT_S))
 
     async def start(self) -> None:
         import urllib.request
@@ -156,7 +177,7 @@ class OpenAIBackend:
                 elif status >= 500 or status in (408, 409):
                     last_problem = f"HTTP {status} from {replica.base_url}: {error_message(raw)}"
                 else:
-                    return Reply(text=None, error=f"HTTP {status}: {error_message(raw)}")
+                    return Reply(text=None, error=self._scrub(f"HTTP {status}: {error_message(raw)}"))
             except TimeoutError:
                 last_problem = f"timed out after {self.timeout_s:g} s at {replica.base_url}"
             except aiohttp.ClientConnectorError as exc:
@@ -169,7 +190,15 @@ class OpenAIBackend:
                 last_problem = f"malformed response from {replica.base_url}: {str(exc)[:200]}"
             if attempt < self.retry.max_retries:
                 await asyncio.sleep(delay if delay is not None else self.retry.backoff(attempt, self._rng))
-        return Reply(text=None, error=f"gave up after {self.retry.max_retries + 1} attempts: {last_problem}")
+        return Reply(text=None, error=self._scrub(f"gave up after {self.retry.max_retries + 1} attempts: {last_problem}"))
+
+
+def check_base_url(url: str) -> None:
+    """An http(s) URL without credentials, or a BackendError saying what is wrong with it."""
+    reject_url_credentials(url, "--base-url")
+    if not url.lower().startswith(("http://", "https://")):
+        raise BackendError(f"--base-url {redact_url(url)!r} must start with http:// or https:// "
+                           "(e.g. http://localhost:8000/v1)")
 
 
 def reply_text(data: Any) -> str | None:

@@ -55,7 +55,9 @@ class ReplayBackend:
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError as exc:
-                    raise BackendError(f"{self.path}:{number}: not valid JSON ({exc.msg})") from None
+                    # exc.msg alone can end in a dangling "at" ("Invalid control character at").
+                    problem = exc.msg.removesuffix(" at")
+                    raise BackendError(f"{self.path}:{number}: not valid JSON ({problem} at column {exc.colno})") from None
                 if not isinstance(row, dict) or "id" not in row:
                     raise BackendError(f"{self.path}:{number}: a replay line needs an \"id\"")
                 if "response" not in row and "prediction" not in row:

@@ -70,7 +70,7 @@ def test_client_error_fails_the_sample_with_the_server_message(tmp_path, cache_d
         raise RuntimeError("context window exceeded")
 
     with DevServer(responder) as server:
-        assert run(tmp_path / "r", server.url, 3) == 0
+        assert run(tmp_path / "r", server.url, 3) == 1  # every sample failed: written, then exit 1
         lines = read_jsonl(tmp_path / "r" / "samples.jsonl")
         assert server.stats.requests == 3  # a 4xx is not retried
     assert all(line["error"] == "HTTP 400: responder failed: context window exceeded" for line in lines)

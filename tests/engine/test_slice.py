@@ -60,7 +60,7 @@ def test_replay_missing_ids_are_errors_not_crashes(tmp_path):
     replay.write_text(json.dumps({"id": "S-0000", "response": "Final Answer: >"}) + "\n")
     out = tmp_path / "run"
     assert main(["run", "--model", f"replay/{replay}", "--benchmark", "tail/compare-numbers",
-                 "--limit", "3", "--out", str(out), "--no-progress"]) == 0
+                 "--limit", "3", "--out", str(out), "--no-progress"]) == 1  # 2 of 3 errors > 0.1
     lines = {line["id"]: line for line in read_jsonl(out / "samples.jsonl")}
     assert lines["M-0000"]["error"] == "replay file has no line for id 'M-0000'"
     assert lines["M-0000"]["scores"]["accuracy"] == 0.0
@@ -72,7 +72,18 @@ def test_broken_replay_line_names_file_and_line(tmp_path, capsys):
     code = main(["run", "--model", f"replay/{replay}", "--benchmark", "tail/compare-numbers",
                  "--limit", "3", "--out", str(tmp_path / "run"), "--no-progress"])
     assert code == 2
-    assert f"{replay}:2: not valid JSON" in capsys.readouterr().err
+    # '{' then 'n' at column 2, where a property name in double quotes was expected.
+    assert f"{replay}:2: not valid JSON (Expecting property name enclosed in double quotes at column 2)" \
+        in capsys.readouterr().err
+
+
+def test_control_character_in_a_replay_line_names_its_column(tmp_path, capsys):
+    replay = tmp_path / "bad.jsonl"
+    replay.write_text('{"id": "S-0000", "response": "a\tb"}\n')  # a raw tab inside a JSON string
+    code = main(["run", "--model", f"replay/{replay}", "--benchmark", "tail/compare-numbers",
+                 "--limit", "1", "--out", str(tmp_path / "run"), "--no-progress"])
+    assert code == 2
+    assert f"{replay}:1: not valid JSON (Invalid control character at column 32)" in capsys.readouterr().err
 
 
 def test_run_dir_with_other_configuration_is_refused(tmp_path, capsys):

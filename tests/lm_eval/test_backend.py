@@ -109,7 +109,7 @@ def test_a_rejected_request_fails_only_its_sample(tmp_path):
 
     with DevServer(responder) as server:
         assert run(tmp_path / "r", "lm-eval/local-chat-completions", limit, "--model-args",
-                   f"base_url={server.url}/chat/completions,max_retries=1") == 0
+                   f"base_url={server.url}/chat/completions,max_retries=1", "--max-error-rate", "0.5") == 0
     records = lines(tmp_path / "r")
     failed = [r for r in records if r["error"]]
     assert len(records) == limit and len(failed) == 1
@@ -122,7 +122,11 @@ def test_identity_has_no_credentials():
                             f"base_url=http://x/v1/chat/completions,auth_token={SECRET},api_key={SECRET},model=m",
                             max_concurrency=2)
     identity = json.dumps(backend.identity())
-    assert SECRET not in identity and "http://x/v1/chat/completions" in identity
+    assert SECRET not in identity and '"model": "m"' in identity
+    # The address is provenance, not identity; each secret is a digest, so another key is another run.
+    assert "http://x" not in identity and backend.endpoints() == ["http://x/v1/chat/completions"]
+    other = LmEvalBackend("local-chat-completions", "auth_token=another-key-123,api_key=x,model=m")
+    assert other.identity()["model_args"]["auth_token"] != backend.identity()["model_args"]["auth_token"]
 
 
 def test_unknown_model_class_is_a_clear_error(tmp_path, capsys):

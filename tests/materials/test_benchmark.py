@@ -50,26 +50,53 @@ def embedded():
     return {mode: list(CrystalStability({"mode": mode}).samples(None, 0, None)) for mode in MODES}
 
 
+# classify / e-above-hull: the 334 shipped compounds, MP's stored truth (61 unstable);
+# formation-energy: the 282 whose recomputed hull agrees with it (9 unstable)
+SIZES = {"classify": (334, 273), "e-above-hull": (334, 273), "formation-energy": (282, 273)}
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_oracle_is_perfect_on_embedded_data(embedded, mode):
     bench = CrystalStability({"mode": mode})
     samples = embedded[mode]
-    assert len(samples) == 282
+    n, stable = SIZES[mode]
+    assert len(samples) == n
     result = declared(bench, bench.aggregate(oracle_records(bench, samples), seed=0)).to_dict()
     metrics = result["metrics"]
     assert metrics["f1"]["value"] == 1.0 and metrics["correct"]["value"] == 1.0
     assert result["headline"] == "f1"
-    assert result["confusion"] == {"tp": 273, "fp": 0, "tn": 9, "fn": 0}
-    assert metrics["daf"]["value"] == pytest.approx(282 / 273)  # 1 / prevalence when perfect
+    assert result["confusion"] == {"tp": stable, "fp": 0, "tn": n - stable, "fn": 0}
+    assert metrics["daf"]["value"] == pytest.approx(n / stable)  # 1 / prevalence when perfect
     if mode == "classify":
         assert "mae" not in metrics
     else:
         assert metrics["mae"]["value"] == 0.0 and metrics["abs_error"]["value"] == 0.0
     assert set(result["baselines"]) == {"dummy", "always-stable"}
+    # the baselines show the prevalence of this set: always-stable's precision is the prevalence
+    assert result["baselines"]["always-stable"]["precision"] == pytest.approx(stable / n)
+    assert result["baselines"]["always-stable"]["f1"] == pytest.approx(2 * stable / (2 * stable + n - stable))
     for name in metrics:
         assert name in result["higher_is_better"], name
+    assert result["higher_is_better"]["prevalence"] is None  # descriptive
+    assert metrics["prevalence"]["value"] == pytest.approx(stable / n)
     lo, hi = metrics["prevalence"]["ci95"]
-    assert lo <= 273 / 282 <= hi
+    assert lo <= stable / n <= hi
+    assert result["subset"]["name"] == "full" and result["subset"]["n"] == n
+    assert result["outlier_mask"]["applied"] is (mode == "formation-energy")
+
+
+def test_embedded_groups_by_arity(embedded):
+    bench = CrystalStability({"mode": "classify"})
+    samples = embedded["classify"]
+    result = bench.aggregate(oracle_records(bench, samples), seed=0)
+    groups = result.groups["arity"]
+    assert sum(g["n"] for g in groups.values()) == len(samples)
+    order = [k for k in ("binary", "ternary", "quaternary", "quinary") if k in groups]
+    assert list(groups)[:len(order)] == order
+    for value, group in groups.items():
+        members = [s for s in samples if s.metadata["arity"] == value]
+        assert group["metrics"]["prevalence"]["value"] == pytest.approx(
+            sum(s.target["stable"] for s in members) / len(members))
 
 
 def test_dummy_row_is_seeded(embedded):
@@ -228,3 +255,23 @@ def test_cli_run_with_user_data(tmp_path):
     assert result["confusion"] == {"tp": 2, "fp": 0, "tn": 2, "fn": 0}
     assert result["metrics"]["mae"]["value"] == 0.0
     assert not math.isnan(result["baselines"]["dummy"]["accuracy"])
+
+
+def test_cli_records_subset_and_mask_beside_the_metrics(tmp_path):
+    from .layouts import wbm_row, write_wbm
+
+    rows = [wbm_row(f"wbm-1-{i}", "Fe2 O3", f"{-1.0 - i / 10:.6f}", f"{(i - 3) / 10:.6f}", unique=i != 2, index=i)
+            for i in range(1, 7)]
+    data = write_wbm(tmp_path / "wbm.csv.gz", rows)
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "evalsuite.cli", "run", "--model", "oracle", "--benchmark", "crystal-stability",
+           "--set", "mode=formation-energy", "--set", "source=wbm", "--set", "subset=unique-prototypes",
+           "--data", str(data), "--out", str(out), "--no-cache", "--no-progress"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads((out / "results.json").read_text())["benchmarks"]["crystal-stability"]
+    assert result["n"] == 5 and result["subset"]["name"] == "unique-prototypes"
+    assert result["outlier_mask"]["applied"] is True and result["source"] == "wbm"
+    # truth -0.2, -0.1, 0.0 stable (wbm-1-2 left out: a duplicate prototype), 0.1, 0.2, 0.3 unstable
+    assert result["confusion"] == {"tp": 2, "fp": 0, "tn": 3, "fn": 0}
+    assert result["metrics"]["daf"]["value"] == pytest.approx(1 / (2 / 5))

@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from scorers.materials import bootstrap_stability_metrics, confusion, dummy_baseline, stability_metrics
+from scorers.stability_metrics import (
+    bootstrap_stability_metrics,
+    confusion,
+    dummy_baseline,
+    most_stable,
+    outliers,
+    stability_metrics,
+)
 
 NAN = float("nan")
 # Six materials; stable means e_above_hull <= 0 (threshold 0, inclusive).
@@ -85,11 +92,59 @@ def test_threshold_is_inclusive_at_zero():
     assert (m["precision"], m["recall"]) == (0.5, 1.0)
 
 
-def test_resample_matrix_gives_one_value_per_row():
-    true = np.array([TRUE, TRUE])
-    pred = np.array([[-1.0] * 6, [1.0] * 6])
-    m = stability_metrics(true, pred)
-    assert m["f1"] == pytest.approx([2 / 3, 0.0])
+def test_constant_truth_leaves_r2_undefined():
+    # all true hull distances equal: SS_tot = 0, R^2 undefined (null), whatever the prediction
+    # (scikit-learn's r2_score would say 1.0 for the perfect one and 0.0 for the other)
+    assert math.isnan(stability_metrics([0.0, 0.0, 0.0], [0.0, 0.0, 0.0])["r2"])
+    assert math.isnan(stability_metrics([0.1, 0.1, 0.1], [0.0, 0.2, 0.1])["r2"])
+    assert math.isnan(stability_metrics([0.1], [0.1])["r2"])  # one row
+
+
+def test_fixed_prevalence_is_the_daf_denominator():
+    # DAF = precision / the given prevalence (the unique-prototype rule), reported as prevalence
+    m = stability_metrics(TRUE, [-0.05, 0.1, -0.01, 0.25, NAN, 0.4], prevalence=0.25)
+    assert m["precision"] == pytest.approx(0.5)
+    assert m["daf"] == pytest.approx(0.5 / 0.25) and m["prevalence"] == 0.25
+
+
+def test_outliers_and_most_stable_ranking():
+    truth = np.array([0.0, 0.1, 0.2, 0.3])
+    assert outliers(truth, np.array([5.0, 5.2, NAN, -4.8])).tolist() == [False, True, False, True]
+    # lowest predicted first; missing last; ties broken by file order (order), not row order
+    pred = np.array([0.2, NAN, -0.1, 0.2, 0.0])
+    order = np.array([4, 0, 1, 2, 3])
+    assert most_stable(pred, order, count=3).tolist() == [2, 3, 4]  # -0.1, 0.0, then row 3 (order 2) before row 0
+    assert most_stable(pred, order, count=5).tolist() == [0, 1, 2, 3, 4]
+
+
+def naive_bootstrap(truth, pred, seed, resamples=1000):
+    """The bootstrap written the slow, obvious way: one draw at a time, counting by hand."""
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(truth), size=(resamples, len(truth)))
+    out = {"f1": [], "precision": [], "accuracy": [], "mae": [], "r2": []}
+    for picks in idx:
+        t, p = truth[picks], pred[picks]
+        actual, called = t <= 0, np.nan_to_num(p, nan=np.inf) <= 0
+        tp, fp = np.sum(actual & called), np.sum(~actual & called)
+        fn, tn = np.sum(actual & ~called), np.sum(~actual & ~called)
+        out["f1"].append(2 * tp / (2 * tp + fp + fn))
+        out["precision"].append(tp / (tp + fp) if tp + fp else np.nan)
+        out["accuracy"].append((tp + tn) / len(t))
+        both = ~np.isnan(p)
+        out["mae"].append(np.mean(np.abs(p[both] - t[both])))
+        ss_tot = np.sum((t[both] - t[both].mean()) ** 2)
+        out["r2"].append(1 - np.sum((p[both] - t[both]) ** 2) / ss_tot)
+    return {k: tuple(np.nanpercentile(v, [2.5, 97.5])) for k, v in out.items()}
+
+
+def test_vectorised_bootstrap_equals_the_draw_by_draw_one():
+    rng = np.random.default_rng(5)
+    truth = rng.normal(0.02, 0.1, size=200)
+    pred = truth + rng.normal(0.0, 0.05, size=200)
+    pred[::17] = NAN  # some missing predictions
+    fast = bootstrap_stability_metrics(truth, pred, seed=11)
+    for name, (lo, hi) in naive_bootstrap(truth, pred, seed=11).items():
+        assert fast[name] == pytest.approx((lo, hi), rel=1e-9, abs=1e-12), name
 
 
 def test_dummy_baseline_is_seeded_and_stratified():

@@ -11,7 +11,7 @@ import warnings
 
 import pytest
 
-from benchmarks.crystal_stability import embedded_materials
+from benchmarks.crystal import embedded, hull_cache
 from scorers.materials import HullReference, shipped_entries
 
 TOL = 1e-6  # eV/atom
@@ -73,17 +73,91 @@ def test_formation_energy_is_energy_minus_elemental_references(recomputed):
     assert point.e_form_per_atom == pytest.approx(expected, abs=1e-9)
 
 
-def test_embedded_default_set():
-    materials = embedded_materials()
+def test_embedded_self_consistent_set(recomputed):
+    materials = embedded.self_consistent_materials()
     assert len(materials) == 282
     ids = [m.material_id for m in materials]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     assert all(m.n_elements >= 2 for m in materials)
     stored = {str(e.entry_id): e.data["e_above_hull"] for e in shipped_entries()}
     assert all(abs(m.e_above_hull - stored[m.material_id]) <= TOL for m in materials)
+    # the same numbers as the hull recomputed here, in this process, by the fixture
+    _, rows = recomputed
+    by_id = {str(e.entry_id): p for e, p in rows}
+    for m in materials:
+        assert m.e_above_hull == by_id[m.material_id].e_above_hull
+        assert m.e_form_per_atom == by_id[m.material_id].e_form_per_atom
     # unstable members carry their decomposition into other phases; fractions sum to 1
     unstable = [m for m in materials if not m.stable]
     assert len(unstable) == 282 - 273
     for m in unstable:
         assert m.formula not in m.decomposition
         assert sum(m.decomposition.values()) == pytest.approx(1.0)
+
+
+def test_embedded_stored_set_is_every_compound_with_mp_truth():
+    # classify / e-above-hull truth: Materials Project's stored hull distance, all 334 compounds
+    materials = embedded.stored_materials()
+    entries = [e for e in shipped_entries() if len(e.composition.elements) >= 2]
+    assert len(materials) == len(entries) == 334
+    stored = {str(e.entry_id): float(e.data["e_above_hull"]) for e in entries}
+    assert {m.material_id: m.e_above_hull for m in materials} == stored
+    assert sum(1 for m in materials if not m.stable) == sum(1 for v in stored.values() if v > 0) == 61
+
+
+def test_hull_cache_is_reused_and_keyed(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path))
+    key = embedded.hull_key()
+    assert hull_cache.load(key) is None
+    rows = embedded.hull_rows()  # built, then stored
+    path = hull_cache.cache_file(key)
+    assert path.is_file() and hull_cache.load(key) == rows
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary left behind
+    # another pymatgen version or another data file is another key: a miss, not a stale hit
+    assert hull_cache.load(hull_cache.key_of("0" * 64, "2023.5.10")) is None
+    # a corrupt file is a miss (rebuilt), never an error
+    path.write_text("{not json")
+    assert hull_cache.load(key) is None
+    assert embedded.hull_rows() == rows and hull_cache.load(key) == rows
+
+
+def test_hull_cache_never_follows_a_symlink(tmp_path, monkeypatch):
+    monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path / "cache"))
+    key = hull_cache.key_of("a" * 64, "1")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    path = hull_cache.cache_file(key)
+    path.parent.mkdir(parents=True)
+    path.symlink_to(victim)
+    assert hull_cache.load(key) is None  # not read through the link
+    assert hull_cache.store(key, [{"a": 1}]) == path
+    assert victim.read_text() == "keep me"  # the link was replaced, the target untouched
+    assert not path.is_symlink() and hull_cache.load(key) == [{"a": 1}]
+
+
+HULL_MODULES = """
+import sys
+from benchmarks.crystal_stability import CrystalStability
+for mode in sys.argv[1:]:
+    next(CrystalStability({"mode": mode}).samples(None, 0, 1))
+print(sorted(m for m in sys.modules if m in ("pymatgen.analysis.phase_diagram", "pymatgen.entries.compatibility")))
+"""
+
+
+def test_no_hull_is_built_where_none_is_needed(tmp_path):
+    # classify / e-above-hull need no hull: no phase-diagram or correction code is even imported;
+    # formation-energy mode builds hulls once, and a later process reads them from the cache
+    import subprocess
+    import sys
+
+    env = {**__import__("os").environ, "EVALSUITE_CACHE": str(tmp_path)}
+
+    def loaded(*modes):
+        done = subprocess.run([sys.executable, "-c", HULL_MODULES, *modes], capture_output=True, text=True,
+                              env=env, check=True, timeout=120)
+        return done.stdout.strip()
+
+    assert loaded("classify", "e-above-hull") == "[]"
+    assert loaded("formation-energy") != "[]"  # cold cache: built here
+    assert len(list((tmp_path / "crystal").glob("hulls-*.json"))) == 1
+    assert loaded("formation-energy") == "[]"  # warm cache: read, not built

@@ -1,0 +1,124 @@
+"""crystal-stability's aggregate: Matbench Discovery's metrics with bootstrap CIs, on the subset
+the ``subset`` option names, overall and per arity, with baselines and what was chosen.
+
+It reads columns, not records: the hull distances come from the ``target`` and ``prediction``
+columns of the run's ``RecordTable`` (``CrystalStability.reads``), the arity and the source row
+order from metadata, and every metric is computed with numpy over arrays
+(``scorers.stability_metrics``), so a 257,000-row run aggregates in seconds.
+
+Subsets (``subset``; Matbench Discovery's ``TestSubset``):
+- ``full``: every sample.
+- ``unique-prototypes``: the samples are already only the rows with ``unique_prototype`` True.
+- ``most-stable-10k``: of those, the 10,000 with the lowest *predicted* hull distance (missing
+  predictions last, ties in source row order), so the subset depends on the model.
+In both prototype subsets DAF divides the subset's precision by the prevalence of stable
+materials among all the run's unique prototypes (Matbench Discovery's
+``wbm_uniq_proto_prevalence``, computed from the unrounded hull distances the file holds), and
+the ``prevalence`` metric reports that denominator.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from evalsuite.benchmark import metric_means, to_dicts
+from evalsuite.record_table import RecordTable
+from evalsuite.types import BenchmarkResult, MetricValue, SampleRecord
+from scorers import stability_metrics as sm
+
+if TYPE_CHECKING:
+    from benchmarks.crystal_stability import CrystalStability
+
+
+def hull_distances(bench: CrystalStability, table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(true, predicted hull distance, masked) per row; NaN where a prediction is missing or,
+    with ``outlier_mask``, more than 5 eV/atom off (``masked`` marks those)."""
+    from benchmarks.crystal_stability import predicted_hull_distance
+
+    mode = bench.option("mode")
+    targets = table.values["target"]
+    predictions = table.values["prediction"]
+    e_true = np.fromiter((float(t["e_above_hull"]) for t in targets), dtype=float, count=len(table))
+    e_pred = np.fromiter((predicted_hull_distance(mode, p, t) for p, t in zip(predictions, targets, strict=True)),
+                         dtype=float, count=len(table))
+    masked = sm.outliers(e_true, e_pred) if bench.mask_applies() else np.zeros(len(table), dtype=bool)
+    e_pred[masked] = np.nan
+    return e_true, e_pred, masked
+
+
+def positions(table: RecordTable) -> np.ndarray:
+    """Each row's place in its source file (the id order where a record has none)."""
+    metas = [table.metas[code] for code in table.meta_codes]
+    return np.array([m.get("position", i) for i, m in enumerate(metas)], dtype=np.int64)
+
+
+def aggregate(bench: CrystalStability, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
+    table = RecordTable.of(records, bench.reads)
+    regression = bench.option("mode") != "classify"
+    subset = bench.option("subset")
+    e_true, e_pred, masked = hull_distances(bench, table)
+    if subset == "most-stable-10k":
+        rows = sm.most_stable(e_pred, positions(table))
+    else:
+        rows = np.arange(len(table))
+    # the DAF denominator of the prototype subsets: all unique prototypes of the run
+    prevalence = None
+    if subset != "full" and len(table):
+        prevalence = float(np.mean(e_true[~np.isnan(e_true)] <= sm.STABILITY_THRESHOLD))
+    chosen = table if len(rows) == len(table) else table.take(rows)
+    t, p = e_true[rows], e_pred[rows]
+
+    result = BenchmarkResult(n=len(table), metrics=metric_means(chosen, seed, bench.metric_set()),
+                             headline=bench.headline)
+    result.metrics.update(discovery(t, p, seed, regression, prevalence))
+    result.groups = bench.grouped_metrics(chosen, seed)
+    names, slot = chosen.slots("arity")
+    for index, value in enumerate(names, start=1):
+        group = result.groups.get("arity", {}).get(str(value))
+        if group is not None:
+            members = slot == index
+            group["metrics"].update(to_dicts(discovery(t[members], p[members], seed, regression, prevalence)))
+    if len(rows):
+        result.baselines = {
+            "dummy": clean(sm.dummy_baseline(t, seed=seed, regression=regression, prevalence=prevalence)),
+            # "on the hull" for every material: hull distance 0, called stable
+            "always-stable": clean(sm.stability_metrics(t, np.zeros_like(t), regression=regression,
+                                                        prevalence=prevalence)),
+        }
+    result.extra = {
+        "confusion": sm.confusion(t, p),
+        "stability_threshold": sm.STABILITY_THRESHOLD,
+        "mode": bench.option("mode"),
+        "source": bench.option("source"),
+        "subset": {"name": subset, "n": len(rows), "of": len(table),
+                   "daf_prevalence": prevalence},
+        "outlier_mask": {"applied": bench.mask_applies(), "limit_ev_per_atom": sm.MAX_E_FORM_ERROR,
+                         "masked": int(masked[rows].sum())},
+        "missing_predictions": int(np.isnan(p).sum()),
+        "baseline_seed": seed,
+    }
+    return result
+
+
+def discovery(e_true: np.ndarray, e_pred: np.ndarray, seed: int, regression: bool,
+              prevalence: float | None) -> dict[str, MetricValue]:
+    """The Matbench Discovery metrics of these rows, each with its bootstrap 95% CI."""
+    if e_true.size == 0:
+        return {}
+    values = sm.stability_metrics(e_true, e_pred, regression=regression, prevalence=prevalence)
+    intervals = sm.bootstrap_stability_metrics(e_true, e_pred, seed=seed, regression=regression,
+                                               prevalence=prevalence)
+    n_both = int((~np.isnan(e_true) & ~np.isnan(e_pred)).sum())
+    return {
+        name: MetricValue(value=None if math.isnan(value) else value, ci95=intervals.get(name),
+                          n=n_both if name in sm.REGRESSION else int(e_true.size))
+        for name, value in values.items()
+    }
+
+
+def clean(row: dict[str, float]) -> dict[str, Any]:
+    return {k: None if math.isnan(v) else v for k, v in row.items()}
