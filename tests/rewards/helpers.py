@@ -46,7 +46,7 @@ def replay_run(tmp_path: Path, name: str, replies: dict[str, str], data: Path | 
     replay.write_text("".join(json.dumps({"id": i, "response": r}) + "\n" for i, r in replies.items()))
     out = tmp_path / f"run-{tag}"
     args = ["run", "--model", f"replay/{replay}", "--benchmark", name, "--out", str(out), "--limit",
-            str(limit or len(replies)), "--no-progress", "--no-cache"]
+            str(limit or len(replies)), "--no-progress", "--no-cache", "--max-error-rate", "1"]
     if data is not None:
         args += ["--data", str(data)]
     assert main(args) == 0
