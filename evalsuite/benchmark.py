@@ -7,6 +7,7 @@ only ever talks to the ``Benchmark`` protocol below.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +132,7 @@ class BenchmarkBase:
     def metric_set(self) -> MetricSet:
         cached: MetricSet | None = getattr(self, "_metric_set", None)
         if cached is None:
-            cached = MetricSet(self.declared_metrics())
+            cached = MetricSet(self.declared_metrics(), headline=self.headline)
             self._metric_set = cached
         return cached
 
@@ -161,6 +162,12 @@ class BenchmarkBase:
     def from_structured(self, value: Any, sample: Sample) -> Prediction:
         """A replay line's ready-made ``prediction``; override to validate or normalise it."""
         return Prediction(value=value, stage="structured")
+
+    def canonical_answer(self, prediction: Any) -> str:
+        """The form in which two replies' answers are the same answer (maj@K and consistency
+        under ``--epochs``): the prediction's JSON by default; benchmarks override it (canonical
+        SMILES for chemistry, the number for numbers, the normalised set for sets)."""
+        return json.dumps(prediction, sort_keys=True, ensure_ascii=False, default=str)
 
     # -- default aggregation --------------------------------------------------------------
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:

@@ -73,11 +73,12 @@ BOUNDS: Mapping[str, Bound] = {b.option: b for b in (
     Bound("--max-retries", int, 0, 100),
     Bound("--retry-base-delay", float, 0.0, 600.0),
     Bound("--max-error-rate", float, 0.0, 1.0),
+    Bound("--epochs", int, 1, 1024),
 )}
 
 CONFIG_FIELDS = {"--limit": "limit", "--max-concurrency": "max_concurrency", "--timeout": "timeout_s",
                  "--max-retries": "max_retries", "--retry-base-delay": "retry_base_delay_s",
-                 "--max-error-rate": "max_error_rate"}
+                 "--max-error-rate": "max_error_rate", "--epochs": "epochs"}
 OVERRIDES = {"--max-tokens": "max_tokens", "--temperature": "temperature"}
 
 

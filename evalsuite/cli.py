@@ -80,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache", type=Path, help="reply cache file (default ~/.cache/evalsuite/replies.sqlite)")
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--overwrite", action="store_true", help="discard a run directory with another configuration")
-    p.add_argument("--shard", help="I/N: run the I-th of N deterministic slices (0-based)")
+    p.add_argument("--shard", help="I/N: run the I-th of N deterministic slices (0-based); auto: from a Slurm "
+                   "job array; auto/N: from a Kubernetes Indexed Job (JOB_COMPLETION_INDEX) or Slurm")
+    p.add_argument("--epochs", type=bounded("--epochs"), default=1, metavar="K",
+                   help="replies per item, epoch e sent with seed + e (default 1); adds pass@k, maj@K, consistency")
     p.add_argument("--no-progress", action="store_true")
     add_grade_args(p)
     p.add_argument("--report", type=Path, help="also write the HTML report to this file")
@@ -222,17 +225,10 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from evalsuite.runner import RunConfig, RunError, Runner
+    from evalsuite.runner import RunConfig, Runner
+    from evalsuite.shard_spec import parse_shard
 
-    shard = None
-    if args.shard:
-        try:
-            index, total = (int(x) for x in args.shard.split("/"))
-        except ValueError:
-            raise RunError(f"--shard expects I/N, got {args.shard!r}") from None
-        if not (total >= 1 and 0 <= index < total):
-            raise RunError(f"--shard {args.shard}: need 0 <= I < N")
-        shard = (index, total)
+    shard = parse_shard(args.shard)
     config = RunConfig(
         model=args.model,
         benchmarks=args.benchmark.split(","),
@@ -259,6 +255,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         model_args=args.model_args,
         progress=not args.no_progress,
         max_error_rate=args.max_error_rate,
+        epochs=args.epochs,
         grade_workers=args.grade_workers,
         grade_timeout_s=args.grade_timeout,
     )
@@ -278,22 +275,33 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def print_summary(data: dict[str, Any], out: Path) -> None:
     requests = data["run"]["requests"]
-    rows = [("benchmark", "n", "metric", "value", "95% CI", "no answer", "errors")]
+    epochs = int(data["run"].get("epochs") or 1)
+    rows: list[tuple[str, ...]] = [("benchmark", "n", "metric", "value", "95% CI", "no answer", "errors")]
+    if epochs > 1:
+        rows[0] += (f"pass@{epochs}", f"maj@{epochs}")
     for name, res in data["benchmarks"].items():
         headline = res.get("headline") or "accuracy"
         metric = res["metrics"].get(headline, {})
         value = metric.get("value")
         ci = metric.get("ci95")
+        spread = (res.get("epoch_spread") or {}).get(headline)
+        ci_text = "-" if not ci or ci[0] is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
+        if spread and spread.get("sd") is not None:  # aggregate-only: its spread across epochs
+            ci_text = f"sd {spread['sd']:.3f} over {epochs} epochs"
         fail = res["metrics"].get("extraction_failure_rate", {}).get("value")
         err = res["metrics"].get("error_rate", {}).get("value")
+        extra: tuple[str, ...] = ()
+        if epochs > 1:
+            extra = tuple(_value(res["metrics"].get(f"{kind}@{epochs}")) for kind in ("pass", "maj"))
         rows.append((
             name,
             str(res["n"]),
             headline,
             "-" if value is None else f"{value:.3f}",
-            "-" if not ci or ci[0] is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]",
+            ci_text,
             "-" if fail is None else f"{fail:.1%}",
             "-" if err is None else f"{err:.1%}",
+            *extra,
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for i, row in enumerate(rows):
@@ -304,7 +312,15 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
         f"\nrequests: {requests['sent_to_model']} sent to the model, {requests['from_cache']} from cache, "
         f"{requests['skipped_journal']} already in the journal; {data['run']['wall_seconds']:.1f} s"
     )
+    if epochs > 1:
+        print(f"{epochs} replies per item: value = mean over all replies (avg@{epochs}), 95% CI from a bootstrap "
+              "over items")
     print(f"results: {out / 'results.json'}\nsamples: {out / 'samples.jsonl'}")
+
+
+def _value(entry: dict[str, Any] | None) -> str:
+    value = (entry or {}).get("value")
+    return "-" if value is None else f"{value:.3f}"
 
 
 def write_report(runs: list[Path], out: Path) -> None:

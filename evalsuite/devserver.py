@@ -30,7 +30,9 @@ from typing import Any
 
 from evalsuite.backends.probe import PROBE_PROMPT
 
-Responder = Callable[[list[dict[str, str]]], str]
+Responder = Callable[..., str]
+"""messages -> reply text; with ``DevServer(..., with_body=True)``: (messages, request body) -> text,
+so a test can answer by the request's ``seed`` (``--epochs``)."""
 
 
 def echo_responder(messages: list[dict[str, str]]) -> str:
@@ -69,6 +71,8 @@ class ServerStats:
     faults: Counter = field(default_factory=Counter)
     prompts: Counter = field(default_factory=Counter)
     successes: Counter = field(default_factory=Counter)
+    seeds: Counter = field(default_factory=Counter)
+    """requests per (prompt, seed sent)"""
     auth_headers: set = field(default_factory=set)
     probes: int = 0
 
@@ -81,8 +85,10 @@ class DevServer:
         host: str = "127.0.0.1",
         port: int = 0,
         record_prompts: bool = True,
+        with_body: bool = False,
     ):
         self.responder = responder
+        self.with_body = with_body
         self.faults = faults or Faults()
         self.host, self.port = host, port
         self.record_prompts = record_prompts
@@ -185,6 +191,7 @@ class DevServer:
             self.stats.requests += 1
             if self.record_prompts:
                 self.stats.prompts[prompt] += 1
+                self.stats.seeds[(prompt, body.get("seed"))] += 1
             if "Authorization" in request.headers:
                 self.stats.auth_headers.add(request.headers["Authorization"])
         if self.faults.latency_s:
@@ -223,7 +230,7 @@ class DevServer:
         if fault == "empty_choices":
             return web.json_response({"id": "x", "object": "chat.completion", "choices": []})
         try:
-            text = self.responder(messages)
+            text = self.responder(messages, body) if self.with_body else self.responder(messages)
         except Exception as exc:  # noqa: BLE001 - a broken responder is a test bug: show it as a 400
             return web.json_response({"error": {"message": f"responder failed: {exc}"}}, status=400)
         if self.record_prompts:

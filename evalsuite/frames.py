@@ -139,12 +139,14 @@ def load_results(*directories: Path | str):
     """Tidy metrics: one row per (run, benchmark, metric).
 
     Columns: run, model, benchmark, metric, value, ci_lo, ci_hi, n, then headline (bool: the
-    benchmark's leaderboard metric) and higher_is_better (bool or None when unstated).
+    benchmark's leaderboard metric), higher_is_better (bool or None when unstated) and epochs
+    (replies per item, ``--epochs``; 1 for single-reply runs). With epochs > 1 the plain metric
+    names are avg@K and the rows include ``pass@k``, ``maj@K`` and ``consistency``.
     """
     import pandas as pd
 
     columns = ["run", "model", "benchmark", "metric", "value", "ci_lo", "ci_hi", "n",
-               "headline", "higher_is_better"]
+               "headline", "higher_is_better", "epochs"]
     rows = []
     for directory in directories:
         run = read_run(directory, with_samples=False)
@@ -159,6 +161,7 @@ def load_results(*directories: Path | str):
                     "n": int(entry.get("n") or result.get("n") or 0),
                     "headline": metric == result.get("headline"),
                     "higher_is_better": directions.get(metric),
+                    "epochs": int(result.get("epochs") or 1),
                 })
     return pd.DataFrame(rows, columns=columns)
 

@@ -167,10 +167,12 @@ def _examples(ids: Sequence[str], k: int = 3) -> str:
 def _by_id(run: Run, benchmark: str, problems: list[str], which: str) -> dict[str, SampleRecord]:
     out: dict[str, SampleRecord] = {}
     duplicates = []
-    for record in run.records_of(benchmark):
-        if record.id in out:
+    seen: set[tuple[str, int]] = set()
+    for record in run.records_of(benchmark):  # one record per (id, epoch); the first reply stands for the item
+        if (record.id, record.epoch) in seen:
             duplicates.append(record.id)
-        out[record.id] = record
+        seen.add((record.id, record.epoch))
+        out.setdefault(record.id, record)
     if duplicates:
         problems.append(f"{benchmark}: {which} has duplicate sample ids ({_examples(duplicates)})")
     if not out:
@@ -264,11 +266,16 @@ def targets(policy: Policy, base: Run) -> list[Target]:
 
 def _rows(base: Run, cand: Run, wanted: list[Target], shared: dict[str, list[str]],
           seed: int, resamples: int) -> list[Row]:
+    from evalsuite import gate_epochs
+
     rows = []
-    index_a = {(r.benchmark, r.id): r for r in base.records}
-    index_b = {(r.benchmark, r.id): r for r in cand.records}
+    index_a = {(r.benchmark, r.id): r for r in base.records if r.epoch == 0}
+    index_b = {(r.benchmark, r.id): r for r in cand.records if r.epoch == 0}
     for t in wanted:
         ids = shared[t.benchmark]
+        if max(gate_epochs.epochs_in(base, t.benchmark), gate_epochs.epochs_in(cand, t.benchmark)) > 1:
+            rows.append(epoch_row(base, cand, t, ids, seed, resamples))
+            continue
         a = [index_a[(t.benchmark, i)] for i in ids]
         b = [index_b[(t.benchmark, i)] for i in ids]
         if not t.per_sample and t.metric not in base.benchmarks[t.benchmark]["metrics"]:
@@ -279,6 +286,22 @@ def _rows(base: Run, cand: Run, wanted: list[Target], shared: dict[str, list[str
         row.margin = t.margin
         rows.append(row)
     return rows
+
+
+def epoch_row(base: Run, cand: Run, t: Target, ids: list[str], seed: int, resamples: int) -> Row:
+    """A metric of runs with several replies per item: the paired bootstrap over items of each
+    item's value over its replies (``gate_epochs``); never McNemar."""
+    from evalsuite import gate_epochs
+
+    if gate_epochs.is_aggregate_only(base, cand, t.benchmark, t.metric):
+        va, vb, draws, test = gate_epochs.epoch_mean_draws(base, cand, t.benchmark, t.metric, ids, seed, resamples)
+    else:
+        a, b, test = gate_epochs.item_vectors(base, cand, t.benchmark, t.metric, ids)
+        draws = paired_mean_draws(a, b, seeded_rng(seed, t.benchmark, t.metric), resamples)
+        va, vb = _mean(a.tolist()), _mean(b.tolist())
+    diff = None if va is None or vb is None else vb - va
+    return Row(t.benchmark, t.metric, t.higher, len(ids), va, vb, diff, percentile_ci(draws), test,
+               bootstrap_p(draws), margin=t.margin)
 
 
 def gate(baseline: Path, candidate: Path, policy_path: Path | None) -> tuple[int, dict[str, Any]]:
@@ -294,7 +317,9 @@ def gate(baseline: Path, candidate: Path, policy_path: Path | None) -> tuple[int
         problems, shared = comparability(base, cand, sorted({t.benchmark for t in wanted}))
         if problems:
             raise GateError(problems)
-        report["notes"] = generation_notes(base, cand, sorted(shared))
+        from evalsuite.gate_epochs import notes
+
+        report["notes"] = generation_notes(base, cand, sorted(shared)) + notes(base, cand, sorted(shared))
         rows = _rows(base, cand, wanted, shared, policy.seed, policy.resamples)
     except (GateError, RunError) as exc:
         report["problems"] = exc.problems if isinstance(exc, GateError) else [str(exc)]
@@ -334,6 +359,9 @@ def run_compare(a: Path, b: Path) -> int:
             raise GateError([f"the runs share no benchmark ({', '.join(base.benchmarks) or 'none'} "
                              f"vs {', '.join(cand.benchmarks) or 'none'})"])
         problems, shared = comparability(base, cand, names, strict_ids=False)
+        from evalsuite.gate_epochs import notes, shared_repeated
+
+        problems += notes(base, cand, names)
         fatal = [p for p in problems if "sample ids differ" in p or "no samples" in p]
         if fatal:
             raise GateError(fatal)
@@ -344,6 +372,7 @@ def run_compare(a: Path, b: Path) -> int:
             metrics = dict.fromkeys(result.get("per_sample") or ())
             if result.get("headline"):
                 metrics = {result["headline"]: None, **metrics}
+            metrics.update(dict.fromkeys(shared_repeated(base, cand, name)))
             wanted += [target_of(result, name, m, 0.0) for m in metrics
                        if (result.get("higher_is_better") or {}).get(m) is not None]
         rows = _rows(base, cand, wanted, shared, 0, DEFAULT_RESAMPLES)

@@ -101,6 +101,7 @@ def gate_markdown(report: dict[str, Any]) -> str:
         lines += [f"- {p}" for p in report["problems"]]
         return "\n".join(lines)
     rows = [Row(**{k: v for k, v in r.items() if k != "drop"}) for r in report["rows"]]
+    lines += [f"- note: {note}" for note in report.get("notes", [])]
     lines += [f"- alpha {report['alpha']} family-wise (Holm over {len(rows)} guarded metrics); "
               f"bootstrap seed {report['seed']}, {report['resamples']} resamples", ""]
     lines += markdown_table(rows, verdicts=True)

@@ -42,8 +42,8 @@ def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, S
 
 
 def record_of(bench: Benchmark, sample: Sample, messages: list[Message], reply: Reply, prediction: Prediction,
-              score: Score) -> SampleRecord:
-    """The journal record of one graded sample."""
+              score: Score, *, epoch: int = 0) -> SampleRecord:
+    """The journal record of one graded sample (``epoch``: which of the item's replies)."""
     return SampleRecord(
         benchmark=bench.name,
         id=sample.id,
@@ -58,6 +58,7 @@ def record_of(bench: Benchmark, sample: Sample, messages: list[Message], reply: 
         metadata=sample.metadata,
         prompt_hash=prompt_hash(messages),
         cached=reply.cached,
+        epoch=epoch,
     )
 
 

@@ -40,8 +40,17 @@ def read_lines(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
             yield number, parse_line(raw)
 
 
-def recover(run_dir: Path) -> set[tuple[str, str]]:
-    """Clean the journal for a resume; return the (benchmark, id) pairs already finished.
+Key = tuple[str, str, int]
+"""(benchmark, id, epoch): one reply to one item; a run with ``--epochs K`` has K per item."""
+
+
+def key_of(record: dict[str, Any]) -> Key:
+    """A journal line's key; lines written before epochs existed are epoch 0."""
+    return (record["benchmark"], str(record["id"]), int(record.get("epoch") or 0))
+
+
+def recover(run_dir: Path) -> set[Key]:
+    """Clean the journal for a resume; return the (benchmark, id, epoch) keys already finished.
 
     Two streaming passes (find the lines to keep, then copy them byte for byte), so memory
     holds the finished keys, never the lines.
@@ -49,13 +58,17 @@ def recover(run_dir: Path) -> set[tuple[str, str]]:
     path = run_dir / SAMPLES
     if not path.exists():
         return set()
-    done: set[tuple[str, str]] = set()
+    done: set[Key] = set()
     drop: set[int] = set()
     for number, record in read_lines(path):
         if record is None or record.get("error") or "benchmark" not in record or "id" not in record:
             drop.add(number)
             continue
-        key = (record["benchmark"], str(record["id"]))
+        try:
+            key = key_of(record)
+        except (TypeError, ValueError):  # an epoch that is not a number: not a line we wrote
+            drop.add(number)
+            continue
         if key in done:
             drop.add(number)
             continue

@@ -21,8 +21,8 @@ from typing import Any
 
 from evalsuite import registry, results
 from evalsuite.errors import RunError
-from evalsuite.journal import SAMPLES, parse_line
-from evalsuite.rundir import in_shard, sample_digest_text
+from evalsuite.journal import SAMPLES, Key, key_of, parse_line
+from evalsuite.rundir import epochs_of, in_shard, sample_digest_text
 from evalsuite.safe_files import replacing
 
 SHARD_ONLY = ("samples", "data_hash")  # per-benchmark fingerprint fields that differ between shards
@@ -66,9 +66,10 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
     for name in (SAMPLES, results.RESULTS, results.CONFIG):
         if (out / name).exists():
             raise RunError(f"{out} already holds a run ({name}); merge into an empty directory")
-    write_journal(runs, out, {name: spec["samples"] for name, spec in merged["benchmarks"].items()})
+    epochs = epochs_of(merged)
+    write_journal(runs, out, {name: spec["samples"] * epochs for name, spec in merged["benchmarks"].items()})
 
-    summary = results.aggregate(out, benches, merged["seed"])
+    summary = results.aggregate(out, benches, merged["seed"], epochs=epochs)
     requests: dict[str, int] = {}
     for done in finished:
         for key, value in (done["run"].get("requests") or {}).items():
@@ -81,6 +82,7 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
         seed=merged["seed"],
         limit=merged["limit"],
         shard=None,
+        epochs=epochs,
         benchmarks=merged["benchmarks"],
         data_hashes={name: spec["data_hash"] for name, spec in merged["benchmarks"].items()},
         requests=requests,
@@ -140,8 +142,9 @@ def shard_of(benchmark: str, sample_id: str, total: int) -> int:
 
 
 def write_journal(runs: list[Path], out: Path, expected: dict[str, int]) -> None:
-    """Concatenate the shard journals line by line (memory: one key per sample, never the lines)."""
-    seen: set[tuple[str, str]] = set()
+    """Concatenate the shard journals line by line (memory: one key per reply, never the lines).
+    ``expected``: replies per benchmark (samples x epochs)."""
+    seen: set[Key] = set()
     with replacing(out / SAMPLES) as sink:
         for run in runs:
             path = run / SAMPLES
@@ -152,15 +155,20 @@ def write_journal(runs: list[Path], out: Path, expected: dict[str, int]) -> None
                     record = parse_line(raw)
                     if record is None:
                         raise RunError(f"{path}:{number}: torn or invalid line; resume that shard to repair it")
-                    key = (str(record.get("benchmark")), str(record.get("id")))
-                    if key[0] not in expected:
-                        raise RunError(f"{path}:{number}: benchmark {key[0]!r} is not in the run's configuration")
+                    if record.get("benchmark") not in expected:
+                        raise RunError(f"{path}:{number}: benchmark {record.get('benchmark')!r} is not in the "
+                                       "run's configuration")
+                    try:
+                        key = key_of(record)
+                    except (KeyError, TypeError, ValueError):
+                        raise RunError(f"{path}:{number}: a line without a valid id or epoch") from None
                     if key in seen:
-                        raise RunError(f"{path}:{number}: sample {key[0]} {key[1]!r} appears in more than one line")
+                        raise RunError(f"{path}:{number}: sample {key[0]} {key[1]!r} (epoch {key[2]}) appears "
+                                       "in more than one line")
                     seen.add(key)
                     sink.write(raw)
         counts: dict[str, int] = {}
-        for name, _ in seen:
+        for name, _, _ in seen:
             counts[name] = counts.get(name, 0) + 1
         short = {name: (counts.get(name, 0), n) for name, n in expected.items() if counts.get(name, 0) != n}
         if short:  # raised inside the block: the temporary file is removed, samples.jsonl kept

@@ -89,6 +89,11 @@ ENGINE_METRICS: tuple[Metric, ...] = (EXTRACTION_FAILURE_RATE, REFUSAL_RATE, ERR
 
 # Derived names the engine computes from a declared metric (see ``MetricSet.get``).
 _DERIVED = re.compile(r"^(?P<base>.+)_flexible$")
+# Repeated sampling (--epochs K, evalsuite.repeated): pass@k / maj@K of the headline, or of a
+# named metric as ``<metric>_pass@k`` / ``<metric>_maj@K``; consistency of the answers.
+_REPEATED = re.compile(r"^(?:(?P<base>.+)_)?(?P<kind>pass|maj)@(?P<k>[1-9][0-9]*)$")
+CONSISTENCY = Metric("consistency", "proportion", None, False,
+                     "share of items whose --epochs replies all give the same answer")
 
 
 class UndeclaredMetric(KeyError):
@@ -101,7 +106,8 @@ class UndeclaredMetric(KeyError):
 class MetricSet(Mapping[str, Metric]):
     """A benchmark's declared metrics by name, engine metrics included, in declaration order."""
 
-    def __init__(self, metrics: Iterable[Metric], *, engine: bool = True):
+    def __init__(self, metrics: Iterable[Metric], *, engine: bool = True, headline: str | None = None):
+        self.headline = headline
         self._by_name: dict[str, Metric] = {}
         for metric in (*metrics, *(ENGINE_METRICS if engine else ())):
             if metric.name in self._by_name and self._by_name[metric.name] != metric:
@@ -121,6 +127,17 @@ class MetricSet(Mapping[str, Metric]):
         derived = _DERIVED.match(name)
         if derived and derived.group("base") in self._by_name:
             return self._by_name[derived.group("base")].renamed(name)
+        repeated = _REPEATED.match(name)
+        if repeated:
+            base = self._by_name.get(repeated.group("base") or self.headline or "")
+            if base is not None:
+                if repeated.group("kind") == "pass":  # a mean of per-item estimates in [0, 1]
+                    return replace(base, name=name, kind="continuous", higher_is_better=True, per_sample=False,
+                                   description=f"pass@{repeated.group('k')} of {base.name} (Chen et al. 2021)")
+                return replace(base, name=name, per_sample=False,
+                               description=f"{base.name} of the majority answer of {repeated.group('k')} replies")
+        if name == CONSISTENCY.name:
+            return CONSISTENCY
         return default
 
     def __contains__(self, name: object) -> bool:

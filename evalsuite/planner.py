@@ -147,6 +147,21 @@ class SamplePlanner:
             if self.read == self.written and not self.finished:
                 await self.wakeup.wait()
 
+    async def passes(self, count: int) -> AsyncIterator[tuple[int, str, list[Sample]]]:
+        """(pass, benchmark, batch): every sample ``count`` times over, pass by pass (``--epochs``).
+
+        The first pass is ``batches``; each later one reads the spilled batches back from the
+        start of the file, which is much cheaper than generating the samples again.
+        """
+        async for name, batch in self.batches():
+            yield 0, name, batch
+        for number in range(1, count):
+            self.reader.seek(0)
+            for _ in range(self.written):
+                name, rows = pickle.load(self.reader)  # our own unlinked file: trusted
+                yield number, name, [Sample(*row) for row in rows]
+                await asyncio.sleep(0)
+
     def close(self) -> None:
         self.stop.set()
         if self.thread.is_alive():

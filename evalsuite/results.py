@@ -85,10 +85,36 @@ def load_records(run_dir: Path, reads: Mapping[str, Reads] | None = None) -> dic
     return {name: builder.finish(dedupe=True) for name, builder in builders.items()}
 
 
-def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int) -> dict[str, Any]:
-    tables = load_records(run_dir, {name: bench.reads for name, bench in benches.items()})
-    results = {name: declared(bench, bench.aggregate(tables.get(name, []), seed)).to_dict()
-               for name, bench in benches.items()}
+def load_epochs(run_dir: Path, reads: Mapping[str, Reads], epochs: int) -> dict[str, list[RecordTable]]:
+    """Per benchmark, one table per epoch 0 .. epochs-1 (first line per (id, epoch) wins)."""
+    from evalsuite.record_table import TableBuilder
+
+    builders = {name: [TableBuilder(name, reads[name]) for _ in range(epochs)] for name in reads}
+    path = run_dir / SAMPLES
+    if path.exists():
+        for _, row in read_lines(path):
+            if row is None or row.get("benchmark") not in builders:
+                continue
+            epoch = row.get("epoch") or 0
+            if isinstance(epoch, int) and 0 <= epoch < epochs:
+                builders[row["benchmark"]][epoch].add_line(row)
+    return {name: [builder.finish(dedupe=True) for builder in per_epoch] for name, per_epoch in builders.items()}
+
+
+def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epochs: int = 1) -> dict[str, Any]:
+    """Every benchmark's results from the journal; with ``epochs`` > 1 the repeated-sampling
+    metrics of ``evalsuite.repeated`` (avg@K, pass@k, maj@K, consistency)."""
+    if epochs > 1:
+        from evalsuite import repeated
+
+        reads = {name: repeated.reads_of(bench) for name, bench in benches.items()}
+        per_epoch = load_epochs(run_dir, reads, epochs)
+        results = {name: declared(bench, repeated.combine(bench, per_epoch[name], seed)).to_dict()
+                   for name, bench in benches.items()}
+    else:
+        tables = load_records(run_dir, {name: bench.reads for name, bench in benches.items()})
+        results = {name: declared(bench, bench.aggregate(tables.get(name, []), seed)).to_dict()
+                   for name, bench in benches.items()}
     return {"benchmarks": results, "families": family_summaries(results)}
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from evalsuite import results
 from evalsuite.errors import RunError
-from evalsuite.journal import SAMPLES, recover
+from evalsuite.journal import SAMPLES, Key, recover
 from evalsuite.types import Sample
 
 
@@ -69,8 +69,21 @@ def describe_differences(old: Any, new: Any, shown: int = 6) -> str:
     return ", ".join(parts)
 
 
-def prepare_out_dir(out: Path, fingerprint: dict[str, Any], *, overwrite: bool) -> set[tuple[str, str]]:
-    """Create or check ``out`` for this fingerprint; the (benchmark, id) pairs already journaled."""
+def epochs_of(fingerprint: dict[str, Any]) -> int:
+    """A fingerprint's ``epochs`` (1 in run directories written before ``--epochs`` existed)."""
+    return int(fingerprint.get("epochs") or 1)
+
+
+def without_epochs(fingerprint: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fingerprint.items() if k != "epochs"}
+
+
+def prepare_out_dir(out: Path, fingerprint: dict[str, Any], *, overwrite: bool) -> set[Key]:
+    """Create or check ``out`` for this fingerprint; the (benchmark, id, epoch) keys already journaled.
+
+    ``epochs`` may grow (``--epochs 4`` then ``--epochs 8`` extends the run in place: only the
+    new epochs are sent), never shrink: the journal would hold replies the run does not count.
+    """
     config_path = out / results.CONFIG
     if out.exists() and overwrite:
         for name in (SAMPLES, results.RESULTS, results.CONFIG):
@@ -80,6 +93,11 @@ def prepare_out_dir(out: Path, fingerprint: dict[str, Any], *, overwrite: bool) 
         previous = results.read_json(config_path)
         # A run killed before planning finished never fingerprinted its samples.
         current = without_sample_fingerprint(fingerprint) if is_provisional(previous) else fingerprint
+        had, wants = epochs_of(previous), epochs_of(fingerprint)
+        if wants < had:
+            raise RunError(f"{out} holds a run with --epochs {had}; resume it with --epochs {had} or more "
+                           "(epochs can be added, not removed), or use another --out")
+        previous, current = without_epochs(previous), without_epochs(current)
         if previous != current:
             raise RunError(
                 f"{out} holds a run with a different configuration (differs in: "

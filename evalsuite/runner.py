@@ -11,9 +11,10 @@ metrics and ``results.json`` is written with the run's provenance.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from evalsuite.checks import validate_config
 from evalsuite.errors import BenchmarkError, RunError
 from evalsuite.grade_pool import RunGrader
 from evalsuite.grading import grade, record_of
-from evalsuite.journal import Journal
+from evalsuite.journal import Journal, Key
 from evalsuite.pipeline import PIPELINE_DEPTH, Job, Turns, make_progress
 from evalsuite.planner import SamplePlanner
 from evalsuite.rundir import in_shard, prepare_out_dir, sample_digest_text
@@ -56,6 +57,8 @@ class RunConfig:
     progress: bool = True
     max_error_rate: float = 0.1
     """Above this share of samples without a reply the run is not trusted (``checks.py``)."""
+    epochs: int = 1
+    """Replies per item (``--epochs K``): epoch e is sent with the generation seed + e."""
     grade_workers: int | None = None  # None: the machine's cores; 0: grade in process
     grade_timeout_s: float = 30.0
 
@@ -109,13 +112,21 @@ class Runner:
         unknown = set(cfg.data) - set(names) - {"*"}
         if unknown:
             raise RunError(f"--data names benchmarks that are not selected: {', '.join(sorted(unknown))}")
+        if cfg.epochs < 1:
+            raise RunError(f"--epochs must be at least 1, got {cfg.epochs}")
         for name in names:
             bench = registry.create(name, options[name])
             settings = bench.generation.with_overrides(cfg.overrides)
+            if settings.seed is not None and cfg.overrides.get("seed") is None:
+                settings = replace(settings, seed=cfg.seed)  # --seed is the generation seed too
             data = cfg.data.get(name, cfg.data.get("*"))
             if data is not None and not data.exists():
                 raise RunError(f"--data {data}: no such file")
             self.planned[name] = Planned(bench, settings, data)
+        cold = sorted(name for name, p in self.planned.items() if not p.settings.temperature)
+        if cfg.epochs > 1 and cold:
+            print(f"evalsuite: warning: --epochs {cfg.epochs} at temperature 0 ({', '.join(cold)}): the replies "
+                  "will probably be identical; set --temperature for independent samples", file=sys.stderr)
 
     def check_modalities(self) -> None:
         """A backend that cannot take pictures is refused before anything is sent, rather than
@@ -141,6 +152,7 @@ class Runner:
             "seed": cfg.seed,
             "limit": cfg.limit,
             "shard": list(cfg.shard) if cfg.shard else None,
+            "epochs": cfg.epochs,
             "benchmarks": {
                 name: {
                     **p.bench.config(),
@@ -178,7 +190,8 @@ class Runner:
             elapsed = time.perf_counter() - t0
         finally:
             self.planner.close()
-        summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed)
+        summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed,
+                                    epochs=cfg.epochs)
         run_info = results.provenance(
             model=cfg.model,
             backend=self.backend.identity(),
@@ -187,6 +200,7 @@ class Runner:
             seed=cfg.seed,
             limit=cfg.limit,
             shard=list(cfg.shard) if cfg.shard else None,
+            epochs=cfg.epochs,
             benchmarks=self.fingerprint()["benchmarks"],
             endpoints=results.merged_endpoints(cfg.out, self.backend),
             data_hashes={n: p.data_hash for n, p in self.planned.items()},
@@ -203,7 +217,7 @@ class Runner:
         results.write_json(cfg.out / results.RESULTS, data)
         return data
 
-    async def evaluate(self, done: set[tuple[str, str]]) -> None:
+    async def evaluate(self, done: set[Key]) -> None:
         """Three stages on one event loop, so that a freed request slot only has to send.
 
         ``prepare_jobs`` builds each request and its cache key and looks the reply up ahead of
@@ -253,24 +267,24 @@ class Runner:
                 self.cache.close()
             await self.backend.close()
 
-    async def prepare_jobs(self, done: set[tuple[str, str]], ready: asyncio.Queue, replied: asyncio.Queue,
+    async def prepare_jobs(self, done: set[Key], ready: asyncio.Queue, replied: asyncio.Queue,
                            room: asyncio.Semaphore, bar: Any) -> None:
-        """Samples in run order -> jobs: skipped when journaled, graded at once when cached,
-        otherwise queued for a request worker."""
+        """(sample, epoch) in run order -> jobs: skipped when journaled, graded at once when
+        cached, otherwise queued for a request worker."""
         assert self.planner is not None
         turns = Turns()
-        async for name, sample in self.sample_stream(self.planner, bar):
-            if (name, sample.id) in done:
+        async for name, sample, epoch in self.sample_stream(self.planner, bar):
+            if (name, sample.id, epoch) in done:
                 self.counters.skipped += 1
                 bar.update(1)
                 continue
             await room.acquire()
-            job = self.job_for(self.planned[name], sample)
+            job = self.job_for(self.planned[name], sample, epoch)
             (replied if job.reply is not None else ready).put_nowait(job)
             await turns.after_job()
 
-    def job_for(self, planned: Planned, sample: Sample) -> Job:
-        request = Request(planned.bench, sample, planned.settings)
+    def job_for(self, planned: Planned, sample: Sample, epoch: int = 0) -> Job:
+        request = Request(planned.bench, sample, planned.settings, epoch)
         job = Job(request, request.messages())
         if self.cache is not None:
             settings_json = self.settings_json.get(id(request.settings))
@@ -328,19 +342,22 @@ class Runner:
         return all(p.count is not None for p in self.planned.values())
 
     def total(self) -> int | None:
-        return sum(p.count or 0 for p in self.planned.values()) if self.sampled() else None
+        if not self.sampled():
+            return None
+        return sum(p.count or 0 for p in self.planned.values()) * self.config.epochs
 
-    async def sample_stream(self, planner: SamplePlanner, bar: Any) -> AsyncIterator[tuple[str, Sample]]:
-        """(benchmark, sample) in run order. When planning ends during the run, config.json is
-        completed and the progress bar gets its total."""
+    async def sample_stream(self, planner: SamplePlanner, bar: Any) -> AsyncIterator[tuple[str, Sample, int]]:
+        """(benchmark, sample, epoch) in run order: every sample of epoch 0, then of epoch 1 ...,
+        so a run stopped early holds whole epochs. When planning ends during the run,
+        config.json is completed and the progress bar gets its total."""
         # Planned before the run (a resume): config.json and the total are already complete.
         # Not self.sampled(): a fast thread may finish before this loop starts.
         finalized = planner.inline
-        async for name, batch in planner.batches():
+        async for epoch, name, batch in planner.passes(self.config.epochs):
             if planner.finished and planner.error is None and not finalized:
                 finalized = self.planning_done(bar)
             for sample in batch:
-                yield name, sample
+                yield name, sample, epoch
         if not finalized:
             self.planning_done(bar)
 
@@ -358,7 +375,7 @@ class Runner:
                 and reply.text is not None and reply.prediction is None:
             self.cache.put(job.key, reply.text)
         prediction, score = graded or grade(bench, sample, reply)
-        record = record_of(bench, sample, job.messages, reply, prediction, score)
+        record = record_of(bench, sample, job.messages, reply, prediction, score, epoch=job.request.epoch)
         self.journal.append(record.to_dict())
         self.counters.scored += 1
         if reply.error is not None:

@@ -142,6 +142,8 @@ class SampleRecord:
     metadata: dict[str, Any] = field(default_factory=dict)
     prompt_hash: str = ""
     cached: bool = False
+    epoch: int = 0
+    """Which of the ``--epochs K`` replies to this item it is (0 .. K-1; sent with seed + epoch)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The journal line: the fields in order, values shared, not copied (``asdict`` deep-copies

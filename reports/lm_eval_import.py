@@ -9,7 +9,10 @@ samples:
 - a task exported by ``evalsuite export lm-eval`` (its config metadata names
   ``evalsuite_benchmark``) lands in that benchmark's column, beside evalsuite's own runs;
   any other task (or group) becomes the column ``lm-eval/<task>``;
-- metric ``m`` with filter ``none`` is ``m``; another filter ``f`` gives ``m [f]``;
+- metric ``m`` with filter ``none`` is ``m``; another filter ``f`` gives ``m [f]``; repeated
+  sampling keeps evalsuite's names: a ``pass@k`` metric is ``pass@k`` (its first filter), the
+  headline under a ``maj@K`` filter (self-consistency tasks) is ``maj@K``, another metric
+  ``m_maj@K``, and a task config's ``repeats`` is the benchmark's ``epochs``;
 - the 95% CI is value ± 1.96 x lm-eval's standard error (the normal approximation lm-eval's
   stderr stands for), absent when lm-eval reports none;
 - the run's model is ``model_name`` (``model_source``); model args are not shown (they may
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,8 @@ from typing import Any
 from evalsuite.frames import Run, RunError, read_run
 
 Z95 = 1.959963984540054
+PASS_AT = re.compile(r"^pass@[1-9][0-9]*$")
+MAJ_AT = re.compile(r"^maj@[1-9][0-9]*$")
 
 
 def read_input(path: Path | str) -> Run:
@@ -76,14 +82,25 @@ def lm_eval_run(path: Path, data: dict[str, Any]) -> Run:
         if not metrics:
             continue
         headline = meta.get("headline") if isinstance(meta, dict) else None
+        headline = headline if headline in metrics else next(iter(metrics))
+        base = re.sub(r"(_maj@[0-9]+| \[.*\])$", "", headline)  # the headline's metric, any filter
+        for metric in [m for m in metrics if MAJ_AT.match(m.removeprefix(f"{base}_"))]:
+            plain = metric.removeprefix(f"{base}_")
+            metrics[plain] = metrics.pop(metric)
+            if metric in higher:
+                higher[plain] = higher.pop(metric)
+            headline = plain if headline == metric else headline
+        task_config = configs.get(task) if configs else None
+        repeats = task_config.get("repeats") if isinstance(task_config, dict) else None
         benchmarks[name] = {
             "n": n,
-            "headline": headline if headline in metrics else next(iter(metrics)),
+            "headline": headline,
             "metrics": metrics,
             "higher_is_better": higher,
             "groups": {},
             "baselines": {},
             "imported_task": task,
+            **({"epochs": repeats} if isinstance(repeats, int) and repeats > 1 else {}),
         }
     if not benchmarks:
         raise RunError(f"{path}: lm-eval results file without any numeric metric")
@@ -109,6 +126,10 @@ def task_metrics(values: dict[str, Any], directions: dict[str, Any], n: int | No
         if not sep or metric.endswith("_stderr") or not is_number(value):
             continue
         name = metric if filt == "none" else f"{metric} [{filt}]"
+        if MAJ_AT.match(filt):
+            name = f"{metric}_{filt}"
+        elif PASS_AT.match(metric) and metric not in metrics:
+            name = metric
         stderr = values.get(f"{metric}_stderr,{filt}")
         ci = None
         if stderr is not None and is_number(stderr):

@@ -14,6 +14,7 @@ from typing import Any
 from evalsuite.frames import Run, higher_is_better
 from evalsuite.types import SampleRecord
 from reports import charts, molecules, routes
+from reports.pass_at_k import PassBlock, pass_block
 
 MAX_SAMPLES = 400
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
@@ -141,6 +142,7 @@ class Section:
     confusions: list[Confusion] = field(default_factory=list)
     molecules: list[MoleculePair] = field(default_factory=list)
     baselines: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    pass_at_k: PassBlock | None = None
 
 
 @dataclass
@@ -289,6 +291,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
         confusion = run.benchmarks[name].get("confusion")
         if isinstance(confusion, dict) and all(k in confusion for k in ("tp", "fp", "tn", "fn")):
             sec.confusions.append(Confusion(view, *(int(confusion[k]) for k in ("tp", "fp", "tn", "fn"))))
+    sec.pass_at_k = pass_block(name, present)
     fields = result0.get("molecule_fields")
     if isinstance(fields, list) and fields:
         sec.molecules = molecule_pairs(name, present, headline)
@@ -344,13 +347,15 @@ def sample_views(runs: list[Run], views: list[RunView]) -> tuple[list[SampleView
         for name, result in run.benchmarks.items():
             headline = result.get("headline") or ""
             records = run.records_of(name)
-            ranked = sorted(records, key=lambda r: (not is_wrong(r, headline), r.id))[:MAX_SAMPLES]
-            ranked.sort(key=lambda r: r.id)
+            ranked = sorted(records, key=lambda r: (not is_wrong(r, headline), r.id, r.epoch))[:MAX_SAMPLES]
+            ranked.sort(key=lambda r: (r.id, r.epoch))
+            repeated = int(result.get("epochs") or 1) > 1  # --epochs: say which reply of the item it is
             counts.append((view.label, name, len(ranked), len(records)))
             for r in ranked:
                 score = r.scores.get(headline)
                 out.append(SampleView(
-                    view.key, view.label, name, anchor(name), r.id, _messages(r.prompt), _text(r.response),
+                    view.key, view.label, name, anchor(name), f"{r.id} (epoch {r.epoch})" if repeated else r.id,
+                    _messages(r.prompt), _text(r.response),
                     _text(r.prediction), _text(r.target),
                     ", ".join(f"{k}={fmt(v)}" for k, v in r.scores.items()),
                     fmt(score) if headline in r.scores else "", r.extraction or "",

@@ -221,6 +221,10 @@ class HteConditions(BenchmarkBase):
             return Prediction.failed("no answer found", stage=stage)
         return Prediction(value=codes, stage=stage)
 
+    def canonical_answer(self, prediction: Any) -> str:
+        """The first-ranked menu code: what maj@K votes on."""
+        return str(prediction[0]) if isinstance(prediction, list) and prediction else str(prediction)
+
     def score(self, prediction: Prediction, sample: Sample) -> Score:
         yields = sample.target["yields"]
         k = self.option("k")

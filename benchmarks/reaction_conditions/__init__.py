@@ -117,6 +117,12 @@ class ReactionConditions(BenchmarkBase):
         return Sample(id=sample_id, messages=[{"role": "user", "content": prompt}], target=gold, metadata=metadata)
 
     # -- reply -> prediction -> score ------------------------------------------------------
+    def canonical_answer(self, prediction: Any) -> str:
+        """The first-ranked condition set, every slot normalised (canonical SMILES, "" for none)."""
+        top = prediction[0] if isinstance(prediction, list) and prediction else prediction
+        keys = cond.normalise_set(top)[0] if isinstance(top, dict) else top
+        return json.dumps(keys, sort_keys=True)
+
     def oracle_response(self, sample: Sample) -> str:
         return json.dumps([dict(sample.target)])
 

@@ -69,6 +69,11 @@ class ForwardSynthesis(SynthesisBase):
         lines.append("Give the product as a SMILES string on a last line of the form 'Final Answer: SMILES'.")
         return "\n".join(lines)
 
+    def canonical_answer(self, prediction: Any) -> str:
+        """The product as canonical SMILES (fragment order ignored)."""
+        canonical = chemistry.canonical_smiles(prediction) if isinstance(prediction, str) else None
+        return canonical.smiles if canonical is not None and canonical.smiles is not None else str(prediction)
+
     def oracle_response(self, sample: Sample) -> str:
         return f"Final Answer: {sample.target}"
 

@@ -118,6 +118,13 @@ class Retrosynthesis(SynthesisBase):
         )
         return "\n".join(lines)
 
+    def canonical_answer(self, prediction: Any) -> str:
+        """The first-ranked reactant set as canonical SMILES (molecule order ignored): maj@K
+        votes on the reply's top-1 answer."""
+        top = prediction[0] if isinstance(prediction, list) and prediction else prediction
+        canonical = chemistry.canonical_smiles(top) if isinstance(top, str) else None
+        return canonical.smiles if canonical is not None and canonical.smiles is not None else json.dumps(top)
+
     def oracle_response(self, sample: Sample) -> str:
         return f"The most likely reactant set first:\n{json.dumps([sample.target])}"
 

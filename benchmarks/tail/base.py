@@ -255,6 +255,11 @@ class TailTask(BenchmarkBase):
             return Prediction.failed(f"unparseable prediction: {exc}", "structured")
         return Prediction(value=self.to_json(parsed), stage="structured", answer=parsed)
 
+    def canonical_answer(self, prediction: Any) -> str:
+        """The answer in the task's own canonical form (the number for numbers, the sorted set
+        for sets): what maj@K votes on."""
+        return self.format_answer(self.from_json(prediction))
+
     def oracle_response(self, sample: Sample) -> str:
         return f"Working through the problem step by step.\nFinal Answer: {sample.target}"
 

@@ -18,6 +18,8 @@ BAD = [
     ("--timeout", "0", "must be >= 0.001, not 0"),
     ("--max-retries", "-1", "must be between 0 and 100, not -1"),
     ("--max-error-rate", "1.5", "must be between 0 and 1, not 1.5"),
+    ("--epochs", "0", "must be between 1 and 1024, not 0"),
+    ("--epochs", "-2", "must be between 1 and 1024, not -2"),
     ("--limit", "ten", "expected an integer, not 'ten'"),
 ]
 

@@ -1,0 +1,77 @@
+"""A run with ``--epochs 4`` killed (SIGKILL) in the middle of epoch 3 resumes to exactly one line
+per (item, epoch), asking the server only for what the journal lacks; ``--epochs 8`` on the same
+``--out`` then sends only the new epochs' requests, and fewer epochs are refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from evalsuite.cli import main
+from evalsuite.devserver import DevServer, Faults
+
+from .conftest import BENCH, golds, journal, results, run_args, seeded_responder
+
+N = 60
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def lines_in(path) -> int:
+    return path.read_bytes().count(b"\n") if path.exists() else 0
+
+
+def keys(out) -> Counter:
+    return Counter((line["id"], line["epoch"]) for line in journal(out))
+
+
+def test_sigkill_in_epoch_3_of_4_then_extend_to_8(tmp_path, monkeypatch):
+    table = golds(N)
+    out, cache = tmp_path / "run", tmp_path / "cache"
+    monkeypatch.setenv("EVALSUITE_CACHE", str(cache))
+    env = dict(os.environ, EVALSUITE_CACHE=str(cache))
+    with DevServer(seeded_responder(table), faults=Faults(latency_s=0.02), with_body=True) as server:
+        args = run_args(out, server.url, N, 4, "--max-concurrency", "4")
+        proc = subprocess.Popen([sys.executable, "-m", "evalsuite.cli", *args], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, env=env, cwd=ROOT)
+        start = time.monotonic()
+        target = 2 * N + N // 2  # half way through epoch 3 (epochs 0 and 1 hold 2N lines)
+        while proc.poll() is None and lines_in(out / "samples.jsonl") < target and time.monotonic() - start < 120:
+            time.sleep(0.002)
+        assert proc.poll() is None, proc.stderr.read()[-2000:]
+        proc.kill()
+        proc.wait(30)
+        proc.stderr.close()
+        raw = (out / "samples.jsonl").read_bytes()
+        done = raw.split(b"\n")[:-1]  # a torn last line is not done
+        epochs = Counter(json.loads(line)["epoch"] for line in done)
+        assert epochs[0] == N and epochs[1] == N and 0 < epochs[2] < N and epochs[3] == 0, epochs
+        before = Counter(server.stats.seeds)
+
+        assert main(args) == 0  # resume
+        assert keys(out) == {(sid, e): 1 for sid in {line["id"] for line in journal(out)} for e in range(4)}
+        assert len(keys(out)) == 4 * N
+        new = Counter(server.stats.seeds) - before
+        journaled_before = {(json.loads(line)["prompt"][-1]["content"], json.loads(line)["epoch"]) for line in done}
+        assert not set(new) & journaled_before  # nothing journaled was asked again
+        assert all(count == 1 for count in new.values())
+
+        # Extend in place to 8 epochs: only seeds 4..7, each (prompt, seed) once.
+        before = Counter(server.stats.seeds)
+        assert main(run_args(out, server.url, N, 8)) == 0
+        new = Counter(server.stats.seeds) - before
+        assert new == {(prompt, seed): 1 for prompt in table for seed in range(4, 8)}
+        assert len(keys(out)) == 8 * N and set(keys(out).values()) == {1}
+        extended = results(out)["benchmarks"][BENCH]
+
+        # The same as a run that asked for 8 epochs from the start.
+        fresh = tmp_path / "fresh"
+        assert main(run_args(fresh, server.url, N, 8, "--no-cache")) == 0
+        assert results(fresh)["benchmarks"][BENCH] == extended
+
+        # Fewer epochs than the directory holds: refused, nothing lost.
+        assert main(run_args(out, server.url, N, 2)) == 2
+        assert len(keys(out)) == 8 * N
