@@ -4,6 +4,10 @@ Key = sha256 of (backend identity (kind, model, base URL), messages, generation 
 sample epoch). WAL mode and a busy timeout make it safe for several processes (shards) at
 once; writes are batched into one transaction per ``flush_every`` replies, since a commit per
 reply would cap throughput at the disk's fsync rate.
+
+A row holds the reply text and, in ``extra`` (JSON, null for a plain text reply), what else the
+server sent: reasoning, usage, finish reason, latency and attempts of the request that produced
+it, and whether the content was null. A cached reply is graded and accounted like a fresh one.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from evalsuite.types import Reply
+
 FLUSH_EVERY = 64
+EXTRA_FIELDS = ("reasoning", "usage", "finish_reason", "latency_s", "attempts")
 
 
 def cache_root() -> Path:
@@ -53,33 +60,58 @@ class ReplyCache:
         self.db = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT NOT NULL, created REAL NOT NULL)")
-        self.pending: dict[str, tuple[str, float]] = {}
+        self.db.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, text TEXT NOT NULL, created REAL NOT NULL, extra TEXT)")
+        self.add_extra_column()
+        self.pending: dict[str, tuple[str, float, str | None]] = {}
         self.flush_every = flush_every
 
-    def get(self, key: str) -> str | None:
+    def add_extra_column(self) -> None:
+        """A cache written before replies had extras gains the column; its rows stay valid."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(replies)")}
+        if "extra" not in columns:
+            try:
+                self.db.execute("ALTER TABLE replies ADD COLUMN extra TEXT")
+            except sqlite3.OperationalError:  # another process (a shard) added it first
+                pass
+
+    def get(self, key: str) -> Reply | None:
         pending = self.pending.get(key)
         if pending is not None:
-            return pending[0]
-        row = self.db.execute("SELECT text FROM replies WHERE key = ?", (key,)).fetchone()
+            return reply_of_row(pending[0], pending[2])
+        row = self.db.execute("SELECT text, extra FROM replies WHERE key = ?", (key,)).fetchone()
         if row is not None:
-            return row[0]
+            return reply_of_row(row[0], row[1])
         return None
 
-    def put(self, key: str, text: str) -> None:
-        self.pending[key] = (text, time.time())
+    def put(self, key: str, reply: Reply) -> None:
+        extra = {name: getattr(reply, name) for name in EXTRA_FIELDS if getattr(reply, name) is not None}
+        if reply.text is None:
+            extra["null_content"] = True
+        self.pending[key] = (reply.text or "", time.time(), canonical_json(extra) if extra else None)
         if len(self.pending) >= self.flush_every:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
-        rows = [(key, text, created) for key, (text, created) in self.pending.items()]
+        rows = [(key, text, created, extra) for key, (text, created, extra) in self.pending.items()]
         self.pending = {}
         self.db.execute("BEGIN IMMEDIATE")
-        self.db.executemany("INSERT OR REPLACE INTO replies (key, text, created) VALUES (?, ?, ?)", rows)
+        self.db.executemany("INSERT OR REPLACE INTO replies (key, text, created, extra) VALUES (?, ?, ?, ?)", rows)
         self.db.execute("COMMIT")
 
     def close(self) -> None:
         self.flush()
         self.db.close()
+
+
+def reply_of_row(text: str, extra_json: str | None) -> Reply:
+    reply = Reply(text=text, cached=True)
+    if extra_json:
+        extra = json.loads(extra_json)
+        if extra.pop("null_content", False):
+            reply.text = None
+        for name in EXTRA_FIELDS:
+            if name in extra:
+                setattr(reply, name, extra[name])
+    return reply

@@ -61,22 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_samples)
 
     p = sub.add_parser("run", help="evaluate a model on benchmarks; writes OUT/results.json and OUT/samples.jsonl")
-    p.add_argument("--model", required=True, help="openai/NAME, local/smollm2, replay/PATH.jsonl, oracle, lm-eval/NAME")
+    p.add_argument("--model", help="openai/NAME, local/smollm2, replay/PATH.jsonl, oracle, lm-eval/NAME")
     p.add_argument("--benchmark", required=True, help="comma-separated benchmark or family names")
-    p.add_argument("--out", required=True, type=Path, help="run directory (resumed when it exists)")
+    p.add_argument("--out", type=Path, help="run directory, resumed when it exists (default runs/<model name>)")
     add_data_args(p)
     p.add_argument("--base-url", action="append", default=[], help="OpenAI-compatible server URL; repeat for replicas")
     p.add_argument("--model-args", help="k=v,... for lm-eval model classes")
-    p.add_argument("--max-concurrency", type=bounded("--max-concurrency"), default=8, help="requests in flight (default 8)")
-    p.add_argument("--timeout", type=bounded("--timeout"), default=120.0, help="seconds per request (default 120)")
+    p.add_argument("--max-concurrency", type=bounded("--max-concurrency"), help="requests in flight (default 8)")
+    p.add_argument("--timeout", type=bounded("--timeout"),
+                   help="seconds per request (default: max(120, max_tokens / 25), so long thinking fits)")
     p.add_argument("--max-retries", type=bounded("--max-retries"), default=8)
     p.add_argument("--retry-base-delay", type=bounded("--retry-base-delay"), default=0.5, help="first backoff step in seconds")
     p.add_argument("--max-error-rate", type=bounded("--max-error-rate"), default=0.1,
                    help="exit 1 when a larger share of samples got no reply, or all did (default 0.1)")
-    p.add_argument("--temperature", type=bounded("--temperature"))
-    p.add_argument("--max-tokens", type=bounded("--max-tokens"))
-    p.add_argument("--stop", action="append", help="stop sequence; repeatable")
-    p.add_argument("--system-prompt")
+    add_generation_args(p)
     p.add_argument("--cache", type=Path, help="reply cache file (default ~/.cache/evalsuite/replies.sqlite)")
     p.add_argument("--no-cache", action="store_true")
     p.add_argument("--overwrite", action="store_true", help="discard a run directory with another configuration")
@@ -130,6 +128,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_export)
     add_serve_parser(sub)
     return parser
+
+
+def add_generation_args(p: argparse.ArgumentParser) -> None:
+    from evalsuite.model_config import add_generation_args as add
+
+    add(p)
 
 
 def add_grade_args(p: argparse.ArgumentParser) -> None:
@@ -225,27 +229,21 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from evalsuite.model_config import default_out, generation_config
     from evalsuite.runner import RunConfig, Runner
     from evalsuite.shard_spec import parse_shard
 
     shard = parse_shard(args.shard)
+    generation = generation_config(args)
+    args.out = args.out or default_out(generation["model"])
     config = RunConfig(
-        model=args.model,
         benchmarks=args.benchmark.split(","),
         out=args.out,
         data=parse_data(args.data),
         limit=args.limit,
         seed=args.seed,
         options=args.options,
-        overrides={
-            "temperature": args.temperature,
-            "max_tokens": args.max_tokens,
-            "stop": args.stop,
-            "system_prompt": args.system_prompt,
-        },
-        base_urls=args.base_url,
-        max_concurrency=args.max_concurrency,
-        timeout_s=args.timeout,
+        **generation,
         max_retries=args.max_retries,
         retry_base_delay_s=args.retry_base_delay,
         cache_path=args.cache,
@@ -276,9 +274,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 def print_summary(data: dict[str, Any], out: Path) -> None:
     requests = data["run"]["requests"]
     epochs = int(data["run"].get("epochs") or 1)
-    rows: list[tuple[str, ...]] = [("benchmark", "n", "metric", "value", "95% CI", "no answer", "errors")]
+    rows: list[tuple[str, ...]] = [("benchmark", "n", "metric", "value", "95% CI", "no answer", "truncated", "errors",
+                                    "tokens/sample", "cost")]
     if epochs > 1:
         rows[0] += (f"pass@{epochs}", f"maj@{epochs}")
+
+    def rate(res: dict[str, Any], name: str) -> str:
+        value = res["metrics"].get(name, {}).get("value")
+        return "-" if value is None else f"{value:.1%}"
+
     for name, res in data["benchmarks"].items():
         headline = res.get("headline") or "accuracy"
         metric = res["metrics"].get(headline, {})
@@ -288,19 +292,22 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
         ci_text = "-" if not ci or ci[0] is None else f"[{ci[0]:.3f}, {ci[1]:.3f}]"
         if spread and spread.get("sd") is not None:  # aggregate-only: its spread across epochs
             ci_text = f"sd {spread['sd']:.3f} over {epochs} epochs"
-        fail = res["metrics"].get("extraction_failure_rate", {}).get("value")
-        err = res["metrics"].get("error_rate", {}).get("value")
         extra: tuple[str, ...] = ()
         if epochs > 1:
             extra = tuple(_value(res["metrics"].get(f"{kind}@{epochs}")) for kind in ("pass", "maj"))
+        spent = res.get("accounting") or {}
+        per_sample = (spent.get("completion_tokens_per_sample") or {}).get("mean")
         rows.append((
             name,
             str(res["n"]),
             headline,
             "-" if value is None else f"{value:.3f}",
             ci_text,
-            "-" if fail is None else f"{fail:.1%}",
-            "-" if err is None else f"{err:.1%}",
+            rate(res, "extraction_failure_rate"),
+            rate(res, "truncation_rate"),
+            rate(res, "error_rate"),
+            "-" if per_sample is None else f"{per_sample:,.0f}",
+            money(spent.get("cost")),
             *extra,
         ))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -315,12 +322,21 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
     if epochs > 1:
         print(f"{epochs} replies per item: value = mean over all replies (avg@{epochs}), 95% CI from a bootstrap "
               "over items")
+    total = data.get("accounting") or {}
+    if total.get("with_usage"):
+        print(f"tokens: {total['prompt_tokens']:,} prompt, {total['completion_tokens']:,} completion"
+              + (f" ({total['reasoning_tokens']:,} reasoning)" if total.get("reasoning_tokens") is not None else "")
+              + (f"; cost {money(total.get('cost'))}" if total.get("cost") else ""))
     print(f"results: {out / 'results.json'}\nsamples: {out / 'samples.jsonl'}")
 
 
 def _value(entry: dict[str, Any] | None) -> str:
     value = (entry or {}).get("value")
     return "-" if value is None else f"{value:.3f}"
+
+
+def money(cost: dict[str, Any] | None) -> str:
+    return "-" if not cost else f"{cost['total']:.4g}"
 
 
 def write_report(runs: list[Path], out: Path) -> None:

@@ -2,10 +2,17 @@
 
 It is asynchronous (aiohttp): a thread-per-request server tops out near 350 requests/s and a
 throughput benchmark would measure the server instead of the client. Replies come from a ``responder``
-callable (messages -> text). ``Faults`` injects, at configurable rates, the failures a real
+callable (messages -> text, or a ``DevReply`` with reasoning). ``Faults`` injects, at configurable rates, the failures a real
 inference server shows: 429 with Retry-After, 500/503, hangs past the client timeout, dropped
 connections (half before any byte, half mid-body), malformed JSON, empty choice lists, plus a
 fixed latency.
+
+It emulates a reasoning server (vLLM, SGLang, LMDeploy with a reasoning parser): a ``DevReply``'s
+reasoning goes back in ``reasoning_content`` (content null when there is none) or inline as a
+``<think>`` block; whitespace-separated words count as tokens, so ``usage`` reports prompt,
+completion and reasoning tokens, and a reply longer than the request's ``max_tokens`` /
+``max_completion_tokens`` is cut there with ``finish_reason: "length"``. Every request's body and
+headers are kept in ``stats.bodies`` / ``stats.headers`` (unless ``record_prompts`` is off).
 
 evalsuite's start-up probe (one request with ``PROBE_PROMPT``, see ``backends/probe.py``) is
 answered "OK" at once, without faults or latency, and counted only in ``stats.probes``: a real
@@ -30,9 +37,19 @@ from typing import Any
 
 from evalsuite.backends.probe import PROBE_PROMPT
 
-Responder = Callable[..., str]
+Responder = Callable[..., "str | DevReply"]
 """messages -> reply text; with ``DevServer(..., with_body=True)``: (messages, request body) -> text,
 so a test can answer by the request's ``seed`` (``--epochs``)."""
+
+@dataclass(frozen=True)
+class DevReply:
+    """A reply with reasoning: ``inline`` sends it as ``<think>reasoning</think>content``,
+    otherwise as ``reasoning_content`` beside ``content`` (None: a null content)."""
+
+    content: str | None
+    reasoning: str | None = None
+    inline: bool = False
+
 
 
 def echo_responder(messages: list[dict[str, str]]) -> str:
@@ -75,6 +92,8 @@ class ServerStats:
     """requests per (prompt, seed sent)"""
     auth_headers: set = field(default_factory=set)
     probes: int = 0
+    bodies: list = field(default_factory=list)
+    headers: list = field(default_factory=list)
 
 
 class DevServer:
@@ -192,6 +211,8 @@ class DevServer:
             if self.record_prompts:
                 self.stats.prompts[prompt] += 1
                 self.stats.seeds[(prompt, body.get("seed"))] += 1
+                self.stats.bodies.append(body)
+                self.stats.headers.append(dict(request.headers))
             if "Authorization" in request.headers:
                 self.stats.auth_headers.add(request.headers["Authorization"])
         if self.faults.latency_s:
@@ -239,15 +260,53 @@ class DevServer:
         return web.json_response(completion(body, text))
 
 
-def completion(body: dict[str, Any], text: str) -> dict[str, Any]:
-    """A chat.completion object answering ``body`` with ``text``."""
+def words(text: str | None) -> list[str]:
+    return text.split() if text else []
+
+
+def text_of(content: Any) -> str:
+    """A message's text: the string, or its text parts joined (image parts count no tokens here)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(part.get("text") or "" for part in content if isinstance(part, dict) and part.get("type") == "text")
+    return ""
+
+
+def completion(body: dict[str, Any], reply: str | DevReply) -> dict[str, Any]:
+    """A chat.completion object answering ``body`` with ``reply``, cut at the request's token
+    limit (whitespace words as tokens: reasoning first, then content)."""
+    if isinstance(reply, str):
+        reply = DevReply(reply)
+    content, reasoning = reply.content, reply.reasoning
+    limit = body.get("max_tokens") or body.get("max_completion_tokens")
+    thought, said = words(reasoning), words(content)
+    finish = "stop"
+    if isinstance(limit, int) and len(thought) + len(said) > limit:
+        finish = "length"
+        if len(thought) >= limit:
+            reasoning, content = " ".join(thought[:limit]), None
+        else:
+            content = " ".join(said[:limit - len(thought)])
+        thought, said = words(reasoning), words(content)
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if reasoning is not None and reply.inline:
+        closed = "</think>" if finish == "stop" or content is not None else ""
+        message["content"] = f"<think>{reasoning}{closed}{content or ''}"
+    elif reasoning is not None:
+        message["reasoning_content"] = reasoning
+    prompt_tokens = sum(len(words(text_of(m.get("content")))) for m in body.get("messages") or [] if isinstance(m, dict))
+    usage: dict[str, Any] = {"prompt_tokens": prompt_tokens, "completion_tokens": len(thought) + len(said),
+                             "total_tokens": prompt_tokens + len(thought) + len(said)}
+    if reasoning is not None:
+        usage["completion_tokens_details"] = {"reasoning_tokens": len(thought)}
     return {
         "id": "chatcmpl-dev",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", "dev"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "usage": usage,
     }
 
 

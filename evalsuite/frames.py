@@ -111,8 +111,10 @@ def load_run(directory: Path | str):
     """One row per ``samples.jsonl`` line.
 
     Columns: run, model, benchmark, id, prompt, response, prediction, target, extraction,
-    error, reason, prompt_hash, cached, metadata (dict), then one ``score.<metric>`` column per
-    score name (NaN where the metric does not apply) and one ``meta.<key>`` column per metadata key.
+    error, reason, prompt_hash, cached, metadata (dict), reasoning, usage (dict), finish_reason,
+    latency_s, attempts, then one ``score.<metric>`` column per score name (NaN where the metric
+    does not apply), one ``meta.<key>`` column per metadata key and one ``usage.<key>`` column per
+    token count (prompt_tokens, completion_tokens, reasoning_tokens) a reply reported.
     """
     import pandas as pd
 
@@ -126,6 +128,8 @@ def load_run(directory: Path | str):
             row[f"score.{name}"] = float("nan") if value is None else value
         for key, value in record.metadata.items():
             row[f"meta.{key}"] = value
+        for key, value in (record.usage or {}).items():
+            row[f"usage.{key}"] = value
         rows.append(row)
     base = ["run", "model", *SampleRecord.__dataclass_fields__]
     base.remove("scores")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from evalsuite.benchmark import Benchmark
+from evalsuite.reasoning import parts_of
 from evalsuite.rundir import prompt_hash
-from evalsuite.types import Message, Prediction, Reply, Sample, SampleRecord, Score
+from evalsuite.types import TRUNCATED, Message, Prediction, Reply, Sample, SampleRecord, Score
 
 REASON_LIMIT = 300
 
@@ -22,6 +23,10 @@ def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, S
     failure (0 for a proportion, 1 where lower is better; no value for a continuous metric) and
     the error text as its reason; aggregate-only metrics count it as a miss through its failed
     extraction.
+
+    The answer is extracted from the reply's final content only; a reply cut off before its
+    answer (``evalsuite.reasoning``) fails as ``truncated`` without extraction, so a draft
+    answer in its reasoning earns no credit.
     """
     try:
         if reply.error is not None:
@@ -29,7 +34,11 @@ def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, S
         elif reply.prediction is not None:
             prediction = bench.from_structured(reply.prediction, sample)
         else:
-            prediction = bench.extract(reply.text, sample)
+            parts = parts_of(reply)
+            if parts.truncated:
+                prediction = Prediction.failed(TRUNCATED)
+            else:
+                prediction = bench.extract(parts.content, sample)
     except Exception as exc:  # noqa: BLE001 - recorded, never hidden
         prediction = Prediction.failed(f"extractor error: {type(exc).__name__}: {exc}"[:REASON_LIMIT])
         return prediction, Score(bench.metric_set().failure_scores(), reason=prediction.failure)
@@ -43,12 +52,15 @@ def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, S
 
 def record_of(bench: Benchmark, sample: Sample, messages: list[Message], reply: Reply, prediction: Prediction,
               score: Score, *, epoch: int = 0) -> SampleRecord:
-    """The journal record of one graded sample (``epoch``: which of the item's replies)."""
+    """The journal record of one graded sample (``epoch``: which of the item's replies):
+    ``response`` is the final content and ``reasoning`` the reasoning, whether the server sent it
+    apart or inline in think blocks."""
+    parts = parts_of(reply)
     return SampleRecord(
         benchmark=bench.name,
         id=sample.id,
         prompt=messages,
-        response=reply.text,
+        response=parts.content,
         prediction=prediction.value,
         target=sample.target,
         scores=dict(score.values),
@@ -59,6 +71,11 @@ def record_of(bench: Benchmark, sample: Sample, messages: list[Message], reply: 
         prompt_hash=prompt_hash(messages),
         cached=reply.cached,
         epoch=epoch,
+        reasoning=parts.reasoning,
+        usage=reply.usage,
+        finish_reason=reply.finish_reason,
+        latency_s=reply.latency_s,
+        attempts=reply.attempts,
     )
 
 

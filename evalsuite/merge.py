@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite import registry, results
+from evalsuite.accounting import Prices
 from evalsuite.errors import RunError
 from evalsuite.journal import SAMPLES, Key, key_of, parse_line
 from evalsuite.rundir import epochs_of, in_shard, sample_digest_text
@@ -69,7 +70,9 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
     epochs = epochs_of(merged)
     write_journal(runs, out, {name: spec["samples"] * epochs for name, spec in merged["benchmarks"].items()})
 
-    summary = results.aggregate(out, benches, merged["seed"], epochs=epochs)
+    prices = next((done["run"]["prices"] for done in finished if done["run"].get("prices")), None)
+    summary = results.aggregate(out, benches, merged["seed"], epochs=epochs,
+                                prices=Prices(prices["input_per_million"], prices["output_per_million"]) if prices else None)
     requests: dict[str, int] = {}
     for done in finished:
         for key, value in (done["run"].get("requests") or {}).items():
@@ -87,10 +90,12 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
         data_hashes={name: spec["data_hash"] for name, spec in merged["benchmarks"].items()},
         requests=requests,
         wall_seconds=round(sum(float(done["run"].get("wall_seconds") or 0) for done in finished), 3),
+        prices=prices,
         merged_from=[{"path": str(run), "shard": config["shard"], "started": done["run"]["started"],
                       "finished": done["run"]["finished"], "evalsuite_version": done["run"].get("evalsuite_version")}
                      for run, config, done in zip(runs, configs, finished, strict=False)],
     )
+    summary["accounting"]["wall_seconds"] = run_info["wall_seconds"]
     data = {"run": run_info, **summary}
     results.write_json(out / results.CONFIG, merged)
     results.write_json(out / results.RESULTS, data)

@@ -82,10 +82,14 @@ def descriptive(name: str, *, kind: Kind = "continuous", per_sample: bool = Fals
 
 # The engine's own per-sample outcomes, declared once for every benchmark.
 EXTRACTION_FAILURE_RATE = Metric("extraction_failure_rate", "proportion", False, False,
-                                 "share of replies whose answer could not be extracted (refusals excluded)")
+                                 "share of replies whose answer could not be extracted "
+                                 "(refusals and truncated replies excluded)")
 REFUSAL_RATE = Metric("refusal_rate", "proportion", False, False, "share of replies that refused")
 ERROR_RATE = Metric("error_rate", "proportion", False, False, "share of samples with no reply (backend error)")
-ENGINE_METRICS: tuple[Metric, ...] = (EXTRACTION_FAILURE_RATE, REFUSAL_RATE, ERROR_RATE)
+TRUNCATION_RATE = Metric("truncation_rate", "proportion", False, False,
+                         "share of replies cut off before their answer (finish_reason length, an unclosed "
+                         "think block, or reasoning without content)")
+ENGINE_METRICS: tuple[Metric, ...] = (EXTRACTION_FAILURE_RATE, REFUSAL_RATE, ERROR_RATE, TRUNCATION_RATE)
 
 # Derived names the engine computes from a declared metric (see ``MetricSet.get``).
 _DERIVED = re.compile(r"^(?P<base>.+)_flexible$")

@@ -28,6 +28,7 @@ from evalsuite.safe_files import replacing
 from evalsuite.types import BenchmarkResult
 
 if TYPE_CHECKING:
+    from evalsuite.accounting import Prices
     from evalsuite.record_table import RecordTable
 
 RESULTS = "results.json"
@@ -101,9 +102,13 @@ def load_epochs(run_dir: Path, reads: Mapping[str, Reads], epochs: int) -> dict[
     return {name: [builder.finish(dedupe=True) for builder in per_epoch] for name, per_epoch in builders.items()}
 
 
-def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epochs: int = 1) -> dict[str, Any]:
-    """Every benchmark's results from the journal; with ``epochs`` > 1 the repeated-sampling
-    metrics of ``evalsuite.repeated`` (avg@K, pass@k, maj@K, consistency)."""
+def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epochs: int = 1,
+              prices: Prices | None = None) -> dict[str, Any]:
+    """Every benchmark's results from the journal (each with its ``accounting``), ``families`` and
+    the run's ``accounting``; with ``epochs`` > 1 the repeated-sampling metrics of
+    ``evalsuite.repeated`` (avg@K, pass@k, maj@K, consistency)."""
+    from evalsuite.accounting import account
+
     if epochs > 1:
         from evalsuite import repeated
 
@@ -115,7 +120,10 @@ def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epo
         tables = load_records(run_dir, {name: bench.reads for name, bench in benches.items()})
         results = {name: declared(bench, bench.aggregate(tables.get(name, []), seed)).to_dict()
                    for name, bench in benches.items()}
-    return {"benchmarks": results, "families": family_summaries(results)}
+    per_benchmark, run_accounting = account(run_dir, benches, prices)
+    for name, entry in per_benchmark.items():
+        results[name]["accounting"] = entry
+    return {"benchmarks": results, "families": family_summaries(results), "accounting": run_accounting}
 
 
 def declared(bench: Benchmark, result: BenchmarkResult) -> BenchmarkResult:

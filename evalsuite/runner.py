@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite import registry, results
-from evalsuite.backends import Backend, Request, create_backend
+from evalsuite.accounting import Prices
+from evalsuite.backends import Backend, Request, create_backend, unsupported_settings
 from evalsuite.benchmark import Benchmark
 from evalsuite.cache import ReplyCache, canonical_json, default_cache_path, key_of_parts
 from evalsuite.checks import validate_config
@@ -31,7 +32,7 @@ from evalsuite.journal import Journal, Key
 from evalsuite.pipeline import PIPELINE_DEPTH, Job, Turns, make_progress
 from evalsuite.planner import SamplePlanner
 from evalsuite.rundir import in_shard, prepare_out_dir, sample_digest_text
-from evalsuite.types import GenerationSettings, Prediction, Reply, Sample, Score
+from evalsuite.types import GenerationSettings, Prediction, Sample, Score
 
 
 @dataclass
@@ -46,7 +47,8 @@ class RunConfig:
     overrides: dict[str, Any] = field(default_factory=dict)
     base_urls: list[str] = field(default_factory=list)
     max_concurrency: int = 8
-    timeout_s: float = 120.0
+    timeout_s: float | None = None
+    """Seconds per request; None: follows each request's token limit (openai_compat.default_timeout)."""
     max_retries: int = 8
     retry_base_delay_s: float = 0.5
     cache_path: Path | None = None
@@ -59,6 +61,10 @@ class RunConfig:
     """Above this share of samples without a reply the run is not trusted (``checks.py``)."""
     epochs: int = 1
     """Replies per item (``--epochs K``): epoch e is sent with the generation seed + e."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra HTTP headers; values are never written (only names enter the backend identity)."""
+    max_tokens_param: str = "max_tokens"
+    prices: Prices | None = None
     grade_workers: int | None = None  # None: the machine's cores; 0: grade in process
     grade_timeout_s: float = 30.0
 
@@ -165,6 +171,15 @@ class Runner:
             },
         }
 
+    def refuse_unsupported(self) -> None:
+        """A setting the backend cannot apply stops the run before any request: never dropped."""
+        assert self.backend is not None
+        for name, planned in self.planned.items():
+            missing = unsupported_settings(self.backend, planned.settings)
+            if missing:
+                raise RunError(f"{self.backend.model} cannot apply {', '.join(missing)} (set for {name}); "
+                               "leave them out for this backend")
+
     # -- running --------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
         self.plan()
@@ -177,8 +192,11 @@ class Runner:
             max_retries=cfg.max_retries,
             retry_base_delay_s=cfg.retry_base_delay_s,
             model_args=cfg.model_args,
+            headers=cfg.headers,
+            max_tokens_param=cfg.max_tokens_param,
         )
         self.check_modalities()
+        self.refuse_unsupported()
         self.planner = SamplePlanner(self)
         try:
             if (cfg.out / results.CONFIG).exists() and not cfg.overwrite:
@@ -191,7 +209,8 @@ class Runner:
         finally:
             self.planner.close()
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed,
-                                    epochs=cfg.epochs)
+                                    epochs=cfg.epochs, prices=cfg.prices)
+        summary["accounting"]["wall_seconds"] = round(elapsed, 3)
         run_info = results.provenance(
             model=cfg.model,
             backend=self.backend.identity(),
@@ -212,6 +231,7 @@ class Runner:
                 "errors": self.counters.errors,
             },
             wall_seconds=round(elapsed, 3),
+            prices=cfg.prices.to_dict() if cfg.prices else None,
         )
         data = {"run": run_info, **summary}
         results.write_json(cfg.out / results.RESULTS, data)
@@ -291,10 +311,9 @@ class Runner:
             if settings_json is None:
                 settings_json = self.settings_json[id(request.settings)] = canonical_json(request.settings.to_dict())
             job.key = key_of_parts(self.identity_json, canonical_json(job.messages), settings_json, request.epoch)
-            text = self.cache.get(job.key)
-            if text is not None:
+            job.reply = self.cache.get(job.key)
+            if job.reply is not None:
                 self.counters.cached += 1
-                job.reply = Reply(text=text, cached=True)
         return job
 
     async def request_worker(self, ready: asyncio.Queue, replied: asyncio.Queue) -> None:
@@ -372,8 +391,8 @@ class Runner:
         bench, sample, reply = job.request.benchmark, job.request.sample, job.reply
         assert reply is not None and self.journal is not None
         if self.cache is not None and job.key is not None and not reply.cached and reply.error is None \
-                and reply.text is not None and reply.prediction is None:
-            self.cache.put(job.key, reply.text)
+                and (reply.text is not None or reply.reasoning is not None) and reply.prediction is None:
+            self.cache.put(job.key, reply)
         prediction, score = graded or grade(bench, sample, reply)
         record = record_of(bench, sample, job.messages, reply, prediction, score, epoch=job.request.epoch)
         self.journal.append(record.to_dict())

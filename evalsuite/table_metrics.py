@@ -15,13 +15,13 @@ import numpy as np
 from evalsuite import stats
 from evalsuite.metrics import MetricSet
 from evalsuite.record_table import RecordTable
-from evalsuite.types import REFUSAL_LABEL, MetricValue, label_failed
+from evalsuite.types import REFUSAL_LABEL, TRUNCATED_LABEL, MetricValue, label_failed
 
 
 def means(table: RecordTable, seed: int, declared: MetricSet) -> dict[str, MetricValue]:
     """Every score name's mean with a 95% CI (None and missing scores skipped), then the
-    extraction failure (refusals excluded), refusal and error rates over all rows. A score name
-    the benchmark does not declare raises ``UndeclaredMetric``."""
+    extraction failure (refusals and truncations excluded), refusal, error and truncation rates
+    over all rows. A score name the benchmark does not declare raises ``UndeclaredMetric``."""
     return by_slot(table, np.zeros(len(table), dtype=np.uint8), 1, seed, declared)[0]
 
 
@@ -41,7 +41,7 @@ def by_slot(table: RecordTable, slot: np.ndarray, slots: int, seed: int, declare
     names = score_names(table, wide, slots)
     declared.check(dict.fromkeys(name for keys in table.score_keys for name in keys), f"{table.benchmark} scores")
     columns = {name: tally(table.score(name), wide, slots) for name in dict.fromkeys(n for s in names for n in s)}
-    failed, refused, errors = failures(table, wide, slots)
+    failed, refused, errors, truncated = failures(table, wide, slots)
     sizes = np.bincount(wide, minlength=slots).tolist()
     out = []
     for index in range(start, slots):
@@ -57,6 +57,7 @@ def by_slot(table: RecordTable, slot: np.ndarray, slots: int, seed: int, declare
         metrics["extraction_failure_rate"] = stats.proportion(failed[index], sizes[index])
         metrics["refusal_rate"] = stats.proportion(refused[index], sizes[index])
         metrics["error_rate"] = stats.proportion(errors[index], sizes[index])
+        metrics["truncation_rate"] = stats.proportion(truncated[index], sizes[index])
         out.append(metrics)
     return out
 
@@ -89,8 +90,9 @@ def tally(values: np.ndarray, slot: np.ndarray, slots: int) -> tuple[np.ndarray,
     return values, count(present), count(ones), count(others)
 
 
-def failures(table: RecordTable, slot: np.ndarray, slots: int) -> tuple[list[int], list[int], list[int]]:
-    """Per slot: extraction failures that are not refusals, refusals, errors."""
+def failures(table: RecordTable, slot: np.ndarray, slots: int) -> tuple[list[int], list[int], list[int], list[int]]:
+    """Per slot: extraction failures that are neither refusals nor truncations, refusals, errors,
+    truncations."""
 
     def per_slot(codes: np.ndarray, flagged: list[bool]) -> list[int]:
         kinds = len(flagged)
@@ -100,6 +102,8 @@ def failures(table: RecordTable, slot: np.ndarray, slots: int) -> tuple[list[int
         return counts[:, np.array(flagged, dtype=bool)].sum(axis=1).tolist()
 
     labels = table.labels
-    return (per_slot(table.label_codes, [label_failed(label) and label != REFUSAL_LABEL for label in labels]),
+    return (per_slot(table.label_codes, [label_failed(label) and label not in (REFUSAL_LABEL, TRUNCATED_LABEL)
+                                         for label in labels]),
             per_slot(table.label_codes, [label == REFUSAL_LABEL for label in labels]),
-            per_slot(table.error_codes, [bool(error) for error in table.errors]))
+            per_slot(table.error_codes, [bool(error) for error in table.errors]),
+            per_slot(table.label_codes, [label == TRUNCATED_LABEL for label in labels]))

@@ -7,7 +7,7 @@ written with ``json.dumps(asdict(record))`` and read back without a schema libra
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 Message = dict[str, Any]
@@ -35,25 +35,52 @@ class Sample:
         return ""
 
 
+SAMPLING_FIELDS: tuple[str, ...] = ("top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
+                                     "reasoning_effort")
+"""Request-body fields sent only when set (None: the server's own default applies)."""
+
+
 @dataclass(frozen=True, slots=True)
 class GenerationSettings:
-    """How to sample a reply. Benchmarks set defaults; the CLI may override any field."""
+    """How to sample a reply. Benchmarks set defaults; a model config and the CLI may override any
+    field (docs/contracts.md#generation-settings).
+
+    ``extra_body`` holds any other request-body field (``--gen-arg KEY=JSON``), e.g.
+    ``chat_template_kwargs``. Fields left unset are not part of ``to_dict``, so adding a setting
+    keeps the cache keys and resume fingerprints of runs that do not use it.
+    """
 
     temperature: float = 0.0
     max_tokens: int = 1024
     stop: tuple[str, ...] = ()
     seed: int | None = 0
     system_prompt: str | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    min_p: float | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    reasoning_effort: str | None = None
+    extra_body: dict[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, overrides: dict[str, Any]) -> GenerationSettings:
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "stop" in clean:
             clean["stop"] = tuple(clean["stop"])
+        if "extra_body" in clean:  # a benchmark's extra fields stay unless overridden one by one
+            clean["extra_body"] = {**self.extra_body, **clean["extra_body"]}
         return replace(self, **clean)
 
+    def sampling(self) -> dict[str, Any]:
+        """The optional sampling fields that are set, by name."""
+        return {name: getattr(self, name) for name in SAMPLING_FIELDS if getattr(self, name) is not None}
+
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["stop"] = list(self.stop)
+        data: dict[str, Any] = {"temperature": self.temperature, "max_tokens": self.max_tokens,
+                                "stop": list(self.stop), "seed": self.seed, "system_prompt": self.system_prompt}
+        data.update(self.sampling())
+        if self.extra_body:
+            data["extra_body"] = self.extra_body
         return data
 
 
@@ -61,14 +88,24 @@ class GenerationSettings:
 class Reply:
     """What a backend returned for one sample.
 
-    ``text`` is the raw reply; ``prediction`` is set only when a replay file already holds a
-    structured answer. ``error`` is set when no reply could be obtained (after retries).
+    ``text`` is the reply's final content (None when the server sent none); ``reasoning`` the
+    reasoning text a server sent apart from it (``reasoning_content`` / ``reasoning``).
+    ``prediction`` is set only when a replay file already holds a structured answer. ``error``
+    is set when no reply could be obtained (after retries). ``usage`` holds the server's token
+    counts (prompt_tokens, completion_tokens, reasoning_tokens where reported), ``finish_reason``
+    why generation stopped, ``latency_s`` how long the last attempt took (a timed-out one
+    included) and ``attempts`` how many were made.
     """
 
     text: str | None
     prediction: Any = None
     error: str | None = None
     cached: bool = False
+    reasoning: str | None = None
+    usage: dict[str, int] | None = None
+    finish_reason: str | None = None
+    latency_s: float | None = None
+    attempts: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +147,8 @@ class Prediction:
 
 FAILED = "failed"
 REFUSAL_LABEL = f"{FAILED}: refusal"
+TRUNCATED = "truncated"
+TRUNCATED_LABEL = f"{FAILED}: {TRUNCATED}"
 
 
 def label_failed(label: str) -> bool:
@@ -144,6 +183,11 @@ class SampleRecord:
     cached: bool = False
     epoch: int = 0
     """Which of the ``--epochs K`` replies to this item it is (0 .. K-1; sent with seed + epoch)."""
+    reasoning: str | None = None
+    usage: dict[str, int] | None = None
+    finish_reason: str | None = None
+    latency_s: float | None = None
+    attempts: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The journal line: the fields in order, values shared, not copied (``asdict`` deep-copies
@@ -162,6 +206,10 @@ class SampleRecord:
     @property
     def refused(self) -> bool:
         return self.extraction == REFUSAL_LABEL
+
+    @property
+    def truncated(self) -> bool:
+        return self.extraction == TRUNCATED_LABEL
 
 
 RECORD_FIELDS: tuple[str, ...] = tuple(SampleRecord.__dataclass_fields__)

@@ -15,6 +15,7 @@ from evalsuite.frames import Run, higher_is_better
 from evalsuite.types import SampleRecord
 from reports import charts, molecules, routes
 from reports.pass_at_k import PassBlock, pass_block
+from reports.usage import sample_usage, usage_table
 
 MAX_SAMPLES = 400
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
@@ -143,6 +144,7 @@ class Section:
     molecules: list[MoleculePair] = field(default_factory=list)
     baselines: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
     pass_at_k: PassBlock | None = None
+    usage: MetricTable | None = None
 
 
 @dataclass
@@ -165,6 +167,9 @@ class SampleView:
     failed: bool
     routes: Any = ""
     """Route trees (reports.routes markup) for a benchmark listing ``route_fields``."""
+    reasoning: str = ""
+    usage: str = ""
+    truncated: bool = False
 
 
 @dataclass
@@ -252,6 +257,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
           m in run.benchmarks[name]["metrics"] else None for run, _ in present])
         for m in metric_names])
     sec = Section(name, anchor(name), headline, higher_is_better(result0, headline), table)
+    sec.usage = usage_table(name, present)
     for bname, row in (result0.get("baselines") or {}).items():
         sec.baselines.append((bname, [(m, fmt(_float(v))) for m, v in (row or {}).items()]))
     group_keys: list[str] = []
@@ -360,6 +366,7 @@ def sample_views(runs: list[Run], views: list[RunView]) -> tuple[list[SampleView
                     ", ".join(f"{k}={fmt(v)}" for k, v in r.scores.items()),
                     fmt(score) if headline in r.scores else "", r.extraction or "",
                     _text(r.reason), _text(r.error), is_wrong(r, headline),
-                    bool(r.error) or r.extraction_failed,
+                    bool(r.error) or r.extraction_failed, reasoning=_text(r.reasoning), usage=sample_usage(r),
+                    truncated=r.truncated,
                     routes=routes.drill_down(r.target, r.prediction) if result.get("route_fields") else ""))
     return out, counts

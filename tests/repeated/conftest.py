@@ -53,11 +53,20 @@ def seeded_responder(table: dict[str, str]):
 
 
 def journal(run: Path) -> list[dict]:
-    return [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
+    """The journal's lines without ``latency_s``, which differs from run to run."""
+    lines = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines()]
+    for line in lines:
+        line.pop("latency_s", None)
+    return lines
 
 
 def results(run: Path) -> dict:
-    return json.loads((run / "results.json").read_text())
+    """results.json without the request latencies, which differ from run to run (token counts stay)."""
+    data = json.loads((run / "results.json").read_text())
+    for result in data["benchmarks"].values():
+        result.get("accounting", {}).pop("latency_s", None)
+    data.get("accounting", {}).pop("latency_s", None)
+    return data
 
 
 def run_args(out: Path, url: str, limit: int, epochs: int, *extra: str) -> list[str]:
