@@ -20,7 +20,7 @@ from evalsuite.benchmark import Benchmark
 from evalsuite.errors import EvalsuiteError
 from evalsuite.grade_pool import CRASH_FAILURE, TIMEOUT_FAILURE
 from evalsuite.reward_spec import RewardSpec
-from evalsuite.types import Prediction, Reply, Sample, Score
+from evalsuite.types import TRUNCATED, Prediction, Reply, Sample, Score
 
 DATA_SOURCE_PREFIX = "evalsuite/"
 STATUSES = ("ok", "no-answer", "refusal", "invalid", "truncated", "timeout", "error")
@@ -119,7 +119,7 @@ def status_of(prediction: Prediction, score: Score) -> str:
     if failure == "refusal":
         return "refusal"
     head = failure.split(":", 1)[0].strip()
-    if head == "truncated":
+    if head == TRUNCATED:
         return "truncated"
     if head == TIMEOUT_FAILURE:
         return "timeout"
@@ -140,18 +140,19 @@ def grade_of(bench: Benchmark, prediction: Prediction, score: Score) -> Grade:
 
 
 def grade(benchmark: str, target: Any, completion: str | None, *, options: Mapping[str, Any] | None = None,
-          metadata: Mapping[str, Any] | None = None) -> Grade:
+          metadata: Mapping[str, Any] | None = None, finish_reason: str | None = None) -> Grade:
     """Grade one completion against one target, exactly as ``evalsuite run`` grades a reply.
 
     ``benchmark``: a benchmark name (``tail/large-number-addition``) or ``evalsuite/<name>``;
     ``target``: the JSON text of the sample's target (what ``evalsuite samples`` and every export
     write) or the decoded value; ``options``: the benchmark's ``--set`` options; ``metadata``:
-    the sample metadata keys the benchmark declares in ``reward_metadata`` (HTE: the menu).
+    the sample metadata keys the benchmark declares in ``reward_metadata`` (HTE: the menu);
+    ``finish_reason``: the generator's (``length``: cut off, status ``truncated``).
     In process and uncapped; ``grade_many`` grades in the process pool with a time cap.
     """
     if completion is not None and not isinstance(completion, str):
         raise RewardInputError(f"completion must be a string, got {type(completion).__name__}")
     bench = benchmark_of(benchmark, options)
     sample = sample_of(bench, target, metadata)
-    prediction, score = grading.grade(bench, sample, Reply(text=completion))
+    prediction, score = grading.grade(bench, sample, Reply(text=completion, finish_reason=finish_reason))
     return grade_of(bench, prediction, score)

@@ -147,7 +147,9 @@ def test_statuses_come_from_the_extraction():
     target = json.dumps("42")
     name = "tail/count-letters"
     assert grade(name, target, "I'm sorry, I cannot help with that.").status == "refusal"
-    assert grade(name, target, "<think>counting the letters").status == "no-answer"
+    assert grade(name, target, "<think>counting the letters").status == "truncated"  # cut off mid-thought
+    assert grade(name, target, "Final Answer: 42", finish_reason="length").status == "truncated"
+    assert grade(name, target, "no answer here").status == "no-answer"
     invalid = grade(name, target, "Final Answer: forty-two")
     assert (invalid.status, invalid.format_ok, invalid.score) == ("invalid", True, 0.0)
     retro = grade("retrosynthesis", json.dumps("CCO"), json.dumps(["C1CC"]))  # unclosed ring: not a molecule
