@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(metavar="COMMAND")
 
     p = sub.add_parser("list", help="list benchmarks, one per line (name, then description)")
+    p.add_argument("--long", action="store_true", help="also each benchmark's notes (e.g. how a TAIL task differs from the paper)")
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("samples", help="print a benchmark's samples as JSON Lines")
@@ -205,6 +206,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     registry.warn_broken()
     for name, entry in sorted(registry.benchmarks().items()):
         print(f"{name}\t{entry.description}")
+        notes = getattr(entry.factory, "list_notes", None)
+        if getattr(args, "long", False) and callable(notes):
+            for note in notes():
+                print(f"    {note}")
     return EXIT_OK
 
 
@@ -274,7 +279,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def print_summary(data: dict[str, Any], out: Path) -> None:
     requests = data["run"]["requests"]
     epochs = int(data["run"].get("epochs") or 1)
-    rows: list[tuple[str, ...]] = [("benchmark", "n", "metric", "value", "95% CI", "no answer", "truncated", "errors",
+    rows: list[tuple[str, ...]] = [("benchmark", "n", "metric", "value", "95% CI", "flexible", "no answer", "truncated", "errors",
                                     "tokens/sample", "cost")]
     if epochs > 1:
         rows[0] += (f"pass@{epochs}", f"maj@{epochs}")
@@ -297,12 +302,15 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
             extra = tuple(_value(res["metrics"].get(f"{kind}@{epochs}")) for kind in ("pass", "maj"))
         spent = res.get("accounting") or {}
         per_sample = (spent.get("completion_tokens_per_sample") or {}).get("mean")
+        # the headline under the flexible extraction rule (docs/contracts.md#extraction-rule)
+        flexible = res["metrics"].get(f"{headline}_flexible", {}).get("value")
         rows.append((
             name,
             str(res["n"]),
             headline,
             "-" if value is None else f"{value:.3f}",
             ci_text,
+            "-" if flexible is None else f"{flexible:.3f}",
             rate(res, "extraction_failure_rate"),
             rate(res, "truncation_rate"),
             rate(res, "error_rate"),

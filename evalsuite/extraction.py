@@ -1,16 +1,22 @@
 """Find the answer inside a free-form reply. Shared by every benchmark.
 
-Order of work: drop ``<think>`` blocks (an unclosed one means the model never answered), then
-try the stages a benchmark asks for, in its order, and report which one matched. When no stage
-matches, a refusal is told apart from a plain missing answer, since the two mean different
-things for a model builder. Nothing here evaluates model output: it is only searched as text.
+The rule (docs/contracts.md#extraction-rule): drop closed ``<think>`` blocks (an unclosed one
+means the model never answered); then, of the answer markers a benchmark accepts (answer tag,
+``\\boxed{}``, ``Final Answer:``, and its own), the one that starts LAST in the reply gives the
+answer, as a person reads a reply that corrects itself. A marker that wraps another (``Final
+Answer: \\boxed{7}``) gives way to the inner one. Two different answers marked on the line of
+that last marker are a failure, ``ambiguous``, never a guess. Without any marker the format
+stages follow in the benchmark's order (fenced code, JSON); then a refusal is told apart from a
+missing answer; then a benchmark may fall back to the last answer-shaped span of the reply (stage
+``flexible``: graded only by the ``<headline>_flexible`` metrics, never by the headline).
+Nothing here evaluates model output: it is only searched as text.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,16 +31,29 @@ FINAL_ANSWER_LINE = re.compile(
     r"final[ \t]+answer[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*(.*)$",
     re.IGNORECASE | re.MULTILINE,
 )
+FINAL_ANSWER_MARK = re.compile(r"final[ \t]+answer[ \t]*[*_]*[ \t]*[:：][ \t]*[*_]*[ \t]*", re.IGNORECASE)
+CLOSE_TAG = re.compile(r"</answer>|\[/ANSWER\]", re.IGNORECASE)
 FENCED_CODE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
+FENCE_OPEN = re.compile(r"```[^\n`]*\n")
 REFUSAL = re.compile(
     r"\b(?:I\s+(?:cannot|can't|can\s+not|won't|am\s+unable\s+to|'m\s+unable\s+to|am\s+not\s+able\s+to)"
     r"|I'm\s+sorry|I\s+am\s+sorry|as\s+an\s+AI\b|unable\s+to\s+(?:determine|answer|provide|help)"
     r"|I\s+do\s+not\s+(?:know|have\s+(?:enough|sufficient))|I\s+don't\s+(?:know|have\s+(?:enough|sufficient)))",
     re.IGNORECASE,
 )
+NUMBER = re.compile(r"(?<![\w.])[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w])")
 MAX_JSON_ATTEMPTS = 400
 
-ALL_STAGES = ("answer-tag", "boxed", "final-answer", "fenced-code", "json")
+MARKER_STAGES = ("answer-tag", "boxed", "final-answer")
+FORMAT_STAGES = ("fenced-code", "json")
+ALL_STAGES = (*MARKER_STAGES, *FORMAT_STAGES)
+FLEXIBLE = "flexible"
+AMBIGUOUS = "ambiguous"
+
+
+class AmbiguousAnswer(ValueError):
+    """An answer that names more than one value, or none of the allowed ones for certain (a
+    negated or non-strict relation): a failure with reason ``ambiguous``, never credit."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,52 +70,139 @@ class Extraction:
         return self.failure is None
 
 
+@dataclass(frozen=True, slots=True)
+class Marker:
+    """One answer marker in a reply: its stage, where it starts, where its answer ends."""
+
+    stage: str
+    start: int
+    end: int
+    answer: str
+    parsed_json: Any = None
+
+
 def strip_think(text: str) -> tuple[str, bool]:
     """Remove closed think blocks; report whether an unclosed one remains."""
     without = THINK_BLOCK.sub("", text)
     return without, bool(THINK_OPEN.search(without))
 
 
+# -- markers ---------------------------------------------------------------------------------
+def answer_tag_markers(text: str) -> list[Marker]:
+    return [Marker("answer-tag", m.start(), m.end(), m.group(1)) for p in ANSWER_TAGS for m in p.finditer(text)]
+
+
+def boxed_markers(text: str) -> list[Marker]:
+    """Every ``\\boxed{...}`` whose braces balance."""
+    found, marker = [], "\\boxed{"
+    pos = text.find(marker)
+    while pos != -1:
+        depth, start = 1, pos + len(marker)
+        for i in range(start, len(text)):
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+                if depth == 0:
+                    found.append(Marker("boxed", pos, i + 1, text[start:i]))
+                    break
+        pos = text.find(marker, pos + 1)
+    return found
+
+
+def final_answer_markers(text: str) -> list[Marker]:
+    """Every ``Final Answer:``. Its answer runs to the next marker on the line or the line's end;
+    an empty line takes the next non-empty line; a JSON value (bare or fenced, over several
+    lines) right after the marker is the answer whole."""
+    marks = list(FINAL_ANSWER_MARK.finditer(text))
+    found = []
+    for index, mark in enumerate(marks):
+        line_end = text.find("\n", mark.end())
+        line_end = len(text) if line_end == -1 else line_end
+        stop = min(line_end, marks[index + 1].start()) if index + 1 < len(marks) else line_end
+        closing = CLOSE_TAG.search(text, mark.end(), stop)  # "<answer>Final Answer: 7</answer>"
+        stop = closing.start() if closing else stop
+        block = json_block(text, mark.end())
+        if block is not None:
+            found.append(Marker("final-answer", mark.start(), block[1], block[0], block[2]))
+            continue
+        answer, end = text[mark.end():stop], stop
+        if not clean_markup(answer) and stop == line_end:
+            for line in text[line_end:].split("\n"):
+                end += len(line) + 1
+                if line.strip():
+                    answer, end = line, end - 1
+                    break
+        found.append(Marker("final-answer", mark.start(), end, answer))
+    return found
+
+
+def json_block(text: str, pos: int) -> tuple[str, int, Any] | None:
+    """A JSON object or list starting at ``pos`` (after blank space, inside a fence or not)."""
+    rest = text[pos:]
+    offset = len(rest) - len(rest.lstrip())
+    fence = FENCE_OPEN.match(rest, offset)
+    if fence:
+        offset = fence.end()
+        offset += len(rest[offset:]) - len(rest[offset:].lstrip())
+    if rest[offset:offset + 1] not in ("[", "{"):
+        return None
+    try:
+        value, end = json.JSONDecoder().raw_decode(rest, offset)
+    except (ValueError, RecursionError):
+        return None
+    if fence:
+        close = rest.find("```", end)
+        end = close + 3 if close != -1 else end
+    return rest[offset:end].rstrip("`").strip(), pos + end, value
+
+
+MARKER_FINDERS: dict[str, Callable[[str], list[Marker]]] = {
+    "answer-tag": answer_tag_markers,
+    "boxed": boxed_markers,
+    "final-answer": final_answer_markers,
+}
+
+
+def markers_in(text: str, stages: Sequence[str], own: Mapping[str, re.Pattern[str]] | None = None) -> list[Marker]:
+    """The non-empty answer markers of ``stages`` (and a benchmark's ``own`` patterns, whose
+    group 1 is the answer), in the order they start."""
+    found = [m for stage in stages if stage in MARKER_FINDERS for m in MARKER_FINDERS[stage](text)]
+    for stage, pattern in (own or {}).items():
+        found += [Marker(stage, m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
+    return sorted((m for m in found if clean_markup(m.answer)), key=lambda m: (m.start, -m.end))
+
+
+def last_marker(text: str, markers: Sequence[Marker]) -> Marker | Extraction:
+    """The marker that starts last, or an ``ambiguous`` failure when the line it starts on marks
+    two different answers (markers that wrap another marker are not answers of their own)."""
+    last = markers[-1]
+    line_start = text.rfind("\n", 0, last.start) + 1
+    on_line = [m for m in markers if m.start >= line_start]
+    leaves = [m for m in on_line if not any(o is not m and m.start <= o.start < m.end for o in on_line)]
+    answers = {" ".join(clean_markup(m.answer).split()) for m in leaves}
+    if len(answers) > 1:
+        shown = " / ".join(sorted(answers))[:120]
+        return Extraction(answer=None, stage=last.stage, failure=f"{AMBIGUOUS}: two different final answers ({shown})")
+    return last
+
+
+# -- helpers other modules use -----------------------------------------------------------------
 def last_answer_tag(text: str) -> str | None:
-    found: tuple[int, str] | None = None
-    for pattern in ANSWER_TAGS:
-        for match in pattern.finditer(text):
-            if found is None or match.start() > found[0]:
-                found = (match.start(), match.group(1))
-    return found[1].strip() if found else None
+    found = answer_tag_markers(text)
+    return max(found, key=lambda m: m.start).answer.strip() if found else None
 
 
 def last_boxed(text: str) -> str | None:
     """Content of the last ``\\boxed{...}`` whose braces balance."""
-    marker = "\\boxed{"
-    pos = text.rfind(marker)
-    while pos != -1:
-        depth, start = 1, pos + len(marker)
-        for i in range(start, len(text)):
-            ch = text[i]
-            if ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start:i].strip()
-        pos = text.rfind(marker, 0, pos)
-    return None
+    found = boxed_markers(text)
+    return found[-1].answer.strip() if found else None
 
 
 def final_answer_line(text: str) -> str | None:
-    """The text after the last ``Final Answer:``; if the line is empty, the next non-empty line."""
-    matches = list(FINAL_ANSWER_LINE.finditer(text))
-    if not matches:
-        return None
-    match = matches[-1]
-    answer = clean_markup(match.group(1))
-    if answer:
-        return answer
-    for line in text[match.end():].splitlines():
-        if line.strip():
-            return clean_markup(line)
-    return None
+    """The answer of the last ``Final Answer:`` (see ``final_answer_markers``)."""
+    found = [m for m in final_answer_markers(text) if clean_markup(m.answer)]
+    return clean_markup(found[-1].answer) if found else None
 
 
 def last_fenced_code(text: str) -> str | None:
@@ -126,6 +232,16 @@ def last_json(text: str) -> tuple[str, Any] | None:
     return found
 
 
+def last_number(text: str) -> str | None:
+    """The last number written in the text (a flexible span: ``The answer is 42.`` -> 42)."""
+    found = NUMBER.findall(text)
+    return found[-1] if found else None
+
+
+def numbers_in(text: str) -> list[str]:
+    return NUMBER.findall(text)
+
+
 def clean_markup(answer: str) -> str:
     """Drop markdown emphasis and math delimiters wrapped around an answer."""
     answer = answer.strip()
@@ -136,6 +252,8 @@ def clean_markup(answer: str) -> str:
         stripped = stripped.strip("*_`").strip()
         if stripped.startswith("$") and stripped.endswith("$") and len(stripped) > 1:
             stripped = stripped.strip("$").strip()
+        if stripped.startswith("\\(") and stripped.endswith("\\)"):
+            stripped = stripped[2:-2].strip()
         if stripped == answer:
             break
         answer = stripped
@@ -151,33 +269,44 @@ def extract_answer(
     stages: Sequence[str] = ALL_STAGES,
     *,
     fallback_whole_reply: bool = False,
+    markers: Mapping[str, re.Pattern[str]] | None = None,
+    flexible: Callable[[str], str | None] | None = None,
 ) -> Extraction:
-    """Run the extraction stages in order; the first that finds something wins."""
+    """Apply the extraction rule (module docstring) with a benchmark's stages.
+
+    ``markers``: the benchmark's own answer markers (stage name -> pattern, group 1 = answer),
+    competing by position with the marker stages. ``flexible``: returns the last answer-shaped
+    span of the reply (or None), tried only when nothing else matched and the reply is no refusal.
+    """
+    unknown = [s for s in stages if s not in ALL_STAGES]
+    if unknown:
+        raise ValueError(f"unknown extraction stage {unknown[0]!r}; known: {', '.join(ALL_STAGES)}")
     if reply is None or not reply.strip():
         return Extraction(answer=None, stage=None, failure="empty reply")
     text, unclosed = strip_think(reply)
     if unclosed:
         return Extraction(answer=None, stage="think", failure="unclosed think block")
+    found = markers_in(text, stages, markers)
+    if found:
+        last = last_marker(text, found)
+        if isinstance(last, Extraction):
+            return last
+        return Extraction(answer=clean_markup(last.answer), stage=last.stage, parsed_json=last.parsed_json)
     for stage in stages:
-        if stage == "answer-tag":
-            answer = last_answer_tag(text)
-        elif stage == "boxed":
-            answer = last_boxed(text)
-        elif stage == "final-answer":
-            answer = final_answer_line(text)
-        elif stage == "fenced-code":
-            answer = last_fenced_code(text)
+        if stage == "fenced-code":
+            code = last_fenced_code(text)
+            if code:
+                return Extraction(answer=clean_markup(code), stage=stage)
         elif stage == "json":
-            found = last_json(text)
-            if found is not None:
-                return Extraction(answer=found[0], stage="json", parsed_json=found[1])
-            answer = None
-        else:
-            raise ValueError(f"unknown extraction stage {stage!r}; known: {', '.join(ALL_STAGES)}")
-        if answer:
-            return Extraction(answer=clean_markup(answer), stage=stage)
+            located = last_json(text)
+            if located is not None:
+                return Extraction(answer=located[0], stage="json", parsed_json=located[1])
     if is_refusal(text):
         return Extraction(answer=None, stage=None, failure="refusal")
+    if flexible is not None:
+        span = flexible(text)
+        if span:
+            return Extraction(answer=clean_markup(span), stage=FLEXIBLE)
     if fallback_whole_reply and text.strip():
         return Extraction(answer=clean_markup(text), stage="whole-reply")
     return Extraction(answer=None, stage=None, failure="no answer found")

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from evalsuite.benchmark import Benchmark
+from evalsuite.extraction import FLEXIBLE
 from evalsuite.reasoning import parts_of
 from evalsuite.rundir import prompt_hash
 from evalsuite.types import TRUNCATED, Message, Prediction, Reply, Sample, SampleRecord, Score
@@ -17,6 +18,32 @@ REASON_LIMIT = 300
 
 
 def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, Score]:
+    """Extract and score, under the strict rule and the flexible one (``with_flexible``)."""
+    prediction, score = grade_strict(bench, sample, reply)
+    return prediction, with_flexible(bench, sample, prediction, score)
+
+
+def with_flexible(bench: Benchmark, sample: Sample, prediction: Prediction, score: Score) -> Score:
+    """Add ``<headline>_flexible`` (where the headline is a per-sample score).
+
+    A prediction found only by the flexible stage (the requested answer format was missing)
+    scores every metric as a failed extraction, as the strict rule says; its own grade goes to
+    ``<headline>_flexible`` alone. Any other sample's flexible value is its headline value.
+    """
+    headline, name = bench.headline, f"{bench.headline}_flexible"
+    if prediction.stage != FLEXIBLE or not prediction.ok:
+        if headline not in score.values:
+            return score
+        return Score({**score.values, name: score.values[headline]}, score.reason)
+    missing = Prediction.failed("no answer in the requested format", stage=FLEXIBLE)
+    strict = bench.score(missing, sample)
+    if headline not in score.values:
+        return strict
+    reason = f"{strict.reason or 'no answer in the requested format'}; flexible: {score.reason or 'credited'}"
+    return Score({**strict.values, name: score.values[headline]}, reason)
+
+
+def grade_strict(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, Score]:
     """Extract and score; a bug in a benchmark's extractor or scorer fails the sample, not the run.
 
     A sample whose extractor or scorer raised records every declared per-sample metric as a

@@ -91,6 +91,8 @@ class Column:
     metric: str
     higher: bool | None
     anchor: str
+    fidelity: str = ""
+    """A TAIL task's definitions: "paper" (Table C1) or "extended"; "" for other benchmarks."""
 
 
 @dataclass
@@ -137,6 +139,7 @@ class Section:
     headline: str
     higher: bool | None
     metrics: MetricTable
+    fidelity: str = ""
     groups: list[MetricTable] = field(default_factory=list)
     curve: Any = ""
     boundary: float | None = None
@@ -206,7 +209,7 @@ def build(runs: list[Run]) -> Report:
     for name in names:
         result = next(r.benchmarks[name] for r in runs if name in r.benchmarks)
         metric = result.get("headline") or next(iter(result["metrics"]), "")
-        columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name)))
+        columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name), fidelity_of(runs, name)))
     leaderboard = []
     for run, view in zip(runs, views, strict=False):
         cells: list[tuple[Cell | None, str]] = []
@@ -235,6 +238,13 @@ def build(runs: list[Run]) -> Report:
     return Report(views, columns, leaderboard, baseline_rows, sections, samples, counts)
 
 
+def fidelity_of(runs: list[Run], name: str) -> str:
+    """"paper" / "extended" as the runs' results record it (both when they differ); "" if none do."""
+    found = sorted({str(r.benchmarks[name]["fidelity"]) for r in runs
+                    if name in r.benchmarks and r.benchmarks[name].get("fidelity")})
+    return " / ".join(found)
+
+
 def arrow(higher: bool | None) -> str:
     """The declared direction as an arrow; none for a descriptive statistic."""
     return "" if higher is None else ("↑" if higher else "↓")
@@ -256,7 +266,8 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
          [cell(run.benchmarks[name]["metrics"].get(m), run.benchmarks[name].get("n")) if
           m in run.benchmarks[name]["metrics"] else None for run, _ in present])
         for m in metric_names])
-    sec = Section(name, anchor(name), headline, higher_is_better(result0, headline), table)
+    sec = Section(name, anchor(name), headline, higher_is_better(result0, headline), table,
+                  fidelity=fidelity_of([run for run, _ in present], name))
     sec.usage = usage_table(name, present)
     for bname, row in (result0.get("baselines") or {}).items():
         sec.baselines.append((bname, [(m, fmt(_float(v))) for m, v in (row or {}).items()]))

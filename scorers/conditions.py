@@ -5,7 +5,10 @@ Two families of measures live here, both pure functions of already-normalised va
 Slot accuracy (USPTO-Condition, as in Parrot, Wang et al. 2023): a condition set has the slots
 ``catalyst1, solvent1, solvent2, reagent1, reagent2``. Each slot holds one canonical SMILES or
 ``""`` for "none"; an empty slot is a class of its own, so predicting "none" where the data has
-none is a hit. Slots are compared position by position (``solvent1`` with ``solvent1``).
+none is a hit. An empty slot is written as ``""``, null, a missing key or the word ``none`` only:
+``NO`` is hydroxylamine (H2N-OH), a molecule like any other. Slots are
+compared position by position (``solvent1`` with ``solvent1``), as molecules: two SMILES with the
+same standard InChI are the same (H2 as ``[HH]`` or ``[H][H]``).
 ``{slot}_top{k}`` is 1 when any of the first k predicted sets has that slot right;
 ``overall_top{k}`` is 1 only when one single set among the first k has every slot right.
 
@@ -30,12 +33,13 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from scorers.chemistry import canonical_smiles
 
 SLOTS = ("catalyst1", "solvent1", "solvent2", "reagent1", "reagent2")
 EMPTY = ""
-EMPTY_WORDS = frozenset({"", "none", "null", "n/a", "na", "-", "no", "nan"})
+EMPTY_WORDS = frozenset({"", "none"})  # compared lower-cased; never "no" (NO is a molecule)
 
 
 # -- slot accuracy ---------------------------------------------------------------------------
@@ -80,17 +84,44 @@ def slot_topk(
 ) -> dict[str, float]:
     """``{slot}_top{k}`` and ``overall_top{k}`` for normalised predicted sets against the gold set.
 
-    A predicted slot of None (unusable) never matches, not even an empty gold slot.
+    A predicted slot of None (unusable) never matches, not even an empty gold slot; two
+    molecules match when their standard InChIs are equal (``same_molecule``).
     """
     scores: dict[str, float] = {}
     for k in ks:
         considered = predicted[:k]
         for slot in SLOTS:
-            hit = any(p.get(slot) is not None and p.get(slot) == gold[slot] for p in considered)
+            hit = any(same_molecule(p.get(slot), gold[slot]) for p in considered)
             scores[f"{slot}_top{k}"] = float(hit)
-        whole = any(all(p.get(s) is not None and p.get(s) == gold[s] for s in SLOTS) for p in considered)
+        whole = any(all(same_molecule(p.get(s), gold[s]) for s in SLOTS) for p in considered)
         scores[f"overall_top{k}"] = float(whole)
     return scores
+
+
+def same_molecule(predicted: str | None, gold: str | None) -> bool:
+    """Equal canonical SMILES, or (where canonical SMILES differ, e.g. ``[HH]`` / ``[H][H]``)
+    equal standard InChI. None (unusable) matches nothing; "" (empty) only "" ."""
+    if predicted is None or gold is None:
+        return False
+    if predicted == gold:
+        return True
+    if EMPTY in (predicted, gold):
+        return False
+    first, second = inchi_of(predicted), inchi_of(gold)
+    return first is not None and first == second
+
+
+@lru_cache(maxsize=4096)
+def inchi_of(smiles: str) -> str | None:
+    from rdkit import Chem
+    from rdkit.rdBase import BlockLogs
+
+    block = BlockLogs()  # InChI warnings on odd inputs are not ours to print
+    try:
+        mol = Chem.MolFromSmiles(smiles)
+        return (Chem.MolToInchi(mol) or None) if mol is not None else None
+    finally:
+        del block
 
 
 def slot_metric_names(ks: Iterable[int]) -> list[str]:

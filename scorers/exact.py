@@ -12,6 +12,11 @@ from decimal import Decimal, InvalidOperation
 
 INTEGER = re.compile(r"^[+-]?\d+$")
 DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+# One number in a labelled answer ("Index 4", "18 pairs", "224 (total benefit)"); thousands
+# commas allowed, a sign only where it cannot be a hyphen inside a word; "0-based" is a word.
+LABELLED_NUMBER = re.compile(r"(?<![\w.])[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!-[A-Za-z])(?![\w.]*\d)")
+NUMBER_WORD = re.compile(r"\d+-[A-Za-z]+")
+LABEL_TEXT = re.compile(r"^[A-Za-z\s()\[\]:=,.'\-]*$")
 MAX_ANSWER_CHARS = 100_000
 
 
@@ -21,15 +26,44 @@ def _guard(text: str) -> str:
     return text
 
 
+def labelled_number(text: str) -> str | None:
+    """The one number of an answer that labels it with words (``Index 4``, ``18 pairs``,
+    ``7 times``, ``224 (total benefit)``); None when the answer holds no number or other
+    symbols; ValueError when it holds two or more numbers (which one is meant is not said)."""
+    numbers = list(LABELLED_NUMBER.finditer(text))
+    if len(numbers) > 1:
+        shown = ", ".join(m.group(0) for m in numbers[:4])
+        raise ValueError(f"two or more numbers in the answer ({shown}): {text[:40]!r}")
+    if not numbers:
+        return None
+    rest = NUMBER_WORD.sub(" ", text[: numbers[0].start()] + " " + text[numbers[0].end():])
+    return numbers[0].group(0) if LABEL_TEXT.match(rest) else None
+
+
 def parse_int(text: str) -> int:
+    """An integer, written alone or with label words around it (see ``labelled_number``)."""
     cleaned = _guard(text).strip().rstrip(".").replace(",", "").replace(" ", "")
-    if not INTEGER.match(cleaned):
-        raise ValueError(f"not an integer: {text[:40]!r}")
-    return int(cleaned)
+    if INTEGER.match(cleaned):
+        return int(cleaned)
+    number = labelled_number(text)
+    if number is not None and INTEGER.match(number.replace(",", "")):
+        return int(number.replace(",", ""))
+    raise ValueError(f"not an integer: {text[:40]!r}")
 
 
 def parse_decimal(text: str) -> Decimal:
-    """A plain decimal number (no exponent, no thousands separators other than ',')."""
+    """A plain decimal number (no exponent, no thousands separators other than ','), written
+    alone or with label words around it (see ``labelled_number``)."""
+    try:
+        return parse_plain_decimal(text)
+    except ValueError:
+        number = labelled_number(text)
+        if number is None:
+            raise
+        return parse_plain_decimal(number)
+
+
+def parse_plain_decimal(text: str) -> Decimal:
     cleaned = _guard(text).strip().replace(",", "").replace(" ", "")
     if cleaned.endswith(".") and cleaned.count(".") > 1:
         cleaned = cleaned[:-1]  # "3.5." : a sentence-ending period

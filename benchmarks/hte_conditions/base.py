@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 from evalsuite.benchmark import BenchmarkBase, take
 from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.extraction import extract_answer, last_json
+from evalsuite.extraction import FINAL_ANSWER_MARK, extract_answer, last_json, strip_think
 from evalsuite.metrics import Metric, continuous, proportion
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
@@ -275,11 +275,11 @@ def names_of(code: str, records: Sequence[SampleRecord]) -> str:
 
 
 def text_after_final_answer(reply: str) -> str | None:
-    """Everything after the last 'Final Answer:' marker (the codes may span several lines)."""
-    last = None
-    for last in re.finditer(r"final\s+answer\s*[*_]*\s*[:：]", reply, re.IGNORECASE):  # noqa: B007 - the last one is kept
-        pass
-    return reply[last.end():].strip() if last else None
+    """Everything after the last 'Final Answer:' marker outside think blocks (the codes may span
+    several lines)."""
+    text = strip_think(reply)[0]
+    marks = list(FINAL_ANSWER_MARK.finditer(text))
+    return text[marks[-1].end():].strip() if marks else None
 
 
 def json_entries(parsed: Any) -> list[Any] | None:

@@ -13,7 +13,9 @@ suite; the ``why`` column says which chemistry each condition set comes from.
 
 The model answers a JSON list of up to k condition sets (``--set k=5``), most likely first. A set
 is an object with the five slot keys; a missing key, null, ``""`` or ``"none"`` means an empty
-slot. Sets beyond k are ignored. Grading (scorers/conditions.py): each slot is compared by
+slot (``"NO"`` is hydroxylamine). Another key in a set (``temperature``) is ignored, and the
+score's reason says so. Sets beyond k are ignored. The list may follow ``Final Answer:`` on
+several lines or in a fenced block (``evalsuite.extraction``: the last marker wins). Grading (scorers/conditions.py): each slot is compared by
 canonical SMILES with its gold slot, position by position; names that are not SMILES are wrong.
 Metrics ``{slot}_top{k}`` and ``overall_top{k}`` for k in 1, 3, 5 (those not above the option k,
 plus k itself); headline ``overall_top1``.
@@ -153,12 +155,7 @@ class ReactionConditions(BenchmarkBase):
         for index, item in enumerate(parsed[: self.option("k")]):
             if not isinstance(item, dict):
                 return Prediction.failed(f"invalid: condition set {index + 1} is not an object", stage=stage)
-            unknown = sorted(set(item) - set(cond.SLOTS))
-            if unknown:
-                return Prediction.failed(
-                    f"invalid: condition set {index + 1} has unknown key(s) {', '.join(map(str, unknown))}", stage=stage
-                )
-            sets.append({slot: item.get(slot) for slot in cond.SLOTS})
+            sets.append(item)  # as written: keys other than the slots are ignored when scored
         return Prediction(value=sets, stage=stage)
 
     def score(self, prediction: Prediction, sample: Sample) -> Score:
@@ -168,9 +165,13 @@ class ReactionConditions(BenchmarkBase):
         normalised: list[dict[str, str | None]] = []
         reasons: list[str] = []
         for index, conditions in enumerate(prediction.value):
-            keys, problems = cond.normalise_set(conditions if isinstance(conditions, dict) else {})
+            conditions = conditions if isinstance(conditions, dict) else {}
+            keys, problems = cond.normalise_set(conditions)
             normalised.append(keys)
             reasons.extend(f"set {index + 1} {p}" for p in problems)
+            ignored = sorted(map(str, set(conditions) - set(cond.SLOTS)))
+            if ignored:
+                reasons.append(f"set {index + 1}: key(s) {', '.join(ignored)} ignored")
         values = cond.slot_topk(normalised, sample.target, self.ks)
         return Score(values, reason="; ".join(reasons) or None)
 

@@ -4,8 +4,10 @@ Prompt: reactants and reagents as canonical SMILES (atom maps stripped), asking 
 product on a final ``Final Answer: SMILES`` line.
 
 Extraction: answer tag, ``Final Answer:`` line, ``\\boxed{}``, fenced code, JSON (a string, the
-first of a list, or an object's ``product``/``smiles``), else a reply that is one token. The
-first SMILES-looking token of the found answer is the prediction.
+first of a list, or an object's ``product``/``smiles``), else a reply that is one token (the last
+marker by position wins: ``evalsuite.extraction``). The first SMILES-looking token of the found
+answer is the prediction. A longer reply without any of these is read by the flexible stage (its
+last token RDKit parses), graded only by ``accuracy_flexible``.
 
 Scoring in the ``match_mode`` option (see ``scorers.chemistry``); per-sample values:
 
@@ -21,9 +23,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
-from benchmarks.synthesis.retrosynthesis import first_smiles
+from benchmarks.synthesis.retrosynthesis import first_smiles, last_smiles_token
 from evalsuite.benchmark import take
-from evalsuite.extraction import extract_answer
+from evalsuite.extraction import FLEXIBLE, extract_answer
 from evalsuite.metrics import Metric, continuous, proportion
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
@@ -87,7 +89,9 @@ class ForwardSynthesis(SynthesisBase):
         if found.stage == "json":
             answer = json_product(found.parsed_json)
         elif found.stage == "whole-reply" and len((answer or "").split()) != 1:
-            return Prediction.failed("no answer found")
+            # no requested format: the flexible stage takes the reply's last molecule
+            token = last_smiles_token(answer or "")
+            return Prediction(token, stage=FLEXIBLE) if token else Prediction.failed("no answer found")
         # An answer with no SMILES-looking token is still an answer: RDKit will call it invalid.
         token = (first_smiles(answer) or answer.split()[0]) if answer and answer.split() else None
         if token is None:

@@ -43,9 +43,11 @@ from evalsuite.benchmark import take
 from evalsuite.errors import BenchmarkError
 from evalsuite.extraction import (
     FINAL_ANSWER_LINE,
+    FINAL_ANSWER_MARK,
+    FLEXIBLE,
+    answer_tag_markers,
     clean_markup,
     is_refusal,
-    last_answer_tag,
     last_fenced_code,
     last_json,
     strip_think,
@@ -210,7 +212,7 @@ def ranked_candidates(reply: str | None) -> Prediction:
     text, unclosed = strip_think(reply)
     if unclosed:
         return Prediction.failed("unclosed think block", stage="think")
-    region = last_answer_tag(text) or text
+    region = answer_region(text)
 
     found = last_json(region)
     if found is not None:
@@ -244,7 +246,20 @@ def ranked_candidates(reply: str | None) -> Prediction:
             return Prediction([token], stage="whole-reply")
     if is_refusal(text):
         return Prediction.failed("refusal")
+    token = last_smiles_token(region)
+    if token:
+        return Prediction([token], stage=FLEXIBLE)
     return Prediction.failed("no answer found")
+
+
+def answer_region(text: str) -> str:
+    """Where the candidates are read: the last answer tag's content, unless a ``Final Answer:``
+    follows that tag (the last marker by position wins), then the text after the tag."""
+    tags = answer_tag_markers(text)
+    if not tags:
+        return text
+    last = max(tags, key=lambda m: m.start)
+    return text[last.end:] if FINAL_ANSWER_MARK.search(text, last.end) else last.answer.strip()
 
 
 def from_json(value: Any) -> list[str]:
@@ -267,6 +282,19 @@ def from_json(value: Any) -> list[str]:
             if inner:
                 out.append(inner[0])
     return [c for c in out if c]
+
+
+PROSE_LETTERS = frozenset({"I", "A", "a"})  # "I" parses as iodine; a pronoun is no answer
+
+
+def last_smiles_token(text: str) -> str | None:
+    """The flexible span of a reply without the requested format: its last token that RDKit
+    reads as a molecule ("The product is CCO." -> CCO)."""
+    for token in reversed(clean_markup(text).replace(" + ", ".").split()[-200:]):
+        token = token.strip("`*_\"'()").rstrip(",;.:!?")
+        if token and token not in PROSE_LETTERS and SMILES_CHARS.match(token) and chemistry.parse_cached(token).ok:
+            return token
+    return None
 
 
 def first_smiles(line: str) -> str | None:

@@ -50,6 +50,12 @@ class AnySubstring(TailTask):
         'Give the set of all substrings of "{text}"; a substring is a non-empty block of consecutive letters.',
     )
 
+    paper_questions = (
+        'List every distinct non-empty contiguous substring of the string "{text}", each once.',
+        'Find all distinct substrings (contiguous, non-empty) of "{text}".',
+        'Enumerate each different non-empty run of consecutive characters of "{text}" exactly once.',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
         text = "".join(rng.choice(ALPHABET) for _ in range(n))

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from evalsuite import stats
 from evalsuite.benchmark import BenchmarkBase, Reads, metric_means
 from evalsuite.errors import BenchmarkError
-from evalsuite.extraction import extract_answer
+from evalsuite.extraction import AMBIGUOUS, AmbiguousAnswer, extract_answer, last_number
 from evalsuite.metrics import Metric, aggregate_only, proportion
 from evalsuite.types import (
     BenchmarkResult,
@@ -42,6 +42,15 @@ from evalsuite.types import (
 BUCKETS = ("S", "M", "L")
 ANSWER_STAGES = ("answer-tag", "boxed", "final-answer")
 MAX_REDRAWS = 1000
+FIDELITIES = ("extended", "paper")
+PAPER_FRAMES = (
+    "{question}",
+    "Solve the following problem.\n\n{question}",
+    "Here is a problem for you. {question}",
+    "Problem: {question}\nWork it out carefully.",
+)
+"""The framings the paper-mode questions are shown in: each task writes at least three questions,
+so paper mode has at least 12 templates per task."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +74,16 @@ class TailTask(BenchmarkBase):
     task_class: ClassVar[str] = ""
     ranges: ClassVar[dict[str, tuple[int, int]]] = {}
     templates: ClassVar[tuple[str, ...]] = ()
+    paper_questions: ClassVar[tuple[str, ...]] = ()
+    """Paper-mode questions (``--set fidelity=paper``), numbers in LaTeX ``$...$``; shown in each
+    of ``PAPER_FRAMES``."""
+    divergences: ClassVar[tuple[str, ...]] = ()
+    """How the default (``extended``) definition differs from Table C1 of the paper; shown by
+    ``evalsuite list --long``. Empty: the same task, only the prompts differ."""
+    trivial_share: ClassVar[float] = 0.1
+    """At most this share of a bucket's samples may be trivial or guessable (``is_trivial``)."""
+    flexible_number: ClassVar[bool] = False
+    """The answer is one number: the flexible stage takes the last number of the reply."""
     answer_format: ClassVar[str] = "<answer>"
     """What goes after ``Final Answer:``, as told to the model (e.g. a comma-separated list)."""
     options: ClassVar[dict[str, Any]] = {
@@ -72,6 +91,7 @@ class TailTask(BenchmarkBase):
         "buckets": "S,M,L",
         "cot": "none",
         "effective_threshold": 0.5,
+        "fidelity": "extended",
     }
     group_by: ClassVar[tuple[str, ...]] = ("bucket", "length")
     group_order: ClassVar[dict[str, tuple[str, ...]]] = {"bucket": BUCKETS}
@@ -118,6 +138,46 @@ class TailTask(BenchmarkBase):
         """A TAIL-style worked solution (atomic states, linear steps, operands restated)."""
         raise NotImplementedError
 
+    def is_trivial(self, instance: Instance) -> bool:
+        """A sample whose answer is trivial or guessable (k = 1, a 0.0000 quotient, none)."""
+        return False
+
+    def distinct_instances(self, bucket: str) -> int | None:
+        """How many distinct instances a bucket can hold, when it is fewer than ``per_bucket``
+        could ask (the bucket is then that size); None: practically unbounded."""
+        return None
+
+    def read_answer(self, text: str, sample: Sample) -> Any:
+        """The answer text of one reply as a value; ``parse_answer`` unless the sample matters."""
+        return self.parse_answer(text)
+
+    def flexible_span(self, text: str) -> str | None:
+        """The last answer-shaped span of a reply without the requested format (or None)."""
+        return last_number(text) if self.flexible_number else None
+
+    def extra_metadata(self, instance: Instance) -> dict[str, Any]:
+        return {}
+
+    @classmethod
+    def list_notes(cls) -> list[str]:
+        """What ``evalsuite list --long`` shows: the fidelity modes and each divergence."""
+        notes = ["fidelity: extended (default) | paper (--set fidelity=paper: Table C1 of arXiv 2507.13332 "
+                 f"as read, {len(cls.paper_questions) * len(PAPER_FRAMES)} templates, numbers in LaTeX)"]
+        notes += [f"extended differs from the paper: {d}" for d in cls.divergences]
+        if not cls.divergences:
+            notes.append("extended differs from the paper: only in its prompts (5-6 templates, plain numbers)")
+        return notes
+
+    @property
+    def paper(self) -> bool:
+        return self.settings["fidelity"] == "paper"
+
+    @property
+    def active_templates(self) -> tuple[str, ...]:
+        if self.paper:
+            return tuple(frame.format(question=q) for q in self.paper_questions for frame in PAPER_FRAMES)
+        return self.templates
+
     # -- engine side ------------------------------------------------------------------------
     def validate(self) -> None:
         buckets = [b.strip() for b in str(self.settings["buckets"]).split(",") if b.strip()]
@@ -129,6 +189,8 @@ class TailTask(BenchmarkBase):
             raise BenchmarkError(f"{self.name}: cot must be 'none' or 'tail'")
         if self.settings["per_bucket"] < 1:
             raise BenchmarkError(f"{self.name}: per_bucket must be at least 1")
+        if self.settings["fidelity"] not in FIDELITIES:
+            raise BenchmarkError(f"{self.name}: fidelity must be one of {', '.join(FIDELITIES)}")
 
     def instances(self, bucket: str, seed: int) -> Iterator[tuple[int, Instance]]:
         """The bucket's instances in index order, duplicates redrawn.
@@ -139,11 +201,18 @@ class TailTask(BenchmarkBase):
         from evalsuite.digest_set import DigestSet
 
         seen = DigestSet()
-        for index in range(self.settings["per_bucket"]):
+        size = self.settings["per_bucket"]
+        size = min(size, self.distinct_instances(bucket) or size)
+        trivial, cap = 0, int(self.trivial_share * size)
+        mode = "|paper" if self.paper else ""  # paper mode draws its own instances
+        for index in range(size):
             for attempt in range(MAX_REDRAWS):
-                rng = random.Random(f"{self.task}|{bucket}|{seed}|{index}|{attempt}")
+                rng = random.Random(f"{self.task}|{bucket}|{seed}|{index}|{attempt}{mode}")
                 instance = self.draw(rng, bucket)
+                if self.is_trivial(instance) and trivial >= cap:
+                    continue
                 if seen.add(repr(sorted(instance.fields.items())).encode()):
+                    trivial += self.is_trivial(instance)
                     break
             else:
                 raise BenchmarkError(f"{self.name}: bucket {bucket} has fewer than {index + 1} distinct instances")
@@ -168,7 +237,10 @@ class TailTask(BenchmarkBase):
 
     def make_sample(self, bucket: str, index: int, instance: Instance, seed: int) -> Sample:
         rng = random.Random(f"{self.task}|template|{seed}|{bucket}|{index}")
-        question = rng.choice(self.templates).format(**instance.fields)
+        templates = self.active_templates
+        chosen = instance.fields.get("template")  # an instance that carries its phrasing
+        template = templates[chosen % len(templates)] if isinstance(chosen, int) else rng.choice(templates)
+        question = template.format(**instance.fields)
         content = f"{question}\n\n{self.instruction}"
         if self.settings["cot"] == "tail":
             content = self.exemplar(bucket, index, seed, instance) + "\n\nNow solve this problem.\n\n" + content
@@ -182,7 +254,9 @@ class TailTask(BenchmarkBase):
                 "bucket": bucket,
                 "length": instance.length,
                 "lengths": instance.lengths,
+                "fidelity": self.settings["fidelity"],
                 **({"variant": instance.fields[self.variant_field]} if self.variant_field else {}),
+                **self.extra_metadata(instance),
             },
         )
 
@@ -197,18 +271,20 @@ class TailTask(BenchmarkBase):
             instance = self.draw(rng, "S")
             if avoid is None or instance.fields != avoid.fields:
                 break
-        question = self.templates[0].format(**instance.fields)
+        question = self.active_templates[0].format(**instance.fields)
         return (
             f"Example problem:\n{question}\n\nExample solution:\n{self.trace(instance)}\n"
             f"Final Answer: {self.format_answer(instance.answer)}"
         )
 
     def extract(self, reply: str | None, sample: Sample) -> Prediction:
-        found = extract_answer(reply, ANSWER_STAGES)
+        found = extract_answer(reply, ANSWER_STAGES, flexible=self.flexible_span)
         if not found.ok:
             return Prediction.failed(found.failure or "no answer", found.stage)
         try:
-            value = self.parse_answer(found.answer or "")
+            value = self.read_answer(found.answer or "", sample)
+        except AmbiguousAnswer as exc:
+            return Prediction.failed(f"{AMBIGUOUS}: {exc}", found.stage)
         except ValueError as exc:
             return Prediction.failed(f"unparseable answer: {exc}", found.stage)
         return Prediction(value=self.to_json(value), stage=found.stage, answer=value)
@@ -300,6 +376,7 @@ class TailTask(BenchmarkBase):
                 "effective_length_threshold": threshold,
                 "task_class": self.task_class,
                 "ranges": {b: list(r) for b, r in self.ranges.items()},
+                "fidelity": self.settings["fidelity"],
             },
         )
         result.groups = self.grouped_metrics(table, seed)

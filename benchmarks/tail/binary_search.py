@@ -30,6 +30,7 @@ def binary_search(values: list[int], target: int) -> int:
 class BinarySearch(TailTask):
     task = "binary-search"
     task_class = "Divide and conquer"
+    flexible_number = True
     description = "TAIL binary-search: 0-based index of a target in n increasing integers (S 5-20, M 21-40, L 41-70)"
     ranges = {"S": (5, 20), "M": (21, 40), "L": (41, 70)}
     answer_format = "<the 0-based index, an integer>"
@@ -39,6 +40,12 @@ class BinarySearch(TailTask):
         "Sorted list: {numbers}. At which 0-based index does {target} appear? Search by repeatedly halving the range.",
         "Apply binary search to locate {target} in [{numbers}] and report its index (the first element has index 0).",
         "Given the increasing sequence {numbers}, return the zero-based index of the value {target} using binary search.",
+    )
+
+    paper_questions = (
+        'The list $[{numbers}]$ is sorted in increasing order. Use binary search to find the 0-based index of ${target}$.',
+        'Find the position, counting from $0$, of ${target}$ in the increasing list $[{numbers}]$ by binary search.',
+        'Apply binary search to locate ${target}$ in $[{numbers}]$ and give its index (the first element has index $0$).',
     )
 
     def draw(self, rng: random.Random, bucket: str) -> Instance:

@@ -42,6 +42,12 @@ class BubbleSort(TailTask):
         "Run bubble sort on ({numbers}) and report the final ascending order.",
     )
 
+    paper_questions = (
+        'Sort the list $[{numbers}]$ in increasing order using bubble sort.',
+        'Apply bubble sort to the numbers ${numbers}$ and give them in increasing order (smallest first).',
+        'Using bubble sort, arrange the list $[{numbers}]$ from smallest to largest.',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
         values = rng.sample(range(1000), n)

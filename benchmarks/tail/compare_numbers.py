@@ -1,10 +1,13 @@
 """compare-numbers (TAIL, class Simulation): is x1 greater than, less than, or equal to x2?
 
-Buckets (digits of each operand): S 5-10, M 11-20, L 21-50. Operands may carry a decimal point.
+Buckets (digits of each operand): S 5-10, M 11-20, L 21-50. Operands may carry a decimal point
+(``fidelity=paper``: only x2, as in Table C1).
 To keep the task about comparing digits rather than counting them, about half of the pairs
 share their integer-part length and a common leading prefix, and one in ten is equal in value
 (possibly written with an extra trailing fractional zero). The answer is one of '>', '<', '='
-(x1 relative to x2); the words greater / less / equal are accepted too.
+(x1 relative to x2), graded by meaning (``read_relation``): operand order counts ("x2 < x1" is
+``>``), words work as symbols, and a negated or non-strict relation ("not less", ">=") names none
+of the three, so it is a failure with reason ``ambiguous``.
 """
 
 from __future__ import annotations
@@ -15,9 +18,96 @@ from decimal import Decimal
 
 from benchmarks.tail.base import Instance, TailTask, draw_length
 from benchmarks.tail.numbers import digit_count, random_operand
+from evalsuite.extraction import AmbiguousAnswer
+from evalsuite.types import Sample
 
-RELATION = re.compile(r"(<=|>=|==|!=|<|>|=)")
-WORDS = {"greater": ">", "larger": ">", "bigger": ">", "less": "<", "smaller": "<", "equal": "="}
+# What an answer may say, in reading order: an operand (x1, x2, or one of the two numbers), a
+# relation (symbol, LaTeX or words) or something that makes the relation not one of >, <, =.
+TOKENS = re.compile(
+    r"""(?P<var>\bx\s*_?\{?\s*(?P<index>[12])\s*\}?)
+      | (?P<nonstrict>>=|<=|=>|=<|≥|≤|⩾|⩽|\\geq?\b|\\leq?\b|\bat\s+(?:least|most)\b|\bor\s+equal|\bno\s+(?:more|less|greater|smaller)\b)
+      | (?P<negation>!=|≠|\\neq?\b|\bnot\b|n't\b|\bnever\b|\bneither\b|\bnor\b|\bunequal\b|\bdifferent\b)
+      | (?P<num>[+-]?\d+(?:\.\d*)?|[+-]?\.\d+)
+      | (?P<gt>>|\\gt\b|\bgreater\b|\blarger\b|\bbigger\b|\bhigher\b|\bmore\b|\bexceeds?\b)
+      | (?P<lt><|\\lt\b|\bless\b|\bsmaller\b|\blower\b|\bfewer\b)
+      | (?P<eq>==?|\bequals?\b|\bsame\b|\bidentical\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+FLIPPED = {">": "<", "<": ">", "=": "="}
+RELATION_OF = {"gt": ">", "lt": "<", "eq": "="}
+# A reply may restate its answer: "> (x1 is greater than x2)"; each clause is read on its own.
+CLAUSE = re.compile(r"[(),;]|\band\b|\bsince\b|\bbecause\b|\bso\b|\bi\.e\.|\bthus\b|\bhence\b", re.IGNORECASE)
+RELATION_LINE = re.compile(r"^.*(?:[<>=]|\\[gl]t\b|greater|larger|bigger|less|smaller|equal).*$", re.IGNORECASE | re.MULTILINE)
+
+
+def read_relation(text: str, x1: str | None = None, x2: str | None = None) -> str:
+    """The relation of x1 to x2 that an answer states, by meaning: ``x2 < x1`` is ``>``,
+    ``x2 is larger`` is ``<``. Raises AmbiguousAnswer for a negated or non-strict relation
+    (it names none of >, <, = for certain) or two different relations, ValueError when no
+    relation or an unknown operand is written. ``x1`` / ``x2``: the two numbers, so that an
+    answer may name them by value."""
+    values = {1: Decimal(x1) if x1 else None, 2: Decimal(x2) if x2 else None}
+    read: set[str] = set()
+    for clause in CLAUSE.split(text):
+        read |= clause_relations(clause, values, text)
+    if not read:
+        raise ValueError(f"not one of >, <, =: {text[:40]!r}")
+    if len(read) > 1:
+        raise AmbiguousAnswer(f"two different relations ({', '.join(sorted(read))}) in {text[:40]!r}")
+    return read.pop()
+
+
+def clause_relations(clause: str, values: dict[int, Decimal | None], text: str) -> set[str]:
+    """The relations one clause states, each oriented by the operands written beside it."""
+    relations: list[tuple[int, str]] = []
+    operands: list[tuple[int, int | None]] = []  # (token position, 1 | 2 | None: another number)
+    for position, match in enumerate(TOKENS.finditer(clause)):
+        kind = match.lastgroup
+        if kind in ("nonstrict", "negation"):
+            word = "non-strict" if kind == "nonstrict" else "negated"
+            raise AmbiguousAnswer(f"{word} relation {match.group(0)!r} names none of >, <, =")
+        if kind == "var":
+            operands.append((position, int(match.group("index"))))
+        elif kind == "num":
+            operands.append((position, operand_of(match.group(0), values)))
+        elif kind in RELATION_OF:
+            relations.append((position, RELATION_OF[kind]))
+    read = set()
+    for index, (position, relation) in enumerate(relations):
+        low = relations[index - 1][0] if index else -1
+        high = relations[index + 1][0] if index + 1 < len(relations) else len(operands) + len(relations) + 1
+        left = [o for p, o in operands if low < p < position]
+        right = [o for p, o in operands if position < p < high]
+        read.add(oriented(relation, left[-1] if left else 0, right[0] if right else 0, text))
+    return read
+
+
+def operand_of(number: str, values: dict[int, Decimal | None]) -> int | None:
+    """1 or 2 for a number equal to x1 or x2 (both when they are equal: 1); None otherwise."""
+    value = Decimal(number)
+    for index in (1, 2):
+        if values[index] is not None and values[index] == value:
+            return index
+    return None
+
+
+def oriented(relation: str, left: int | None, right: int | None, text: str) -> str:
+    """The relation as x1 ? x2, given the operands written left and right of it (0: none)."""
+    if left is None or right is None:
+        raise ValueError(f"an operand is neither x1 nor x2 in {text[:40]!r}")
+    if relation == "=" or (left, right) in ((1, 2), (1, 0), (0, 2), (0, 0)):
+        if left and left == right:
+            raise ValueError(f"compares an operand with itself in {text[:40]!r}")
+        return relation
+    if (left, right) in ((2, 1), (2, 0), (0, 1)):
+        return FLIPPED[relation]
+    raise ValueError(f"compares an operand with itself in {text[:40]!r}")
+
+
+def last_relation_line(text: str) -> str | None:
+    """The flexible span: the last line that states a relation."""
+    found = RELATION_LINE.findall(text)
+    return found[-1] if found else None
 
 
 class CompareNumbers(TailTask):
@@ -34,11 +124,20 @@ class CompareNumbers(TailTask):
         "Given the numbers {x1} (x1) and {x2} (x2), output the comparison symbol >, < or = for x1 versus x2.",
     )
 
+    paper_questions = (
+        'Compare $x_1 = {x1}$ and $x_2 = {x2}$: is $x_1 > x_2$, $x_1 < x_2$ or $x_1 = x_2$? Answer with the symbol that holds for $x_1$ relative to $x_2$.',
+        'Which of $>$, $<$, $=$ holds in $x_1 \\,?\\, x_2$ for $x_1 = {x1}$ and $x_2 = {x2}$?',
+        'Given $x_1 = {x1}$ and $x_2 = {x2}$, give the symbol ($>$, $<$ or $=$) that makes $x_1 \\,?\\, x_2$ true.',
+    )
+    divergences = (
+        'x1 may carry a decimal point as well (the paper: only x2)',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         lo, hi = self.ranges[bucket]
         style = rng.random()
         n = draw_length(rng, (lo, hi))
-        x1 = random_operand(rng, n, rng.random() < 0.5)
+        x1 = random_operand(rng, n, rng.random() < 0.5 and not self.paper)  # paper: a point in x2 only
         if style < 0.1:
             x2 = x1
             if "." in x1 and n < hi:
@@ -52,14 +151,17 @@ class CompareNumbers(TailTask):
         return Instance({"x1": x1, "x2": x2}, answer, {"n": digit_count(x1), "m": digit_count(x2)})
 
     def parse_answer(self, text: str) -> str:
-        cleaned = text.strip().strip(".").lower()
-        symbols = RELATION.findall(cleaned)
-        if len(symbols) == 1 and symbols[0] in (">", "<", "=", "=="):
-            return "=" if symbols[0] == "==" else symbols[0]
-        words = [sym for word, sym in WORDS.items() if re.search(rf"\b{word}\b", cleaned)]
-        if not symbols and len(set(words)) == 1:
-            return words[0]
-        raise ValueError(f"not one of >, <, =: {text[:40]!r}")
+        return read_relation(text)
+
+    def read_answer(self, text: str, sample: Sample) -> str:
+        operands = sample.metadata.get("operands") or [None, None]
+        return read_relation(text, operands[0], operands[1])
+
+    def flexible_span(self, text: str) -> str | None:
+        return last_relation_line(text)
+
+    def extra_metadata(self, instance: Instance) -> dict:
+        return {"operands": [instance.fields["x1"], instance.fields["x2"]]}
 
     def trace(self, instance: Instance) -> str:
         x1, x2 = instance.fields["x1"], instance.fields["x2"]

@@ -27,6 +27,7 @@ def count_letter(sentence: str, letter: str) -> int:
 class CountLetters(TailTask):
     task = "count-letters"
     task_class = "Enumeration"
+    flexible_number = True
     description = "TAIL count-letters: occurrences of one letter in a sentence of n words (S 2-6, M 7-10, L 11-20), integer"
     ranges = {"S": (2, 6), "M": (7, 10), "L": (11, 20)}
     answer_format = "<the count, an integer>"
@@ -36,6 +37,12 @@ class CountLetters(TailTask):
         'In the text "{sentence}", how many letters are "{letter}"?',
         'Go through "{sentence}" word by word and count every "{letter}". What is the total?',
         'What is the number of "{letter}" characters in the sentence "{sentence}"?',
+    )
+
+    paper_questions = (
+        'How many times does the letter "{letter}" appear in the sentence "{sentence}"?',
+        'Count the occurrences of the letter "{letter}" in "{sentence}".',
+        'In the sentence "{sentence}", how often does the letter "{letter}" occur?',
     )
 
     def draw(self, rng: random.Random, bucket: str) -> Instance:

@@ -12,6 +12,8 @@ D follows D(0) = 1, D(1) = 0, D(m) = (m - 1) * (D(m - 1) + D(m - 2)). The answer
 integer (big: D(100) has 158 digits). The plain question has only one instance per n (28, 30
 and 40 per bucket), so once those are drawn the duplicate redraws fill a 500-sample bucket with
 the k variants; the prompt states the variant and metadata ``variant`` records it.
+``fidelity=paper`` asks only the paper's question, D(n), each n in every phrasing: a bucket then
+holds half of those (n, phrasing) pairs (S 168, M 180, L 240), fewer than ``per_bucket`` asks.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ CONDITIONS = {
 class Derangement(TailTask):
     task = "derangement"
     task_class = "Recursion"
+    flexible_number = True
     description = (
         "TAIL derangement: permutations of n elements with no / exactly k / none-of-first-k fixed points "
         "(n S 3-30, M 31-60, L 61-100), exact integer"
@@ -68,13 +71,32 @@ class Derangement(TailTask):
     templates = (
         "How many permutations of {n} distinct elements are there in which {condition}?",
         "Count the arrangements of {n} distinct items such that {condition}.",
-        "{n} distinct objects are shuffled into a new order. In how many orders is it true that {condition}?",
+        "{n} distinct objects are put in some order (the original order counts too). In how many of the possible "
+        "orders is it true that {condition}?",
         "Find the number of permutations of the list 1, 2, ..., {n} in which {condition}.",
         "Consider all orderings of {n} distinct elements. How many of them satisfy: {condition}?",
     )
 
+    paper_questions = (
+        'How many derangements of ${n}$ distinct elements are there, i.e. permutations in which no element stays in its original position?',
+        'Count the permutations of the list $1, 2, \\dots, {n}$ in which no element is in its original position.',
+        'Find $D_{{{n}}}$, the number of ways to rearrange ${n}$ distinct items so that no item stays in its original place.',
+    )
+    divergences = (
+        "only 25-34% of samples ask the paper's question (the number of derangements of n); the rest ask for exactly k fixed points or none of the first k fixed",
+    )
+
+    def distinct_instances(self, bucket: str) -> int | None:
+        if not self.paper:
+            return None
+        lo, hi = self.ranges[bucket]  # paper: one question per n, in each phrasing; half of them
+        return (hi - lo + 1) * len(self.active_templates) // 2  # so random draws find them fast
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
+        if self.paper:  # Table C1: the number of derangements of n, nothing else
+            fields = {"n": n, "k": 0, "kind": "derangement", "template": rng.randrange(len(self.active_templates))}
+            return Instance(fields, derangements(n), {"n": n})
         roll = rng.random()
         if roll < 0.5:
             kind, k = "derangement", 0

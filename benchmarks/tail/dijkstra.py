@@ -86,6 +86,12 @@ class Dijkstra(TailTask):
         "length in parentheses. How far is each town from town 0 along the shortest route?",
     )
 
+    paper_questions = (
+        "An undirected graph has vertices $0$ to ${last}$ and the edges (written u-v (weight)) {edges}. Using Dijkstra's algorithm, find the shortest distance from vertex $0$ to every vertex.",
+        'Find the shortest-path distances from vertex $0$ to each of the vertices $0, \\dots, {last}$ of the weighted undirected graph with edges {edges} (u-v (weight)).',
+        "Run Dijkstra's algorithm from vertex $0$ on the undirected graph with vertices $0$ to ${last}$ and weighted edges {edges}; give the distance to every vertex.",
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
         edges = random_graph(rng, n)

@@ -3,7 +3,9 @@
 Buckets (n = right-hand side): S 10-50, M 51-100, L 101-200; a and b are drawn from 2..12.
 The answer is the SET of all pairs (x1, x2) of non-negative integers with a*x1 + b*x2 = n,
 written "(x1, x2), (x1, x2), ..." in any order, or "none" when there is no solution. A repeated,
-missing or extra pair makes the answer wrong.
+missing or extra pair makes the answer wrong. ``fidelity=paper``: a, b from 1..20 (our reading of
+the paper's "a, b >= 0": a coefficient 0 would make the solution set infinite). In both modes a
+sample without solutions is at most 10% of a bucket.
 """
 
 from __future__ import annotations
@@ -43,10 +45,24 @@ class DiophantineEquation(TailTask):
         "Enumerate the solutions of the linear Diophantine equation {a}x1 + {b}x2 = {n} with x1 >= 0 and x2 >= 0.",
     )
 
+    paper_questions = (
+        'Find all solutions $(x_1, x_2)$ in non-negative integers ($x_1, x_2 \\ge 0$) of ${a}x_1 + {b}x_2 = {n}$.',
+        'List every pair of integers $x_1 \\ge 0$, $x_2 \\ge 0$ with ${a}x_1 + {b}x_2 = {n}$.',
+        'Solve ${a}x_1 + {b}x_2 = {n}$ over the non-negative integers and give all solutions $(x_1, x_2)$.',
+    )
+    divergences = (
+        "a and b are drawn from 2..12 (the paper's reading here: from 1..20)",
+        'no-solution samples are capped at 10% per bucket',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
-        a, b = rng.randint(2, 12), rng.randint(2, 12)
+        top, bottom = (20, 1) if self.paper else (12, 2)
+        a, b = rng.randint(bottom, top), rng.randint(bottom, top)
         return Instance({"a": a, "b": b, "n": n}, solutions(a, b, n), {"n": n})
+
+    def is_trivial(self, instance: Instance) -> bool:
+        return not instance.answer  # "none" is guessable
 
     def format_answer(self, answer) -> str:
         return ", ".join(f"({x1}, {x2})" for x1, x2 in answer) if len(answer) else "none"

@@ -32,6 +32,7 @@ def items_text(items: list[Item]) -> str:
 class Knapsack01(TailTask):
     task = "knapsack-01"
     task_class = "Dynamic programming"
+    flexible_number = True
     description = "TAIL knapsack-01: best total value of a 0/1 knapsack with n items (S 2-3, M 4-5, L 6-8), integer"
     ranges = {"S": (2, 3), "M": (4, 5), "L": (6, 8)}
     answer_format = "<the best total value, an integer>"
@@ -45,6 +46,12 @@ class Knapsack01(TailTask):
         "at most {capacity} and maximum total value. What is that value?",
         "Items available: {items}. Bag limit: weight {capacity}. What is the highest value you can carry, "
         "taking any item at most once?",
+    )
+
+    paper_questions = (
+        'A knapsack holds at most weight ${capacity}$. Items: {items}. Each item can be taken at most once. What is the largest total value that fits?',
+        'Solve the 0/1 knapsack problem with capacity ${capacity}$ and {items}. Give the maximum total value.',
+        'Choose a subset of these items, each at most once, with total weight at most ${capacity}$ and the largest total value: {items}. What is that value?',
     )
 
     def draw(self, rng: random.Random, bucket: str) -> Instance:

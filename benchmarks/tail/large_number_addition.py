@@ -1,7 +1,8 @@
 """large-number-addition (TAIL, class Simulation): x1 + x2 for operands of n and m digits.
 
 Buckets (digits of each operand): S 10-30, M 31-40, L 41-50. Each operand carries a decimal
-point at a random inner position with probability 1/2. The answer is the exact sum; any
+point at a random inner position with probability 1/2 (``fidelity=paper``: only x2, as in
+Table C1). The answer is the exact sum; any
 numerically equal plain decimal is accepted ("14.50" equals "14.5").
 """
 
@@ -18,6 +19,7 @@ from scorers.exact import parse_decimal
 class LargeNumberAddition(TailTask):
     task = "large-number-addition"
     task_class = "Simulation"
+    flexible_number = True
     description = "TAIL large-number addition x1 + x2 (digits S 10-30, M 31-40, L 41-50), exact sum"
     ranges = {"S": (10, 30), "M": (31, 40), "L": (41, 50)}
     answer_format = "<the exact sum as a plain decimal number>"
@@ -30,9 +32,18 @@ class LargeNumberAddition(TailTask):
         "Two numbers are given: {x1} and {x2}. What is their sum?",
     )
 
+    paper_questions = (
+        'What is $x_1 + x_2$ for $x_1 = {x1}$ and $x_2 = {x2}$?',
+        'Compute the exact sum $x_1 + x_2$, where $x_1 = {x1}$ and $x_2 = {x2}$.',
+        'Add $x_2 = {x2}$ to $x_1 = {x1}$ and give the exact result.',
+    )
+    divergences = (
+        'x1 may carry a decimal point as well (the paper: only x2)',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n, m = draw_length(rng, self.ranges[bucket]), draw_length(rng, self.ranges[bucket])
-        x1 = random_operand(rng, n, rng.random() < 0.5)
+        x1 = random_operand(rng, n, rng.random() < 0.5 and not self.paper)  # paper: a point in x2 only
         x2 = random_operand(rng, m, rng.random() < 0.5)
         with localcontext() as ctx:
             ctx.prec = 1000  # the default 28 significant digits would round 50-digit sums

@@ -33,6 +33,7 @@ def lcs_length(a: str, b: str) -> int:
 class LCS(TailTask):
     task = "lcs"
     task_class = "Dynamic programming"
+    flexible_number = True
     description = "TAIL lcs: length of the longest common subsequence of strings of lengths n, m (S 2-6, M 7-9, L 10-12)"
     ranges = {"S": (2, 6), "M": (7, 9), "L": (10, 12)}
     answer_format = "<the length of a longest common subsequence, an integer>"
@@ -42,6 +43,12 @@ class LCS(TailTask):
         'A subsequence keeps characters in order but may skip some. How long is the longest subsequence shared by "{a}" and "{b}"?',
         'Compute the length of the longest common subsequence between x = "{a}" and y = "{b}".',
         'Strings: "{a}" and "{b}". Give the length of their longest common subsequence.',
+    )
+
+    paper_questions = (
+        'What is the length of the longest common subsequence of "{a}" and "{b}"?',
+        'Find the length of the LCS (longest common subsequence, not necessarily contiguous) of the strings "{a}" and "{b}".',
+        'How long is a longest sequence of characters that appears, in order but not necessarily contiguously, in both "{a}" and "{b}"?',
     )
 
     def draw(self, rng: random.Random, bucket: str) -> Instance:

@@ -30,6 +30,7 @@ def edit_distance(a: str, b: str) -> int:
 class Levenshtein(TailTask):
     task = "levenshtein"
     task_class = "Dynamic programming"
+    flexible_number = True
     description = "TAIL levenshtein: edit distance (unit insert/delete/substitute) of strings of lengths n, m (S 2-4, M 5-7, L 8-9)"
     ranges = {"S": (2, 4), "M": (5, 7), "L": (8, 9)}
     answer_format = "<the edit distance, an integer>"
@@ -39,6 +40,12 @@ class Levenshtein(TailTask):
         'Compute the edit distance from "{a}" to "{b}" (insert, delete and substitute each cost 1).',
         'Find the minimum number of edits (insert a character, delete a character, replace a character) that transform "{a}" into "{b}".',
         'Strings x = "{a}" and y = "{b}". Give their Levenshtein edit distance.',
+    )
+
+    paper_questions = (
+        'What is the Levenshtein distance between "{a}" and "{b}"?',
+        'What is the least number of single-character insertions, deletions or substitutions that turns "{a}" into "{b}"?',
+        'Compute the edit distance (insertions, deletions and substitutions, each costing $1$) from "{a}" to "{b}".',
     )
 
     def draw(self, rng: random.Random, bucket: str) -> Instance:

@@ -39,6 +39,7 @@ def tasks_text(tasks: list[Task]) -> str:
 class MultiMachineSchedule(TailTask):
     task = "multi-machine-schedule"
     task_class = "Greedy"
+    flexible_number = True
     description = (
         "TAIL multi-machine-schedule: best total benefit of n unit-time tasks with deadlines on x machines "
         "(n S 5-10, M 11-20, L 21-50), exact integer"
@@ -61,6 +62,12 @@ class MultiMachineSchedule(TailTask):
         "A workshop has {x} machines. In each time slot (1, 2, ...) every machine can complete one task. "
         "Completing a task by its deadline earns its benefit; late or skipped tasks earn 0. For {tasks}, "
         "what is the highest total benefit the workshop can earn?",
+    )
+
+    paper_questions = (
+        'There are ${x}$ identical machines. Each task takes exactly one time slot (slots $1, 2, 3, \\dots$) on one machine, a machine runs at most one task per slot, and a task earns its benefit only if it runs in a slot no later than its deadline; tasks may be skipped. Tasks: {tasks}. What is the largest total benefit?',
+        'Schedule ${n}$ unit-length tasks on ${x}$ parallel machines (one task per machine per slot, slots numbered from $1$). A task pays its benefit only when it runs at or before its deadline; tasks can be left out. Tasks: {tasks}. Find the maximum total benefit.',
+        'With ${x}$ machines, each able to run one unit-time task per slot (slots $1, 2, \\dots$), choose which of these tasks to run and when, each by its deadline, to earn the most benefit: {tasks}. What is the maximum total benefit?',
     )
 
     def draw(self, rng: random.Random, bucket: str) -> Instance:

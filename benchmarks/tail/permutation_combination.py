@@ -6,6 +6,8 @@ does not matter); the answer is the SET of all C(n, k) combinations, each writte
 run together ("ab"), separated by commas, in any order. Letters inside a combination may be in
 any order ("ba" = "ab"); a repeated, missing or extra combination makes the answer wrong.
 The reference solver is backtracking (choose / recurse / un-choose) in list order.
+``fidelity=paper``: the answer is the NUMBER of k-combinations, C(n, k), as Table C1 asks. In both
+modes the trivial k = 1 and k = n are at most 10% of a bucket.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ import re
 import string
 
 from benchmarks.tail.base import Instance, TailTask, draw_length
-from scorers.exact import parse_items, same_set
+from evalsuite.extraction import last_number
+from scorers.exact import parse_int, parse_items, same_set
 
 LETTERS = re.compile(r"^[a-z]+$")
 
@@ -61,20 +64,39 @@ class PermutationCombination(TailTask):
         "Enumerate step by step all combinations of size {k} of the elements {letters}.",
     )
 
+    paper_questions = (
+        'How many combinations of ${k}$ letters can be chosen from the letters $[{letters}]$ (order inside a choice does not matter)?',
+        'Using backtracking, count every way to choose ${k}$ of the letters {letters}, where the order of a choice does not matter.',
+        'From the letters {letters}, pick ${k}$ at a time. How many different selections are there?',
+    )
+    divergences = (
+        'asks for the list of k-combinations (the paper: their number)',
+        'k = 1 and k = n are capped at 10% per bucket',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
         n = draw_length(rng, self.ranges[bucket])
         letters = rng.sample(string.ascii_lowercase, n)
         k = rng.randint(1, n)
-        return Instance({"letters": ", ".join(letters), "k": k}, combinations(letters, k), {"n": n})
+        found = combinations(letters, k)
+        fields = {"letters": ", ".join(letters), "k": k}
+        return Instance(fields, len(found) if self.paper else found, {"n": n})
+
+    def is_trivial(self, instance: Instance) -> bool:
+        k, n = instance.fields["k"], instance.lengths["n"]
+        return k in (1, n)
 
     def format_answer(self, answer) -> str:
-        return ", ".join(answer)
+        return str(answer) if self.paper else ", ".join(answer)
 
-    def parse_answer(self, text: str) -> list[str]:
-        return parse_items(text, combination_item)
+    def parse_answer(self, text: str):
+        return parse_int(text) if self.paper else parse_items(text, combination_item)
+
+    def flexible_span(self, text: str) -> str | None:
+        return last_number(text) if self.paper else None
 
     def is_correct(self, predicted, gold) -> bool:
-        return same_set(predicted, gold)
+        return predicted == gold if self.paper else same_set(predicted, gold)
 
     def trace(self, instance: Instance) -> str:
         items = instance.fields["letters"].split(", ")
@@ -96,4 +118,6 @@ class PermutationCombination(TailTask):
                 lines.append(f"un-choose {items[i]}; chosen = [{', '.join(chosen)}]")
 
         backtrack(0)
+        if self.paper:
+            lines.append(f"Count the recorded combinations: {len(found)}")
         return "\n".join(lines)

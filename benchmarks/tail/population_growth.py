@@ -5,7 +5,8 @@ at time 0 there are y newborn pairs. A pair starts breeding when it is x time un
 from then on produces z newborn pairs at every time unit; no pair dies. So with P(t) the pairs
 at time t: P(t) = y for t < x, and P(t) = P(t - 1) + z * P(t - x) for t >= x (every pair alive
 at t - x is at least x old at t). x=2, y=1, z=1 gives 1, 1, 2, 3, 5, ... Parameters: x in
-1..min(5, n), y in 1..10, z in 1..5. The answer is the exact integer P(n).
+1..min(5, n), y in 1..10, z in 1..5 (``fidelity=paper``: x < n, as Table C1 has it, so n >= 2).
+The answer is the exact integer P(n).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ def pairs(n: int, x: int, y: int, z: int) -> list[int]:
 class PopulationGrowth(TailTask):
     task = "population-growth"
     task_class = "Iteration"
+    flexible_number = True
     description = (
         "TAIL population-growth: pairs after n time units, breeding from age x, y initial pairs, "
         "z new pairs per breeding pair and unit (n S 1-10, M 11-25, L 26-50), exact integer"
@@ -48,9 +50,22 @@ class PopulationGrowth(TailTask):
         "once it is {x} or more units old and nothing dies, how many pairs are alive at time {n}?",
     )
 
+    paper_questions = (
+        'At time $0$ there are ${y}$ newborn pairs of rabbits. A pair starts breeding once it is ${x}$ time units old, and from then on each breeding pair produces ${z}$ newborn pairs every time unit. Rabbits never die. How many pairs are there at time ${n}$?',
+        'A population starts with ${y}$ newborn pairs at time $0$. Every pair that is at least ${x}$ time units old gives birth to ${z}$ new pairs at each time unit, and no pair dies. Find the number of pairs at time ${n}$.',
+        'Rabbit pairs: ${y}$ newborn pairs at time $0$; a pair breeds from age ${x}$ on; each breeding pair adds ${z}$ newborn pairs per time unit; no deaths. How many pairs exist at time ${n}$?',
+    )
+    divergences = (
+        'the breeding age x may equal n (the paper: x < n)',
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
-        n = draw_length(rng, self.ranges[bucket])
-        x, y, z = rng.randint(1, min(5, n)), rng.randint(1, 10), rng.randint(1, 5)
+        if self.paper:  # Table C1: x < n
+            n = draw_length(rng, (max(2, self.ranges[bucket][0]), self.ranges[bucket][1]))
+            x, y, z = rng.randint(1, min(5, n - 1)), rng.randint(1, 10), rng.randint(1, 5)
+        else:
+            n = draw_length(rng, self.ranges[bucket])
+            x, y, z = rng.randint(1, min(5, n)), rng.randint(1, 10), rng.randint(1, 5)
         return Instance({"n": n, "x": x, "y": y, "z": z}, pairs(n, x, y, z)[n], {"n": n})
 
     def parse_answer(self, text: str) -> int:

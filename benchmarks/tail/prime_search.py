@@ -4,6 +4,8 @@ Buckets (w = width of the interval, the count of integers m - n + 1 to examine):
 M 101-200, L 201-300. The start n is drawn from 2..10000, so m stays below 10300. The answer
 is the SET of primes p with n <= p <= m, comma-separated in any order, or "none" when the
 interval holds no prime. A repeated, missing or extra number makes the answer wrong.
+``fidelity=paper``: n < m are both drawn from the bucket range (S 5-100, M 101-200, L 201-300),
+the length is m. In both modes an interval without primes is at most 10% of a bucket.
 """
 
 from __future__ import annotations
@@ -52,11 +54,26 @@ class PrimeSearch(TailTask):
         "Give all primes in the closed interval from {low} to {high}.",
     )
 
+    paper_questions = (
+        'List all prime numbers $p$ with ${low} \\le p \\le {high}$.',
+        'Find every prime in the closed interval $[{low}, {high}]$.',
+        'Which integers from ${low}$ to ${high}$ (both included) are prime? Give all of them.',
+    )
+    divergences = (
+        "the bucket range is the interval's width, its start drawn from 2..10000 (the paper: the bucket range holds the bounds' values)",
+    )
+
     def draw(self, rng: random.Random, bucket: str) -> Instance:
+        if self.paper:  # Table C1: the bucket range holds the bounds' values
+            low, high = sorted(rng.sample(range(self.ranges[bucket][0], self.ranges[bucket][1] + 1), 2))
+            return Instance({"low": low, "high": high}, primes_between(low, high), {"high": high})
         width = draw_length(rng, self.ranges[bucket])
         low = rng.randint(2, MAX_START)
         high = low + width - 1
         return Instance({"low": low, "high": high}, primes_between(low, high), {"width": width})
+
+    def is_trivial(self, instance: Instance) -> bool:
+        return not instance.answer  # "none" is guessable
 
     def format_answer(self, answer) -> str:
         return join(answer) if len(answer) else "none"

@@ -31,10 +31,17 @@ class WordFlip(TailTask):
     answer_format = "<the reversed sentence, spaces kept exactly>"
     templates = (
         'Reverse the sentence "{sentence}" character by character.',
-        'Write the sentence "{sentence}" backwards, letter by letter, keeping the spaces where they fall.',
+        'Write the sentence "{sentence}" backwards, character by character: the last character comes first, '
+        'and each space is reversed along with the letters.',
         'Flip the following text so that its last character comes first: "{sentence}"',
         'Read "{sentence}" from right to left and write down every character, spaces included.',
         'Given the sentence "{sentence}", output the same characters in reverse order.',
+    )
+
+    paper_questions = (
+        'Reverse the sentence "{sentence}" character by character: the last character comes first, and every space is a character that is reversed with the rest.',
+        'Write the string "{sentence}" in reverse character order (spaces included, each one moved like any other character).',
+        'Output the characters of "{sentence}" from the last one to the first one, spaces included.',
     )
 
     def draw(self, rng: random.Random, bucket: str) -> Instance:

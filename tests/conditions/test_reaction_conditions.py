@@ -47,7 +47,7 @@ def test_empty_slots_in_the_embedded_data_are_the_empty_class():
         ("no idea what you mean", "no answer found"),
         ("I'm sorry, I cannot help with that.", "refusal"),
         ('[1, 2]', "not an object"),
-        ('{"solvent": "C1CCOC1"}', "unknown key"),
+        ('{"solvent": "C1CCOC1"}', "key(s) solvent ignored"),
         ('[{"solvent1": "THF"}]', "invalid SMILES"),  # a name, not SMILES
         ('[{"solvent1": ["CO"]}]', "not a string"),
     ],
@@ -66,7 +66,7 @@ def test_k_option_limits_the_sets_read_and_the_metrics(tmp_path):
     wrong = {"solvent1": "CO"}
     reply = json.dumps([wrong, dict(sample.target)])  # the right set is 2nd, beyond k=1
     rec = graded(bench, sample, reply)
-    assert set(rec.scores) == {f"{s}_top1" for s in ("catalyst1", "solvent1", "solvent2", "reagent1", "reagent2", "overall")}
+    assert set(rec.scores) == {f"{s}_top1" for s in ("catalyst1", "solvent1", "solvent2", "reagent1", "reagent2", "overall")} | {"overall_top1_flexible"}
     assert rec.scores["overall_top1"] == 0.0
     assert graded(ReactionConditions({"k": "2"}), sample, reply).scores["overall_top1"] == 0.0
     assert graded(ReactionConditions({"k": "2"}), sample, reply).scores["overall_top2"] == 1.0

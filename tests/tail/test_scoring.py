@@ -14,8 +14,9 @@ import pytest
 
 from benchmarks.tail import FAMILY, TASKS
 from benchmarks.tail.base import BUCKETS, effective_length
+from evalsuite import grading
 from evalsuite.results import declared
-from evalsuite.types import SampleRecord
+from evalsuite.types import Reply, SampleRecord
 
 BY_NAME = {task.task: task for task in TASKS}
 INT_TASKS = {"derangement", "population-growth", "multi-machine-schedule", "count-letters", "knapsack-01",
@@ -25,8 +26,9 @@ SET_TASKS = {"any-substring", "diophantine-equation", "prime-search", "permutati
 
 
 def grade(bench, sample, reply):
-    prediction = bench.extract(reply, sample)
-    return bench.score(prediction, sample).values["accuracy"], prediction
+    """The strict accuracy of one reply, graded as a run grades it."""
+    prediction, score = grading.grade(bench, sample, Reply(text=reply))
+    return score.values["accuracy"], prediction
 
 
 def answer(text):
@@ -152,13 +154,16 @@ def test_extraction_edge_cases_integer_task():
     for reply, failure in [
         (None, "empty reply"),
         ("   ", "empty reply"),
-        (f"The best value is {gold}.", "no answer found"),
         ("I'm sorry, I cannot solve this.", "refusal"),
-        (f"<think>Final Answer: {gold}", "unclosed think block"),
+        (f"<think>Final Answer: {gold}", "truncated"),  # the thinking never ended: cut off, no credit
     ]:
         value, prediction = grade(bench, sample, reply)
         assert value == 0.0 and prediction.failure == failure, (reply, prediction)
-    for reply in (f"Final Answer: {gold} units", "Final Answer: " + "9" * 100_001, "Final Answer: 1e3"):
+    # without the requested format: no strict credit, the flexible stage reads the last number
+    prediction, score = grading.grade(bench, sample, Reply(text=f"The best value is {gold}."))
+    assert (prediction.stage, score.values["accuracy"], score.values["accuracy_flexible"]) == ("flexible", 0.0, 1.0)
+    assert grade(bench, sample, f"Final Answer: {gold} units")[0] == 1.0  # one number with a label word
+    for reply in (f"Final Answer: {gold} or {int(gold) + 1}", "Final Answer: " + "9" * 100_001, "Final Answer: 1e3"):
         value, prediction = grade(bench, sample, reply)
         assert value == 0.0 and prediction.failure.startswith("unparseable"), prediction
 
