@@ -54,6 +54,7 @@ from evalsuite.errors import BenchmarkError
 from evalsuite.extraction import extract_answer
 from evalsuite.metrics import Metric, aggregate_only, continuous, descriptive, proportion
 from evalsuite.reads import Reads
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
 
 MODES = ("classify", "e-above-hull", "formation-energy")
@@ -62,6 +63,7 @@ SOURCES = ("auto", "embedded", "wbm", "mp-energies")
 SUBSETS = ("full", "unique-prototypes", "most-stable-10k")
 PULLED = {"wbm": "wbm-summary", "mp-energies": "mp-energies"}  # source -> data set name
 STAGES = ("answer-tag", "boxed", "final-answer")
+REWARD_BAND = 0.05  # eV/atom: a numeric answer this close to the true hull distance earns the reward
 
 
 def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any]) -> float:
@@ -112,6 +114,13 @@ class CrystalStability(BenchmarkBase):
         if self.option("mode") == "classify":
             return (CORRECT, *CLASSIFICATION_METRICS)
         return (CORRECT, ABS_ERROR, *CLASSIFICATION_METRICS, *REGRESSION_METRICS)
+
+    def reward_spec(self) -> RewardSpec:
+        """The stability call in classify mode; in the numeric modes a tolerance band on the
+        predicted hull distance."""
+        if self.option("mode") == "classify":
+            return RewardSpec("correct")
+        return RewardSpec("correct", band=("abs_error", REWARD_BAND))
 
     def validate(self) -> None:
         for key, allowed in (("mode", MODES), ("input", INPUTS), ("source", SOURCES), ("subset", SUBSETS)):

@@ -18,7 +18,7 @@ _LAZY: dict[str, str] = {
     "BenchmarkResult": "evalsuite.types", "GenerationSettings": "evalsuite.types",
     # writing a benchmark
     "BenchmarkBase": "evalsuite.benchmark", "Family": "evalsuite.benchmark", "Reads": "evalsuite.reads",
-    "Metric": "evalsuite.metrics", "MetricSet": "evalsuite.metrics",
+    "Metric": "evalsuite.metrics", "MetricSet": "evalsuite.metrics", "RewardSpec": "evalsuite.reward_spec",
     # running and grading
     "Runner": "evalsuite.runner", "RunConfig": "evalsuite.runner",
     "grade": "evalsuite.grading", "graded": "evalsuite.grading",
@@ -43,6 +43,7 @@ __all__ = [
     "Prediction",
     "Reads",
     "Reply",
+    "RewardSpec",
     "RunConfig",
     "RunError",
     "Runner",
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
     from evalsuite.grading import grade, graded
     from evalsuite.metrics import Metric, MetricSet
     from evalsuite.reads import Reads
+    from evalsuite.reward_spec import RewardSpec
     from evalsuite.runner import RunConfig, Runner
     from evalsuite.types import (
         BenchmarkResult,

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from evalsuite.errors import BenchmarkError
 from evalsuite.metrics import Metric, MetricSet
 from evalsuite.reads import EVERYTHING, SCORES_ONLY, Reads
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import (
     BenchmarkResult,
     GenerationSettings,
@@ -106,6 +107,15 @@ class BenchmarkBase:
     """What ``aggregate`` reads of each sample. Everything by default, as a subclass's own
     aggregate may read anything; one that reads less says so and costs less memory per sample."""
 
+    reward: ClassVar[RewardSpec | None] = None
+    """The training reward (``evalsuite.rewards``); None: the headline metric, exact 0/1."""
+    reward_metadata: ClassVar[tuple[str, ...]] = ()
+    """Sample metadata keys that extraction or scoring reads (a trainer must carry them)."""
+    grade_cost: ClassVar[str] = "light"
+    """``heavy``: grading a reply costs milliseconds (RDKit), so ``run`` grades it in the process
+    pool (``evalsuite.grade_pool``); ``light`` ones are graded in process, where a pool's
+    round trip would cost more than the grading."""
+
     def __init__(self, options: Mapping[str, str] | None = None):
         self.settings: dict[str, Any] = dict(self.options)
         for key, raw in (options or {}).items():
@@ -132,6 +142,9 @@ class BenchmarkBase:
             cached = MetricSet(self.declared_metrics(), headline=self.headline)
             self._metric_set = cached
         return cached
+
+    def reward_spec(self) -> RewardSpec:
+        return self.reward or RewardSpec(correct=self.headline)
 
     def option(self, key: str) -> Any:
         return self.settings[key]

@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=bounded("--epochs"), default=1, metavar="K",
                    help="replies per item, epoch e sent with seed + e (default 1); adds pass@k, maj@K, consistency")
     p.add_argument("--no-progress", action="store_true")
+    add_grade_args(p)
     p.add_argument("--report", type=Path, help="also write the HTML report to this file")
     p.set_defaults(handler=cmd_run)
 
@@ -119,12 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--url", help="download from this http(s) URL instead of the public source (one NAME)")
     q.set_defaults(handler=cmd_data_pull)
 
-    p = sub.add_parser("export", help="export benchmarks to another harness")
-    p.add_argument("target", choices=["lm-eval"])
+    p = sub.add_parser("export", help="export benchmarks to another harness (lm-eval) or as training data (train)")
+    p.add_argument("target", choices=["lm-eval", "train"])
     p.add_argument("--benchmark", required=True)
     p.add_argument("--out", required=True, type=Path)
     add_data_args(p)
+    add_export_train_args(p)
     p.set_defaults(handler=cmd_export)
+    add_serve_parser(sub)
     return parser
 
 
@@ -132,6 +135,38 @@ def add_generation_args(p: argparse.ArgumentParser) -> None:
     from evalsuite.model_config import add_generation_args as add
 
     add(p)
+
+
+def add_grade_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--grade-workers", type=int, metavar="N",
+                   help="grading processes for heavy graders (RDKit); default: the machine's cores; 0: in process")
+    p.add_argument("--grade-timeout", type=float, default=30.0, metavar="S",
+                   help="wall-clock cap per graded item in the pool, seconds (default 30)")
+
+
+def add_export_train_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("export train")
+    g.add_argument("--split", choices=["train", "test"], default="train")
+    g.add_argument("--n", type=int, help="rows per bucket or length range (TAIL), rows in all (data sets)")
+    g.add_argument("--format", dest="fmt", choices=["jsonl", "verl", "sft"], default="jsonl")
+    g.add_argument("--buckets", help="TAIL: buckets to draw, in curriculum order (e.g. S,M)")
+    g.add_argument("--lengths", help="TAIL: explicit length ranges instead of buckets (e.g. 5-10,11-20)")
+    g.add_argument("--curriculum", action="store_true",
+                   help="TAIL: rows stage by stage, shortest first (default: stages interleaved)")
+
+
+def add_serve_parser(sub: Any) -> None:
+    p = sub.add_parser("serve", help="serve the graders as rewards over HTTP (POST /score, /get_reward; GET /healthz)")
+    p.add_argument("what", choices=["rewards"])
+    p.add_argument("--host", default="127.0.0.1", help="bind address (default loopback only)")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--benchmark", help="OpenRLHF labels that are bare targets are graded as this benchmark")
+    p.add_argument("--max-body", type=int, default=16 * 1024 * 1024, help="bytes per request (default 16 MiB)")
+    p.add_argument("--max-items", type=int, default=1024, help="items per request (default 1024)")
+    p.add_argument("--max-concurrency", type=int, default=16, help="requests graded at once (default 16)")
+    p.add_argument("--cache-size", type=int, default=20_000, help="cached results (default 20000)")
+    add_grade_args(p)
+    p.set_defaults(handler=cmd_serve)
 
 
 def add_data_args(p: argparse.ArgumentParser) -> None:
@@ -229,6 +264,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
         max_error_rate=args.max_error_rate,
         epochs=args.epochs,
+        grade_workers=args.grade_workers,
+        grade_timeout_s=args.grade_timeout,
     )
     runner = Runner(config)
     data = runner.run()
@@ -368,6 +405,8 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.target == "train":
+        return cmd_export_train(args)
     from evalsuite.export_lm_eval import export, task_name
 
     export(args.benchmark, args.out, data=parse_data(args.data), limit=args.limit, seed=args.seed, options=args.options,
@@ -376,6 +415,34 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"wrote lm-eval tasks to {args.out}; run: lm_eval --include_path {args.out} --tasks {task_name(args.benchmark)} "
         "--apply_chat_template --model local-chat-completions --model_args base_url=URL/chat/completions"
     )
+    return EXIT_OK
+
+
+def cmd_export_train(args: argparse.Namespace) -> int:
+    from evalsuite.errors import BenchmarkError
+    from evalsuite.export_train import export_train
+
+    if len(args.data) > 1 or any("=" in d for d in args.data):
+        raise BenchmarkError("export train: --data takes one file")
+    count = export_train(args.benchmark, split=args.split, n=args.n or args.limit, fmt=args.fmt, out=args.out,
+                         data=Path(args.data[0]) if args.data else None, seed=args.seed, options=args.options,
+                         buckets=args.buckets, lengths=args.lengths, curriculum=args.curriculum)
+    print(f"wrote {count} {args.split} rows ({args.fmt}) to {args.out}")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from evalsuite.rewards.server import ServerConfig, serve
+
+    if args.grade_timeout <= 0 or args.max_items < 1 or args.max_body < 1 or args.max_concurrency < 1:
+        from evalsuite.errors import EvalsuiteError
+
+        raise EvalsuiteError("serve rewards: --grade-timeout, --max-items, --max-body and --max-concurrency must be positive")
+    print(f"evalsuite: serving rewards on http://{args.host}:{args.port} (POST /score, POST /get_reward, GET /healthz)",
+          file=sys.stderr, flush=True)
+    serve(ServerConfig(host=args.host, port=args.port, workers=args.grade_workers or None,
+                       timeout_s=args.grade_timeout, max_body=args.max_body, max_items=args.max_items,
+                       max_concurrency=args.max_concurrency, cache_size=args.cache_size, benchmark=args.benchmark))
     return EXIT_OK
 
 

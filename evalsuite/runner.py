@@ -26,12 +26,13 @@ from evalsuite.benchmark import Benchmark
 from evalsuite.cache import ReplyCache, canonical_json, default_cache_path, key_of_parts
 from evalsuite.checks import validate_config
 from evalsuite.errors import BenchmarkError, RunError
+from evalsuite.grade_pool import RunGrader
 from evalsuite.grading import grade, record_of
 from evalsuite.journal import Journal, Key
 from evalsuite.pipeline import PIPELINE_DEPTH, Job, Turns, make_progress
 from evalsuite.planner import SamplePlanner
 from evalsuite.rundir import in_shard, prepare_out_dir, sample_digest_text
-from evalsuite.types import GenerationSettings, Sample
+from evalsuite.types import GenerationSettings, Prediction, Sample, Score
 
 
 @dataclass
@@ -65,6 +66,8 @@ class RunConfig:
     """Extra HTTP headers; values are never written (only names enter the backend identity)."""
     max_tokens_param: str = "max_tokens"
     prices: Prices | None = None
+    grade_workers: int | None = None  # None: the machine's cores; 0: grade in process
+    grade_timeout_s: float = 30.0
 
 
 @dataclass
@@ -102,6 +105,7 @@ class Runner:
         self.first_error: str | None = None
         self.probe: asyncio.Future | None = None
         self.settings_json: dict[int, str] = {}  # id(GenerationSettings) -> its canonical JSON
+        self.grader = RunGrader(0, config.grade_timeout_s)
 
     # -- planning -------------------------------------------------------------------------
     def plan(self) -> None:
@@ -253,6 +257,8 @@ class Runner:
             self.cache = ReplyCache(cfg.cache_path or default_cache_path())
             self.identity_json = canonical_json(self.backend.identity())
         self.journal = Journal(cfg.out)
+        self.grader = RunGrader(cfg.grade_workers, cfg.grade_timeout_s,
+                                warm=[n for n, p in self.planned.items() if getattr(p.bench, "grade_cost", "") == "heavy"])
         assert self.planner is not None
         bar = make_progress(self.total(), cfg.progress)
         workers = max(1, cfg.max_concurrency)
@@ -278,6 +284,7 @@ class Runner:
             raise failure.exceptions[0] from None
         finally:
             bar.close()
+            self.grader.close()
             self.journal.close()
             if self.cache is not None:
                 self.cache.close()
@@ -330,11 +337,28 @@ class Runner:
         await self.probe
 
     async def grade_jobs(self, replied: asyncio.Queue, room: asyncio.Semaphore, bar: Any) -> None:
+        """Light graders in process, one job after another; heavy ones (RDKit) in the grade pool,
+        many at a time, each journaled when its grade comes back."""
         turns = Turns()
+        pooled: set[asyncio.Task] = set()
         while (job := await replied.get()) is not None:
+            if self.grader.pooled(job.request.benchmark):
+                task = asyncio.create_task(self.finish_pooled(job, room, bar))
+                pooled.add(task)
+                task.add_done_callback(pooled.discard)
+                continue
             self.finish(job, bar)
             room.release()
             await turns.after_job()
+        await asyncio.gather(*pooled)
+
+    async def finish_pooled(self, job: Job, room: asyncio.Semaphore, bar: Any) -> None:
+        try:
+            assert job.reply is not None
+            graded = await self.grader.grade(job.request.benchmark, job.request.sample, job.reply)
+            self.finish(job, bar, graded)
+        finally:
+            room.release()
 
     def sampled(self) -> bool:
         return all(p.count is not None for p in self.planned.values())
@@ -365,14 +389,14 @@ class Runner:
         bar.refresh()
         return True
 
-    def finish(self, job: Job, bar: Any) -> None:
-        """Cache the new reply, grade it, journal the record, count it."""
+    def finish(self, job: Job, bar: Any, graded: tuple[Prediction, Score] | None = None) -> None:
+        """Cache the new reply, grade it (unless the pool did), journal the record, count it."""
         bench, sample, reply = job.request.benchmark, job.request.sample, job.reply
         assert reply is not None and self.journal is not None
         if self.cache is not None and job.key is not None and not reply.cached and reply.error is None \
                 and (reply.text is not None or reply.reasoning is not None) and reply.prediction is None:
             self.cache.put(job.key, reply)
-        prediction, score = grade(bench, sample, reply)
+        prediction, score = graded or grade(bench, sample, reply)
         record = record_of(bench, sample, job.messages, reply, prediction, score, epoch=job.request.epoch)
         self.journal.append(record.to_dict())
         self.counters.scored += 1

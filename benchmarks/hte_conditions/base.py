@@ -35,6 +35,7 @@ from evalsuite.benchmark import BenchmarkBase, take
 from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import FINAL_ANSWER_MARK, extract_answer, last_json, strip_think
 from evalsuite.metrics import Metric, continuous, proportion
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond
 
@@ -78,6 +79,8 @@ class HteConditions(BenchmarkBase):
     headline = "normalised_yield"
     group_by = ("electrophile",)
     options = {"k": 3}
+    reward = RewardSpec("top1_hit", credit=("normalised_yield",))
+    reward_metadata = ("menu", "aliases")  # replies are read against the item's menu
     dataset_name: ClassVar[str] = ""
     reaction: ClassVar[str] = ""
     generation = GenerationSettings(max_tokens=2048)

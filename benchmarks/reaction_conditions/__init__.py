@@ -34,6 +34,7 @@ from evalsuite.benchmark import BenchmarkBase, take
 from evalsuite.errors import BenchmarkError, DataError
 from evalsuite.extraction import extract_answer, last_json
 from evalsuite.metrics import Metric, proportion
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
 from scorers import conditions as cond
 
@@ -70,6 +71,8 @@ class ReactionConditions(BenchmarkBase):
     def declared_metrics(self) -> tuple[Metric, ...]:
         return tuple(proportion(name) for name in cond.slot_metric_names(self.ks))
     options = {"k": 5, "split": "test"}
+    reward = RewardSpec("overall_top1", credit=tuple(f"{slot}_top1" for slot in cond.SLOTS))  # share of slots right
+    grade_cost = "heavy"  # every slot is canonicalised by RDKit
 
     def validate(self) -> None:
         if not 1 <= self.option("k") <= MAX_K:

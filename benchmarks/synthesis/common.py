@@ -169,6 +169,7 @@ class SynthesisBase(BenchmarkBase):
     options: ClassVar[dict[str, Any]] = {"match_mode": "exact", "source": "auto", "input": "text"}
     """``input=image``: the given molecules are drawn instead of written (docs/contracts.md#images),
     graded exactly as the text variant, so the two scores compare on the same items."""
+    grade_cost: ClassVar[str] = "heavy"  # RDKit parsing and fingerprints: milliseconds a reply
 
     def validate(self) -> None:
         if self.option("match_mode") not in chemistry.MATCH_MODES:

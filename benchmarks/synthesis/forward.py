@@ -27,6 +27,7 @@ from benchmarks.synthesis.retrosynthesis import first_smiles, last_smiles_token
 from evalsuite.benchmark import take
 from evalsuite.extraction import FLEXIBLE, extract_answer
 from evalsuite.metrics import Metric, continuous, proportion
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
 
@@ -46,6 +47,7 @@ class ForwardSynthesis(SynthesisBase):
         proportion("invalid", higher_is_better=False, description="the answer does not parse as SMILES"),
         continuous("tanimoto", worst=0.0, description="Morgan Tanimoto of the answer to the gold product"),
     )
+    reward: ClassVar[RewardSpec] = RewardSpec("accuracy", partial="tanimoto", partial_weight=0.5)
     generation = GenerationSettings(max_tokens=512)
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:

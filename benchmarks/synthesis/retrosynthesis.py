@@ -53,6 +53,7 @@ from evalsuite.extraction import (
     strip_think,
 )
 from evalsuite.metrics import Metric, continuous, proportion
+from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
 from scorers import chemistry
 
@@ -71,6 +72,7 @@ class Retrosynthesis(SynthesisBase):
     )
     version: ClassVar[str] = "1"
     headline: ClassVar[str] = "top_1"
+    reward: ClassVar[RewardSpec] = RewardSpec("top_1", partial="tanimoto_top1", partial_weight=0.5)
     options: ClassVar[dict[str, Any]] = {**SynthesisBase.options, "k": 10, "with_class": False}
     generation = GenerationSettings(max_tokens=1024)
 
