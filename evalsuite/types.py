@@ -10,6 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+
+def _reduce_by_fields(record: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a slotted dataclass as its constructor call: the generated ``__getstate__`` /
+    ``__setstate__`` walk ``fields()`` per object, which was most of the grade pool's cost per item."""
+    cls = type(record)
+    return cls, tuple(getattr(record, name) for name in cls.__slots__)
+
+
 Message = dict[str, Any]
 """One chat message: ``{"role": "system" | "user" | "assistant", "content": str | [parts]}``; parts
 are ``{"type": "text", "text": ...}`` and image references (``evalsuite.images``)."""
@@ -23,6 +31,7 @@ class Sample:
     messages: list[Message]
     target: Any
     metadata: dict[str, Any] = field(default_factory=dict)
+    __reduce__ = _reduce_by_fields  # the grade pool sends samples, replies, predictions and scores
 
     @property
     def prompt_text(self) -> str:
@@ -106,6 +115,7 @@ class Reply:
     finish_reason: str | None = None
     latency_s: float | None = None
     attempts: int | None = None
+    __reduce__ = _reduce_by_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,7 @@ class Prediction:
     answer: Any = field(default=None, compare=False)
     """The benchmark's own answer object (a parsed number, a set ...), handed to ``score`` as it
     is; ``value`` is its JSON form for samples.jsonl. None: the scorer reads ``value``."""
+    __reduce__ = _reduce_by_fields
 
     @property
     def ok(self) -> bool:
@@ -162,6 +173,7 @@ class Score:
 
     values: Mapping[str, float | None]
     reason: str | None = None
+    __reduce__ = _reduce_by_fields
 
 
 @dataclass(slots=True)

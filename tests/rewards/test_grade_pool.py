@@ -10,9 +10,6 @@ import signal
 import time
 from pathlib import Path
 
-# numpy is loaded before the in-process runs: the planner thread's background numpy import can
-# race the aggregation's in the main thread (a pre-existing race, reported in issue 19)
-import numpy  # noqa: F401
 import pytest
 
 from evalsuite import registry
@@ -67,6 +64,24 @@ def test_a_capped_item_times_out_and_the_others_are_graded(retro_items):
     assert result.status == "timeout" and result.score == 0.0
     assert waited <= cap + 1.0
     assert rest == [grade_item(item) for item in retro_items]
+    assert stats["timeouts"] == 1 and stats["crashes"] == 0
+
+
+def test_a_capped_item_inside_a_chunk_is_the_one_blamed(retro_items):
+    """One worker takes all 21 items as one chunk and sends their results at its end: the cap
+    still falls on the slow item in the middle, and the ten before it, whose results the
+    killed worker held back, are graded again, not lost."""
+    slow = Item("retrosynthesis", H.SLOW_OPTIONS, retro_items[0].sample, Reply(text=H.slow_retro_completion()))
+    fast = retro_items[:20]
+    cap = 0.2  # the slow reply takes about a second uncapped (the test above measures it)
+    with GradePool(1, timeout_s=cap, warm=["retrosynthesis"]) as pool:
+        pool.grade(fast[:2])  # started and warm
+        futures = [pool.submit(item) for item in [*fast[:10], slow, *fast[10:]]]
+        outcomes = [f.result(timeout=60) for f in futures]
+        stats = dict(pool.stats)
+    slow_prediction, _ = outcomes.pop(10)
+    assert slow_prediction.failure is not None and slow_prediction.failure.startswith("grader timeout")
+    assert outcomes == [grade_item(item) for item in fast]
     assert stats["timeouts"] == 1 and stats["crashes"] == 0
 
 
