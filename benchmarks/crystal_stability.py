@@ -289,3 +289,9 @@ class CrystalStability(BenchmarkBase):
         from benchmarks.crystal.aggregate import aggregate
 
         return aggregate(self, records, seed)
+
+    def point_values(self, records: Sequence[SampleRecord], seed: int) -> dict[str, float | None]:
+        """The Matbench Discovery metrics alone, for the gate's draws (``benchmarks/crystal/aggregate.py``)."""
+        from benchmarks.crystal.aggregate import point_values
+
+        return point_values(self, records)

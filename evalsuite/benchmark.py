@@ -191,6 +191,13 @@ class BenchmarkBase:
         result.groups = self.grouped_metrics(table, seed)
         return result
 
+    def point_values(self, records: Sequence[SampleRecord], seed: int) -> dict[str, float | None]:
+        """Metric values alone, without intervals, groups or baselines: what the gate recomputes
+        for each bootstrap draw of an aggregate-only metric. By default those of ``aggregate``;
+        a benchmark whose aggregate is costly computes them directly (crystal-stability). A
+        metric missing here is read from ``aggregate``."""
+        return {name: metric.value for name, metric in self.aggregate(records, seed).metrics.items()}
+
     def grouped_metrics(self, records: Sequence[SampleRecord], seed: int) -> dict[str, dict[str, dict[str, Any]]]:
         """``group_by`` key -> group value -> {n, metrics}, in ``group_order`` where given, else
         numbers then text; samples without the key are in no group."""

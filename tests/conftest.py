@@ -5,6 +5,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
+import threading
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -77,3 +80,43 @@ def rd():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture()
+def loopback_http():
+    """Real HTTP servers on 127.0.0.1 for one test, stopped at its end.
+
+    ``serve(bodies)`` answers GET of each path in ``bodies`` with its bytes (404 elsewhere);
+    ``serve(respond=fn)`` hands every GET to ``fn(handler)``, which writes the whole response.
+    Either returns the server's base URL.
+    """
+    servers: list[ThreadingHTTPServer] = []
+
+    def serve(bodies: Mapping[str, bytes] | None = None,
+              respond: Callable[[BaseHTTPRequestHandler], None] | None = None) -> str:
+        def static(handler: BaseHTTPRequestHandler) -> None:
+            body = (bodies or {}).get(handler.path)
+            if body is None:
+                handler.send_error(404)
+                return
+            handler.send_response(200)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                (respond or static)(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        servers.append(httpd)
+        return f"http://127.0.0.1:{httpd.server_address[1]}"
+
+    yield serve
+    for httpd in servers:
+        httpd.shutdown()
+        httpd.server_close()

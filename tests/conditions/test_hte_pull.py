@@ -8,8 +8,6 @@ yield changed must be refused without leaving a file behind.
 from __future__ import annotations
 
 import io
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -17,7 +15,7 @@ from evalsuite import datasets
 
 
 @pytest.fixture()
-def workbook_server(shared_data):
+def workbook_server(shared_data, loopback_http):
     import pandas as pd
 
     frame = pd.read_csv(shared_data / "hte" / "buchwald_hartwig.csv")
@@ -27,23 +25,7 @@ def workbook_server(shared_data):
         with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
             table.to_excel(writer, sheet_name="Plates1-3", index=False)
         bodies[f"/{name}.xlsx"] = buffer.getvalue()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = bodies[self.path]
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    return loopback_http(bodies)
 
 
 def test_workbook_pull_reproduces_the_reference_csv(workbook_server, shared_data, tmp_path, monkeypatch):

@@ -4,8 +4,6 @@ stops a transfer larger than expected (real files, a real loopback HTTP server).
 from __future__ import annotations
 
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -54,34 +52,27 @@ def test_replacing_keeps_the_old_file_when_writing_fails(tmp_path):
 
 
 @pytest.fixture
-def body_server():
-    """Serves /big (with or without Content-Length) and /small, counting bytes it could send."""
+def body_server(loopback_http):
+    """Serves /big-announced (with Content-Length) and /big-unannounced (without) 64 MB each,
+    counting the bytes it could send."""
     sent = {"bytes": 0}
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            total = 64 << 20
-            self.send_response(200)
-            if self.path == "/big-announced":
-                self.send_header("Content-Length", str(total))
-            self.end_headers()
-            chunk = b"x" * (1 << 16)
-            try:
-                for _ in range(total // len(chunk)):
-                    self.wfile.write(chunk)
-                    sent["bytes"] += len(chunk)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
-            self.close_connection = True
-
-        def log_message(self, *args):
+    def stream(handler):
+        total = 64 << 20
+        handler.send_response(200)
+        if handler.path == "/big-announced":
+            handler.send_header("Content-Length", str(total))
+        handler.end_headers()
+        chunk = b"x" * (1 << 16)
+        try:
+            for _ in range(total // len(chunk)):
+                handler.wfile.write(chunk)
+                sent["bytes"] += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
             pass
+        handler.close_connection = True
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", sent
-    httpd.shutdown()
-    httpd.server_close()
+    return loopback_http(respond=stream), sent
 
 
 @pytest.mark.parametrize("path", ["/big-unannounced", "/big-announced"])

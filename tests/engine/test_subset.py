@@ -100,6 +100,6 @@ def test_a_run_records_first_and_a_resume_with_limit_instead_is_refused(tmp_path
     assert config["first"] == 4 and config["limit"] is None
     ids = [json.loads(line)["id"] for line in (out / "samples.jsonl").read_text().splitlines()]
     full = [s.id for s in registry.create("retrosynthesis", {}).samples(None, 0, None)]
-    assert ids == full[:4]
+    assert sorted(ids) == sorted(full[:4])  # journal lines come in grading order (the grade pool's)
     refused = run("--limit", "4")
     assert refused.returncode != 0 and "different configuration" in refused.stderr

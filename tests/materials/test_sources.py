@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -152,24 +150,9 @@ def test_most_stable_10k_ranks_by_predicted_hull_distance(tmp_path):
 
 
 @pytest.fixture()
-def file_server(wbm_file):
+def file_server(wbm_file, loopback_http):
     body = wbm_file.read_bytes()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/file", body
-    httpd.shutdown()
-    httpd.server_close()
+    return loopback_http({"/file": body}) + "/file", body
 
 
 def test_pull_refuses_a_file_whose_md5_is_not_the_publishers(file_server, tmp_path, monkeypatch):
