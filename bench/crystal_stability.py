@@ -8,6 +8,9 @@
    answers for it; ``evalsuite run --model replay/...`` over all of it (wall time, peak RSS), then
    the aggregate alone in a fresh process, as a finished run's resume does it: samples.jsonl
    streamed into the benchmark's RecordTable and ``aggregate`` with every bootstrap CI.
+3. Gate: a second run whose answers are all 0.02 eV/atom higher, and ``evalsuite gate`` of the
+   two on the headline F1 (aggregate-only: 200 paired draws, each recomputed by the benchmark's
+   ``point_values``).
 """
 
 from __future__ import annotations
@@ -99,6 +102,27 @@ def main() -> None:
         done = subprocess.run([sys.executable, "-c", AGGREGATE_ONLY, str(run_dir), "full"],
                               capture_output=True, text=True, env=env, check=True)
         print(done.stdout.strip())
+        gate(folder, data, replay, run_dir, env, n)
+
+
+def gate(folder: Path, data: Path, replay: Path, base: Path, env: dict[str, str], n: int) -> None:
+    shifted = folder / "shifted.jsonl"
+    with replay.open() as source, shifted.open("w") as out:
+        for line in source:
+            row = json.loads(line)
+            value = float(row["response"].split(":")[1].split()[0]) + 0.02
+            out.write(json.dumps({"id": row["id"], "response": f"Final Answer: {value:.4f} eV/atom"}) + "\n")
+    candidate = folder / "candidate"
+    subprocess.run([sys.executable, "-m", "evalsuite.cli", "run", "--model", f"replay/{shifted}", "--benchmark",
+                    "crystal-stability", "--set", "mode=formation-energy", "--set", "source=wbm", "--data", str(data),
+                    "--out", str(candidate), "--no-cache", "--no-progress"], capture_output=True, check=True, env=env)
+    start = time.perf_counter()
+    verdict = subprocess.run([sys.executable, "-m", "evalsuite.cli", "gate", "--baseline", str(base), "--candidate",
+                              str(candidate), "--json", str(folder / "gate.json")], capture_output=True, text=True, env=env)
+    took = time.perf_counter() - start
+    row = json.loads((folder / "gate.json").read_text())["rows"][0]
+    print(f"gate on f1 ({n} rows, 200 recomputed draws): {took:.1f} s, exit {verdict.returncode} "
+          f"(f1 {row['baseline']:.4f} -> {row['candidate']:.4f}, p {row['p']:.4f})")
 
 
 if __name__ == "__main__":

@@ -44,9 +44,9 @@ bootstrap 95% CIs, baseline rows and the confusion counts.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from benchmarks.crystal.data import LAYOUTS, Material, read_materials
 from evalsuite.benchmark import BenchmarkBase, take
@@ -56,6 +56,11 @@ from evalsuite.metrics import Metric, aggregate_only, continuous, descriptive, p
 from evalsuite.reads import Reads
 from evalsuite.reward_spec import RewardSpec
 from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
+
+if TYPE_CHECKING:  # numpy loads only when something aggregates
+    import numpy as np
+
+    from evalsuite.record_table import RecordTable
 
 MODES = ("classify", "e-above-hull", "formation-energy")
 INPUTS = ("formula", "cif")
@@ -290,8 +295,17 @@ class CrystalStability(BenchmarkBase):
 
         return aggregate(self, records, seed)
 
-    def point_values(self, records: Sequence[SampleRecord], seed: int) -> dict[str, float | None]:
-        """The Matbench Discovery metrics alone, for the gate's draws (``benchmarks/crystal/aggregate.py``)."""
-        from benchmarks.crystal.aggregate import point_values
+    def point_rows(self, table: RecordTable, seed: int) -> Callable[[np.ndarray], dict[str, float | None]]:
+        """The Matbench Discovery metrics of rows of ``table``, for the gate's draws
+        (``benchmarks/crystal/aggregate.py``)."""
+        from benchmarks.crystal.aggregate import point_rows
 
-        return point_values(self, records)
+        return point_rows(self, table)
+
+    def point_values(self, records: Sequence[SampleRecord], seed: int) -> dict[str, float | None]:
+        import numpy as np
+
+        from evalsuite.record_table import RecordTable
+
+        table = RecordTable.of(records, self.reads)
+        return self.point_rows(table, seed)(np.arange(len(table)))

@@ -20,7 +20,7 @@ the ``prevalence`` metric reports that denominator.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,41 +65,51 @@ class Chosen:
     e_true: np.ndarray  # of the chosen rows
     e_pred: np.ndarray
     prevalence: float | None  # the DAF denominator of the prototype subsets
-    masked: np.ndarray  # of every row
 
 
-def chosen_rows(bench: CrystalStability, table: RecordTable) -> Chosen:
-    e_true, e_pred, masked = hull_distances(bench, table)
+def chosen_rows(bench: CrystalStability, e_true: np.ndarray, e_pred: np.ndarray,
+                position: np.ndarray | None) -> Chosen:
+    """``position``: each row's place in the source file (needed by most-stable-10k only)."""
     subset = bench.option("subset")
     if subset == "most-stable-10k":
-        rows = sm.most_stable(e_pred, positions(table))
+        assert position is not None
+        rows = sm.most_stable(e_pred, position)
     else:
-        rows = np.arange(len(table))
+        rows = np.arange(len(e_true))
     # the DAF denominator of the prototype subsets: all unique prototypes of the run
     prevalence = None
-    if subset != "full" and len(table):
+    if subset != "full" and len(e_true):
         prevalence = float(np.mean(e_true[~np.isnan(e_true)] <= sm.STABILITY_THRESHOLD))
-    return Chosen(rows, e_true[rows], e_pred[rows], prevalence, masked)
+    return Chosen(rows, e_true[rows], e_pred[rows], prevalence)
 
 
-def point_values(bench: CrystalStability, records: Sequence[SampleRecord]) -> dict[str, float | None]:
-    """The Matbench Discovery metrics of the chosen subset, as ``aggregate`` reports them but
-    without intervals, groups or baselines: the gate recomputes them for each of its draws,
-    where the full aggregate, with its own 1,000-draw bootstrap per call, took 82 s for 5,000 rows."""
-    chosen = chosen_rows(bench, RecordTable.of(records, bench.reads))
-    if chosen.rows.size == 0:
-        return {}
-    values = sm.stability_metrics(chosen.e_true, chosen.e_pred, regression=bench.option("mode") != "classify",
-                                  prevalence=chosen.prevalence)
-    return {name: None if math.isnan(value) else value for name, value in values.items()}
+def point_rows(bench: CrystalStability, table: RecordTable) -> Callable[[np.ndarray], dict[str, float | None]]:
+    """rows of ``table`` (sorted, repeats allowed) -> the Matbench Discovery metrics of those rows,
+    as ``aggregate`` reports them but without intervals, groups or baselines. The gate recomputes
+    them for each of its 200 draws: the hull distances are read from the records once, a draw is
+    array indexing (the full aggregate, with its own 1,000-draw bootstrap per call, took 82 s for
+    a gate of 5,000 rows)."""
+    e_true, e_pred, _ = hull_distances(bench, table)
+    position = positions(table) if bench.option("subset") == "most-stable-10k" else None
+    regression = bench.option("mode") != "classify"
+
+    def values(rows: np.ndarray) -> dict[str, float | None]:
+        chosen = chosen_rows(bench, e_true[rows], e_pred[rows], None if position is None else position[rows])
+        if chosen.rows.size == 0:
+            return {}
+        found = sm.stability_metrics(chosen.e_true, chosen.e_pred, regression=regression, prevalence=chosen.prevalence)
+        return {name: None if math.isnan(value) else value for name, value in found.items()}
+
+    return values
 
 
 def aggregate(bench: CrystalStability, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
     table = RecordTable.of(records, bench.reads)
     regression = bench.option("mode") != "classify"
     subset = bench.option("subset")
-    picked = chosen_rows(bench, table)
-    rows, t, p, prevalence, masked = picked.rows, picked.e_true, picked.e_pred, picked.prevalence, picked.masked
+    e_true, e_pred, masked = hull_distances(bench, table)
+    picked = chosen_rows(bench, e_true, e_pred, positions(table) if subset == "most-stable-10k" else None)
+    rows, t, p, prevalence = picked.rows, picked.e_true, picked.e_pred, picked.prevalence
     chosen = table if len(rows) == len(table) else table.take(rows)
 
     result = BenchmarkResult(n=len(table), metrics=metric_means(chosen, seed, bench.metric_set()),

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from benchmarks.crystal_stability import CrystalStability
+from evalsuite.gate import Recompute
 from evalsuite.grading import graded
 from evalsuite.record_table import RecordTable
 
@@ -63,3 +64,12 @@ def test_point_values_are_the_aggregates_values(wbm_files, mode, subset):
         assert guarded <= set(points), guarded - set(points)
         assert points == {name: full[name].value for name in points}
     assert points["f1"] is not None and 0 < points["f1"] < 1  # neither degenerate nor perfect
+
+    # the gate's draws: picks index the records as the gate holds them (not in id order)
+    shuffled = [records[i] for i in rng.permutation(len(records))]
+    for metric in ("f1", "daf", "precision", "accuracy"):
+        resample = Recompute(bench, metric, 0).resampler(shuffled)
+        for _ in range(2):
+            picks = rng.integers(0, len(shuffled), len(shuffled))
+            expected = bench.aggregate([shuffled[i] for i in picks], 0).metrics[metric].value
+            assert resample(picks) == expected
