@@ -108,9 +108,9 @@ class SamplePlanner:
         finally:
             self.finished = True
             self._notify()
-        # Nothing is imported here ahead of the aggregation (numpy, ~0.1 s): an import on this
-        # thread while grading imports numpy on the main one left numpy half-initialised in
-        # about one short run in ten ("cannot load module more than once per process").
+        # Nothing is imported here ahead of the aggregation: numpy imported on this thread while
+        # grading imported it on the main one left it half-initialised in about one short run in
+        # ten; the runner now imports numpy before any thread starts.
 
     def _emit(self, name: str, batch: list[Sample]) -> None:
         # Fields, not Sample objects: unpickling a slotted dataclass calls fields() per object,

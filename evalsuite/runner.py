@@ -184,6 +184,11 @@ class Runner:
 
     # -- running --------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
+        # numpy first, on this thread, before the planner thread and backend builders start: two
+        # threads importing it for the first time at once can leave it half-initialised ("cannot
+        # load module more than once per process"); the aggregation at the end needs it anyway.
+        import numpy  # noqa: F401
+
         self.plan()
         cfg = self.config
         self.backend = self.backend or create_backend(
