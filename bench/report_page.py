@@ -55,34 +55,16 @@ async def measure(url: str, profile: Path) -> dict:
     spec = importlib.util.spec_from_file_location("browser_test", ROOT / "tests" / "reports" / "test_browser.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    import aiohttp
-
-    proc = subprocess.Popen([module.chromium_binary(), *module.FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        port_file = profile / "DevToolsActivePort"
-        while not (port_file.exists() and port_file.read_text().strip()):
-            await asyncio.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        async with aiohttp.ClientSession() as session:
-            pages: list = []
-            while not pages:
-                async with session.get(f"http://127.0.0.1:{port}/json/list") as response:
-                    pages = [t for t in await response.json() if t["type"] == "page"]
-            async with session.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-                page = module.Page(ws)
-                await page.send("Page.enable")
-                results = []
-                for _ in range(3):
-                    page.events.clear()
-                    await page.send("Page.navigate", url=url)
-                    await page.wait_for("Page.loadEventFired", timeout=120)
-                    await asyncio.sleep(0.2)
-                    results.append(await page.js(CHECK))
-                return {key: statistics.median(r[key] for r in results) for key in ("fcp", "load", "nodes")}
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    async with module.open_page(profile) as page:
+        await page.send("Page.enable")
+        results = []
+        for _ in range(3):
+            page.events.clear()
+            await page.send("Page.navigate", url=url)
+            await page.wait_for("Page.loadEventFired", timeout=120)
+            await asyncio.sleep(0.2)
+            results.append(await page.js(CHECK))
+        return {key: statistics.median(r[key] for r in results) for key in ("fcp", "load", "nodes")}
 
 
 def main() -> None:

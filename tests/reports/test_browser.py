@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import os
 import shutil
 import subprocess
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -70,7 +72,11 @@ class Page:
         return result["result"].get("value")
 
 
-async def drive(url: str, profile: Path, screenshot: Path) -> dict:
+@contextlib.asynccontextmanager
+async def open_page(profile: Path) -> AsyncIterator[Page]:
+    """A headless Chromium with its own ``profile`` folder and a CDP client on its first page;
+    the browser is stopped on exit. The report test, the leaderboard test and
+    bench/report_page.py all drive the browser through this."""
     import aiohttp
 
     proc = subprocess.Popen([chromium_binary(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
@@ -90,24 +96,29 @@ async def drive(url: str, profile: Path, screenshot: Path) -> dict:
                 if pages:
                     break
                 await asyncio.sleep(0.1)
+            assert pages, "chromium lists no page target"
             async with session.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-                page = Page(ws)
-                for domain in ("Page", "Runtime", "Log"):
-                    await page.send(f"{domain}.enable")
-                await page.send("Page.navigate", url=url)
-                await page.wait_for("Page.loadEventFired")
-                await asyncio.sleep(0.3)
-                out = {"checks": await page.js(CHECKS)}
-                shot = await page.send("Page.captureScreenshot", format="png")
-                screenshot.write_bytes(base64.b64decode(shot["data"]))
-                out["events"] = page.events
-                return out
+                yield Page(ws)
     finally:
         proc.terminate()
         try:
             proc.wait(10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+async def drive(url: str, profile: Path, screenshot: Path) -> dict:
+    async with open_page(profile) as page:
+        for domain in ("Page", "Runtime", "Log"):
+            await page.send(f"{domain}.enable")
+        await page.send("Page.navigate", url=url)
+        await page.wait_for("Page.loadEventFired")
+        await asyncio.sleep(0.3)
+        out = {"checks": await page.js(CHECKS)}
+        shot = await page.send("Page.captureScreenshot", format="png")
+        screenshot.write_bytes(base64.b64decode(shot["data"]))
+        out["events"] = page.events
+        return out
 
 
 CHECKS = r"""
@@ -223,31 +234,12 @@ def test_readme_size_leaderboard_stays_under_2_mb_and_renders(tmp_path):
     profile.mkdir()
 
     async def check() -> dict:
-        import aiohttp
-
-        proc = subprocess.Popen([chromium_binary(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            port_file = profile / "DevToolsActivePort"
-            while not (port_file.exists() and port_file.read_text().strip()):
-                assert proc.poll() is None
-                await asyncio.sleep(0.1)
-            port = int(port_file.read_text().split()[0])
-            async with aiohttp.ClientSession() as session:
-                pages: list = []
-                while not pages:
-                    async with session.get(f"http://127.0.0.1:{port}/json/list") as response:
-                        pages = [t for t in await response.json() if t["type"] == "page"]
-                async with session.ws_connect(pages[0]["webSocketDebuggerUrl"], max_msg_size=0) as ws:
-                    cdp = Page(ws)
-                    for domain in ("Page", "Runtime"):
-                        await cdp.send(f"{domain}.enable")
-                    await cdp.send("Page.navigate", url=page.resolve().as_uri())
-                    await cdp.wait_for("Page.loadEventFired", timeout=60)
-                    return {"checks": await cdp.js(LEADERBOARD_CHECKS), "events": cdp.events}
-        finally:
-            proc.terminate()
-            proc.wait(10)
+        async with open_page(profile) as cdp:
+            for domain in ("Page", "Runtime"):
+                await cdp.send(f"{domain}.enable")
+            await cdp.send("Page.navigate", url=page.resolve().as_uri())
+            await cdp.wait_for("Page.loadEventFired", timeout=60)
+            return {"checks": await cdp.js(LEADERBOARD_CHECKS), "events": cdp.events}
 
     result = asyncio.run(check())
     checks = result["checks"]
