@@ -108,13 +108,13 @@ class SamplePlanner:
         finally:
             self.finished = True
             self._notify()
-        # Nothing is imported here ahead of the aggregation: numpy imported on this thread while
-        # grading imported it on the main one left it half-initialised in about one short run in
-        # ten; the runner now imports numpy before any thread starts.
+        # Nothing heavy is imported on this thread: a first import of numpy here while the main
+        # thread imported it too left it half-initialised (Runner.run imports it up front).
 
     def _emit(self, name: str, batch: list[Sample]) -> None:
-        # Fields, not Sample objects: unpickling a slotted dataclass calls fields() per object,
-        # twice the cost of rebuilding it, and reading back happens on the event loop.
+        # Fields, not Sample objects: reading back costs the same either way (Sample pickles as
+        # its constructor call), but writing tuples is three times faster than a __reduce__ call
+        # per object (8 vs 25 ms for the 5,007 USPTO samples), and this thread shares the GIL.
         rows = [(s.id, s.messages, s.target, s.metadata) for s in batch]
         pickle.dump((name, rows), self.writer, protocol=pickle.HIGHEST_PROTOCOL)
         self.writer.flush()
