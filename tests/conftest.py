@@ -86,9 +86,9 @@ def rd():
 def loopback_http():
     """Real HTTP servers on 127.0.0.1 for one test, stopped at its end.
 
-    ``serve(bodies)`` answers GET of each path in ``bodies`` with its bytes (404 elsewhere);
-    ``serve(respond=fn)`` hands every GET to ``fn(handler)``, which writes the whole response.
-    Either returns the server's base URL.
+    ``serve(bodies)`` answers each path in ``bodies`` with its bytes (404 elsewhere);
+    ``serve(respond=fn)`` hands every GET and POST to ``fn(handler)``, which writes the whole
+    response. Either returns the server's base URL.
     """
     servers: list[ThreadingHTTPServer] = []
 
@@ -107,6 +107,8 @@ def loopback_http():
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 (respond or static)(self)
+
+            do_POST = do_GET
 
             def log_message(self, *args: object) -> None:
                 pass

@@ -7,8 +7,6 @@ announces the full length, sends half and closes), unknown name, already cached.
 from __future__ import annotations
 
 import hashlib
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,38 +21,29 @@ def cache(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture()
-def server(shared_data):
+def server(shared_data, loopback_http):
     body = (shared_data / "uspto50k" / "test.csv").read_bytes()
     hits: list[str] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            hits.append(self.path)
-            data = body
-            if self.path == "/corrupt.csv":
-                data = body[:-2] + b"X\n"
-            if self.path == "/missing.csv":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.path == "/interrupted.csv":
-                self.wfile.write(data[: len(data) // 2])
-                self.wfile.flush()
-                self.close_connection = True
-                return
-            self.wfile.write(data)
+    def respond(handler):
+        hits.append(handler.path)
+        data = body
+        if handler.path == "/corrupt.csv":
+            data = body[:-2] + b"X\n"
+        if handler.path == "/missing.csv":
+            handler.send_error(404)
+            return
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        if handler.path == "/interrupted.csv":
+            handler.wfile.write(data[: len(data) // 2])
+            handler.wfile.flush()
+            handler.close_connection = True
+            return
+        handler.wfile.write(data)
 
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", hits
-    httpd.shutdown()
-    httpd.server_close()
+    return loopback_http(respond=respond), hits
 
 
 def leftovers(cache: Path) -> list[str]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -30,33 +28,23 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def status_server():
+def status_server(loopback_http):
     """Answers every GET and POST with one HTTP status; counts the requests it got."""
     seen: list[str] = []
     state = {"status": 500}
 
-    class Handler(BaseHTTPRequestHandler):
-        def answer(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
-            seen.append(f"{self.command} {self.path}")
-            body = json.dumps({"error": {"message": f"broken backend {state['status']}"}}).encode()
-            self.send_response(state["status"])
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(handler):
+        length = int(handler.headers.get("Content-Length") or 0)
+        handler.rfile.read(length)
+        seen.append(f"{handler.command} {handler.path}")
+        body = json.dumps({"error": {"message": f"broken backend {state['status']}"}}).encode()
+        handler.send_response(state["status"])
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
-        do_GET = do_POST = answer
-
-        def log_message(self, *args):
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/v1", seen, state
-    httpd.shutdown()
-    httpd.server_close()
+    return loopback_http(respond=answer) + "/v1", seen, state
 
 
 def test_closed_port_fails_before_any_sample_naming_the_url(tmp_path, cache_dir, capsys):
