@@ -16,8 +16,8 @@ import random
 import time
 from pathlib import Path
 
-from benchmarks.synthesis import Retrosynthesis
-from scorers import chemistry
+from evalsuite.benchmarks.synthesis import Retrosynthesis
+from evalsuite.scorers import chemistry
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uspto50k" / "test.csv"
 

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.hte_conditions import BuchwaldHartwig, SuzukiMiyaura
-from benchmarks.reaction_conditions import ReactionConditions
-from evalsuite.types import SampleRecord
+from evalsuite.benchmarks.hte_conditions import BuchwaldHartwig, SuzukiMiyaura
+from evalsuite.benchmarks.reaction_conditions import ReactionConditions
+from evalsuite.core.types import SampleRecord
 
 
 def measure(bench, data):

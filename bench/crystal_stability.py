@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 AGGREGATE_ONLY = """
 import resource, sys, time
 from pathlib import Path
-from evalsuite import registry
-from evalsuite.results import aggregate
+from evalsuite.core import registry
+from evalsuite.files.results import aggregate
 run_dir = Path(sys.argv[1])
 bench = registry.create("crystal-stability", {"mode": "formation-energy", "source": "wbm", "subset": sys.argv[2]})
 start = time.perf_counter()

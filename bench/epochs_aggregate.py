@@ -13,7 +13,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evalsuite import registry, results
+from evalsuite.core import registry
+from evalsuite.files import results
 
 BENCH = "tail/large-number-addition"
 

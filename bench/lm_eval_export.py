@@ -29,9 +29,9 @@ def main() -> None:
     from lm_eval import simple_evaluate
     from lm_eval.tasks import TaskManager
 
-    from evalsuite import registry
-    from evalsuite.devserver import DevServer
-    from evalsuite.export_lm_eval import export, task_name
+    from evalsuite.core import registry
+    from evalsuite.integrations.devserver import DevServer
+    from evalsuite.integrations.export_lm_eval import export, task_name
 
     print(f"import lm_eval + evalsuite: {time.perf_counter() - t0:.2f} s (once per process)")
     bench = registry.create(args.benchmark)

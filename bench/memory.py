@@ -4,7 +4,7 @@ Run: python bench/memory.py [--sizes 10000,100000] [--model openai|oracle]
 
 Each size runs ``evalsuite run`` on ``tail/large-number-addition`` (N samples over S/M/L) in a
 fresh process and reads that process's peak resident set size from ``wait4`` (ru_maxrss). With
-``--model openai`` (default) replies come over HTTP from ``python -m evalsuite.devserver`` in
+``--model openai`` (default) replies come over HTTP from ``python -m evalsuite.integrations.devserver`` in
 another process (its echo responder: replies are wrong answers, graded like any reply) and pass
 through the reply cache; ``--model oracle`` skips HTTP and measures the engine alone.
 Samples are generated as a stream (TAIL remembers the instances it drew as 16-byte digests),

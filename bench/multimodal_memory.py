@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evalsuite import registry
-from evalsuite.devserver import DevServer, by_image_hash
+from evalsuite.core import registry
+from evalsuite.integrations.devserver import DevServer, by_image_hash
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 200

@@ -9,9 +9,9 @@ import json
 import random
 import time
 
-from benchmarks.synthesis_planning import SynthesisPlanning
-from evalsuite import grading
-from evalsuite.types import Reply
+from evalsuite.benchmarks.synthesis_planning import SynthesisPlanning
+from evalsuite.core.types import Reply
+from evalsuite.engine import grading
 
 REPLIES = {
     "random bytes (20 kB)": bytes(random.Random(3).randrange(256) for _ in range(20_000)).decode("latin-1"),

@@ -86,7 +86,7 @@ def rss_mb(pid: int) -> float:
 
 def tail_cases(count: int) -> list[tuple[str, str, str, float]]:
     """(benchmark, target JSON, completion, expected score): right answers then off-by-one ones."""
-    from evalsuite import registry
+    from evalsuite.core import registry
 
     bench = registry.create("tail/large-number-addition", {"per_bucket": str(count // 3 + 1)})
     cases = []

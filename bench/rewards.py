@@ -34,8 +34,8 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reward_server_mix as mix
 
-from evalsuite import registry
-from evalsuite.grade_pool import GradePool, default_workers
+from evalsuite.core import registry
+from evalsuite.engine.grade_pool import GradePool, default_workers
 from evalsuite.rewards import Request, grade, grade_many
 from evalsuite.rewards.batch import grade_items, item_of
 

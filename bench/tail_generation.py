@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from benchmarks.tail import TASKS
+from evalsuite.benchmarks.tail import TASKS
 
 
 def generate(per_bucket: int, seed: int, cot: str) -> tuple[int, float, dict[str, float]]:

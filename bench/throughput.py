@@ -3,7 +3,7 @@
 Run: python bench/throughput.py [--sizes 2000,20000] [--concurrency 32] [--latency-sizes 2000,10000]
 
 What it measures, per size N (TAIL ``tail/large-number-addition``, N samples over S/M/L):
-- the server: ``python -m evalsuite.devserver`` in its own process (aiohttp, so it is not the
+- the server: ``python -m evalsuite.integrations.devserver`` in its own process (aiohttp, so it is not the
   bottleneck, and client and server do not share a GIL), answering every prompt with the
   oracle reply, zero latency;
 - evalsuite: ``evalsuite run --model openai/dev --max-concurrency 32`` end to end in a fresh
@@ -46,7 +46,7 @@ def options_for(n: int) -> list[str]:
 
 def prepare(work: Path, n: int) -> tuple[Path, Path]:
     """Write the server's reply table and lm-eval's data set + task file for the first N samples."""
-    from evalsuite import registry
+    from evalsuite.core import registry
 
     bench = registry.create(BENCH, dict(o.split("=", 1) for o in options_for(n)))
     replies, data = work / "replies.jsonl", work / "lmeval_data.jsonl"
@@ -88,10 +88,10 @@ metric_list:
 
 
 class Server:
-    """``python -m evalsuite.devserver`` in a child process; the URL is its first stdout line."""
+    """``python -m evalsuite.integrations.devserver`` in a child process; the URL is its first stdout line."""
 
     def __init__(self, replies: Path | None, latency: float = 0.0):
-        command = [sys.executable, "-m", "evalsuite.devserver", "--port", "0", "--latency", str(latency)]
+        command = [sys.executable, "-m", "evalsuite.integrations.devserver", "--port", "0", "--latency", str(latency)]
         if replies is not None:
             command += ["--replies", str(replies)]
         self.proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)

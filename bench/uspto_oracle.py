@@ -11,9 +11,9 @@ import argparse
 import time
 from pathlib import Path
 
-from benchmarks.synthesis import ForwardSynthesis, Retrosynthesis
-from evalsuite.types import SampleRecord
-from scorers import chemistry
+from evalsuite.benchmarks.synthesis import ForwardSynthesis, Retrosynthesis
+from evalsuite.core.types import SampleRecord
+from evalsuite.scorers import chemistry
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "uspto50k" / "test.csv"
 

@@ -2,7 +2,7 @@
 
 Modes (``--set mode=...``):
 - ``classify`` (default): "is {formula} stable (on the convex hull)?"; the answer is parsed as
-  stable/unstable (``scorers.materials.parse_stability``).
+  stable/unstable (``evalsuite.scorers.materials.parse_stability``).
 - ``e-above-hull``: "what is its energy above the hull, in eV/atom?"; the parsed number
   (``parse_energy``: eV/atom, meV/atom, kJ/mol of atoms) is the predicted hull distance.
 - ``formation-energy``: "what is its formation energy per atom?"; the prediction is placed
@@ -37,7 +37,7 @@ Both choices are recorded in results.json beside the metrics (``subset``, ``outl
 
 Per-sample scores: ``correct`` (the stability call matches; a failed extraction scores 0) and, in
 the numeric modes, ``abs_error`` (eV/atom). ``aggregate`` adds the Matbench Discovery metrics
-(``scorers.stability_metrics``; a missing prediction counts as unstable there) with seeded
+(``evalsuite.scorers.stability_metrics``; a missing prediction counts as unstable there) with seeded
 bootstrap 95% CIs, baseline rows and the confusion counts.
 """
 
@@ -48,19 +48,19 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from benchmarks.crystal.data import LAYOUTS, Material, read_materials
-from evalsuite.benchmark import BenchmarkBase, take
-from evalsuite.errors import BenchmarkError
-from evalsuite.extraction import extract_answer
-from evalsuite.metrics import Metric, aggregate_only, continuous, descriptive, proportion
-from evalsuite.reads import Reads
-from evalsuite.reward_spec import RewardSpec
-from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
+from evalsuite.benchmarks.crystal.data import LAYOUTS, Material, predicted_hull_distance, read_materials
+from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.errors import BenchmarkError
+from evalsuite.core.extraction import extract_answer
+from evalsuite.core.metrics import Metric, aggregate_only, continuous, descriptive, proportion
+from evalsuite.core.reads import Reads
+from evalsuite.core.reward_spec import RewardSpec
+from evalsuite.core.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
 
 if TYPE_CHECKING:  # numpy loads only when something aggregates
     import numpy as np
 
-    from evalsuite.record_table import RecordTable
+    from evalsuite.core.record_table import RecordTable
 
 MODES = ("classify", "e-above-hull", "formation-energy")
 INPUTS = ("formula", "cif")
@@ -69,18 +69,6 @@ SUBSETS = ("full", "unique-prototypes", "most-stable-10k")
 PULLED = {"wbm": "wbm-summary", "mp-energies": "mp-energies"}  # source -> data set name
 STAGES = ("answer-tag", "boxed", "final-answer")
 REWARD_BAND = 0.05  # eV/atom: a numeric answer this close to the true hull distance earns the reward
-
-
-def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any]) -> float:
-    """The prediction as a hull distance in eV/atom (NaN when missing). In classify mode a
-    stable call maps to -1 and an unstable call to +1: only their side of 0 matters."""
-    if mode == "classify":
-        return {"stable": -1.0, "unstable": 1.0}.get(value, math.nan) if isinstance(value, str) else math.nan
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return math.nan  # None (failed extraction) or anything a hand-edited journal may hold
-    if mode == "formation-energy":
-        return float(target["e_above_hull"]) + float(value) - float(target["e_form_per_atom"])
-    return float(value)
 
 
 CLASSIFICATION_METRICS: tuple[Metric, ...] = (
@@ -154,11 +142,11 @@ class CrystalStability(BenchmarkBase):
             if cif:
                 raise BenchmarkError(f"{self.name}: the embedded entries have no structures; "
                                      "input=cif needs --data with a 'cif' column")
-            from benchmarks.crystal import embedded
+            from evalsuite.benchmarks.crystal import embedded
 
             return embedded.self_consistent_materials() if needs_e_form else embedded.stored_materials()
         if data is None:
-            from evalsuite.datasets import cached_path
+            from evalsuite.core.datasets import cached_path
 
             pulled = cached_path(PULLED[source])
             if pulled is None:
@@ -229,7 +217,7 @@ class CrystalStability(BenchmarkBase):
         return self.parse(found.answer, found.stage)
 
     def parse(self, answer: Any, stage: str | None) -> Prediction:
-        from scorers.materials import parse_energy, parse_stability
+        from evalsuite.scorers.materials import parse_energy, parse_stability
 
         if self.option("mode") == "classify":
             parsed = parse_stability(answer)
@@ -262,7 +250,7 @@ class CrystalStability(BenchmarkBase):
         target = sample.target
         e_pred = predicted_hull_distance(self.option("mode"), prediction.value, target)
         if self.mask_applies():
-            from scorers.stability_metrics import MAX_E_FORM_ERROR
+            from evalsuite.scorers.stability_metrics import MAX_E_FORM_ERROR
 
             off = abs(e_pred - float(target["e_above_hull"]))
             if off > MAX_E_FORM_ERROR:
@@ -291,21 +279,21 @@ class CrystalStability(BenchmarkBase):
         """Per-sample means and failure rates, plus the Matbench Discovery metrics with seeded
         bootstrap 95% CIs on the chosen subset, overall and per ``arity``; baseline rows;
         confusion counts; the subset and outlier-mask choices (``benchmarks/crystal/aggregate.py``)."""
-        from benchmarks.crystal.aggregate import aggregate
+        from evalsuite.benchmarks.crystal.aggregate import aggregate
 
         return aggregate(self, records, seed)
 
     def point_rows(self, table: RecordTable, seed: int) -> Callable[[np.ndarray], dict[str, float | None]]:
         """The Matbench Discovery metrics of rows of ``table``, for the gate's draws
         (``benchmarks/crystal/aggregate.py``)."""
-        from benchmarks.crystal.aggregate import point_rows
+        from evalsuite.benchmarks.crystal.aggregate import point_rows
 
         return point_rows(self, table)
 
     def point_values(self, records: Sequence[SampleRecord], seed: int) -> dict[str, float | None]:
         import numpy as np
 
-        from evalsuite.record_table import RecordTable
+        from evalsuite.core.record_table import RecordTable
 
         table = RecordTable.of(records, self.reads)
         return self.point_rows(table, seed)(np.arange(len(table)))

@@ -13,20 +13,20 @@ __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
     # records
-    "Sample": "evalsuite.types", "Reply": "evalsuite.types", "Prediction": "evalsuite.types",
-    "Score": "evalsuite.types", "SampleRecord": "evalsuite.types", "MetricValue": "evalsuite.types",
-    "BenchmarkResult": "evalsuite.types", "GenerationSettings": "evalsuite.types",
+    "Sample": "evalsuite.core.types", "Reply": "evalsuite.core.types", "Prediction": "evalsuite.core.types",
+    "Score": "evalsuite.core.types", "SampleRecord": "evalsuite.core.types", "MetricValue": "evalsuite.core.types",
+    "BenchmarkResult": "evalsuite.core.types", "GenerationSettings": "evalsuite.core.types",
     # writing a benchmark
-    "BenchmarkBase": "evalsuite.benchmark", "Family": "evalsuite.benchmark", "Reads": "evalsuite.reads",
-    "Metric": "evalsuite.metrics", "MetricSet": "evalsuite.metrics", "RewardSpec": "evalsuite.reward_spec",
+    "BenchmarkBase": "evalsuite.core.benchmark", "Family": "evalsuite.core.benchmark", "Reads": "evalsuite.core.reads",
+    "Metric": "evalsuite.core.metrics", "MetricSet": "evalsuite.core.metrics", "RewardSpec": "evalsuite.core.reward_spec",
     # running and grading
-    "Runner": "evalsuite.runner", "RunConfig": "evalsuite.runner",
-    "grade": "evalsuite.grading", "graded": "evalsuite.grading",
+    "Runner": "evalsuite.engine.runner", "RunConfig": "evalsuite.engine.runner",
+    "grade": "evalsuite.engine.grading", "graded": "evalsuite.engine.grading",
     # reading runs
-    "load_run": "evalsuite.frames", "load_results": "evalsuite.frames",
+    "load_run": "evalsuite.files.frames", "load_results": "evalsuite.files.frames",
     # errors
-    "EvalsuiteError": "evalsuite.errors", "RunError": "evalsuite.errors", "BenchmarkError": "evalsuite.errors",
-    "DataError": "evalsuite.errors",
+    "EvalsuiteError": "evalsuite.core.errors", "RunError": "evalsuite.core.errors", "BenchmarkError": "evalsuite.core.errors",
+    "DataError": "evalsuite.core.errors",
 }
 
 __all__ = [
@@ -58,15 +58,12 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from evalsuite.benchmark import BenchmarkBase, Family
-    from evalsuite.errors import BenchmarkError, DataError, EvalsuiteError, RunError
-    from evalsuite.frames import load_results, load_run
-    from evalsuite.grading import grade, graded
-    from evalsuite.metrics import Metric, MetricSet
-    from evalsuite.reads import Reads
-    from evalsuite.reward_spec import RewardSpec
-    from evalsuite.runner import RunConfig, Runner
-    from evalsuite.types import (
+    from evalsuite.core.benchmark import BenchmarkBase, Family
+    from evalsuite.core.errors import BenchmarkError, DataError, EvalsuiteError, RunError
+    from evalsuite.core.metrics import Metric, MetricSet
+    from evalsuite.core.reads import Reads
+    from evalsuite.core.reward_spec import RewardSpec
+    from evalsuite.core.types import (
         BenchmarkResult,
         GenerationSettings,
         MetricValue,
@@ -76,6 +73,9 @@ if TYPE_CHECKING:
         SampleRecord,
         Score,
     )
+    from evalsuite.engine.grading import grade, graded
+    from evalsuite.engine.runner import RunConfig, Runner
+    from evalsuite.files.frames import load_results, load_run
 
 
 def __getattr__(name: str) -> Any:  # the lazy imports (PEP 562)

@@ -38,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def user_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that mean 'the user asked for something impossible': a message, no traceback."""
-    from evalsuite.errors import EvalsuiteError
+    from evalsuite.core.errors import EvalsuiteError
 
     return (EvalsuiteError, FileNotFoundError)
 
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_generation_args(p: argparse.ArgumentParser) -> None:
-    from evalsuite.model_config import add_generation_args as add
+    from evalsuite.engine.model_config import add_generation_args as add
 
     add(p)
 
@@ -183,13 +183,13 @@ def add_data_args(p: argparse.ArgumentParser) -> None:
 
 def bounded(option: str) -> Any:
     """argparse type for a numeric option with a range (``evalsuite/checks.py``)."""
-    from evalsuite.checks import argtype
+    from evalsuite.engine.checks import argtype
 
     return argtype(option)
 
 
 def parse_data(items: list[str]) -> dict[str, Path]:
-    from evalsuite.runner import RunError
+    from evalsuite.engine.runner import RunError
 
     out: dict[str, Path] = {}
     for item in items:
@@ -205,7 +205,7 @@ def parse_data(items: list[str]) -> dict[str, Path]:
 
 # -- commands -----------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
-    from evalsuite import registry
+    from evalsuite.core import registry
 
     registry.warn_broken()
     for name, entry in sorted(registry.benchmarks().items()):
@@ -218,7 +218,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_samples(args: argparse.Namespace) -> int:
-    from evalsuite import registry, subset
+    from evalsuite.core import registry
+    from evalsuite.engine import subset
 
     names = registry.expand([args.benchmark])
     options = registry.split_options(args.options, names)
@@ -230,7 +231,7 @@ def cmd_samples(args: argparse.Namespace) -> int:
             line = {"benchmark": name, "id": sample.id, "prompt": sample.messages,
                     "target": sample.target, "metadata": sample.metadata}
             if args.images is not None:
-                from evalsuite import images
+                from evalsuite.core import images
 
                 images.write_out(sample.messages, args.images)
             sys.stdout.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -238,9 +239,9 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from evalsuite.model_config import default_out, generation_config
-    from evalsuite.runner import RunConfig, Runner
-    from evalsuite.shard_spec import parse_shard
+    from evalsuite.engine.model_config import default_out, generation_config
+    from evalsuite.engine.runner import RunConfig, Runner
+    from evalsuite.engine.shards import parse_shard
 
     shard = parse_shard(args.shard)
     generation = generation_config(args)
@@ -272,7 +273,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     print_summary(data, args.out)
     if args.report:
         write_report([args.out], args.report)
-    from evalsuite.checks import error_rate_problem
+    from evalsuite.engine.checks import error_rate_problem
 
     problem = error_rate_problem(data, args.max_error_rate, runner.first_error)
     if problem:
@@ -354,7 +355,7 @@ def money(cost: dict[str, Any] | None) -> str:
 
 def write_report(runs: list[Path], out: Path) -> None:
     try:
-        from reports import write_report as render
+        from evalsuite.reports import write_report as render
     except ImportError as exc:
         raise FileNotFoundError(f"HTML reports are not available: {exc}") from None
     path = render(runs, out)
@@ -370,19 +371,19 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
-    from evalsuite.gate import run_gate
+    from evalsuite.gate.compare import run_gate
 
     return run_gate(args.baseline, args.candidate, args.policy, args.json)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from evalsuite.gate import run_compare
+    from evalsuite.gate.compare import run_compare
 
     return run_compare(args.a, args.b)
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from evalsuite.merge import merge_runs
+    from evalsuite.engine.merge import merge_runs
 
     merge_runs(args.runs, args.out)
     print(f"merged {len(args.runs)} runs into {args.out}")
@@ -390,13 +391,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_data_list(args: argparse.Namespace) -> int:
-    from evalsuite.datasets import cli_list
+    from evalsuite.core.datasets import cli_list
 
     return cli_list()
 
 
 def cmd_data_pull(args: argparse.Namespace) -> int:
-    from evalsuite.datasets import cli_pull
+    from evalsuite.core.datasets import cli_pull
 
     if args.url and len(args.names) > 1:
         print("evalsuite: --url needs exactly one data set NAME", file=sys.stderr)
@@ -407,7 +408,7 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.target == "train":
         return cmd_export_train(args)
-    from evalsuite.export_lm_eval import export, task_name
+    from evalsuite.integrations.export_lm_eval import export, task_name
 
     export(args.benchmark, args.out, data=parse_data(args.data), limit=args.limit, seed=args.seed, options=args.options,
            first=args.first)
@@ -419,8 +420,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_export_train(args: argparse.Namespace) -> int:
-    from evalsuite.errors import BenchmarkError
-    from evalsuite.export_train import export_train
+    from evalsuite.core.errors import BenchmarkError
+    from evalsuite.integrations.export_train import export_train
 
     if len(args.data) > 1 or any("=" in d for d in args.data):
         raise BenchmarkError("export train: --data takes one file")
@@ -435,7 +436,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from evalsuite.rewards.server import ServerConfig, serve
 
     if args.grade_timeout <= 0 or args.max_items < 1 or args.max_body < 1 or args.max_concurrency < 1:
-        from evalsuite.errors import EvalsuiteError
+        from evalsuite.core.errors import EvalsuiteError
 
         raise EvalsuiteError("serve rewards: --grade-timeout, --max-items, --max-body and --max-concurrency must be positive")
     print(f"evalsuite: serving rewards on http://{args.host}:{args.port} (POST /score, POST /get_reward, GET /healthz)",

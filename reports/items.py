@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalsuite.frames import Run
-from evalsuite.types import SampleRecord
+from evalsuite.core.types import SampleRecord
+from evalsuite.files.frames import Run
 
 MAX_CANDIDATES_SHOWN = 10
 MAX_COMPARED = 60
@@ -28,7 +28,7 @@ def ranked_candidates(record: SampleRecord, match_mode: str = "exact") -> tuple[
     first that matches the gold set in ``match_mode`` (None when none does, or no list)."""
     if not isinstance(record.prediction, list) or not isinstance(record.target, str):
         return [], None
-    from scorers import chemistry
+    from evalsuite.scorers import chemistry
 
     candidates, hit_rank = [], None
     for rank, smiles in enumerate(record.prediction[:MAX_CANDIDATES_SHOWN], start=1):

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalsuite.frames import Run, RunError, read_run
+from evalsuite.files.frames import Run, RunError, read_run
 
 Z95 = 1.959963984540054
 PASS_AT = re.compile(r"^pass@[1-9][0-9]*$")

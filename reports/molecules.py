@@ -51,7 +51,7 @@ def draw(smiles: str | None) -> str | None:
 def shown_picture(prompt: Any) -> str | None:
     """The first picture of a multimodal prompt, from the image store, as a PNG data URI (None when
     the prompt has none, or the store no longer holds it)."""
-    from evalsuite import images
+    from evalsuite.core import images
 
     if not isinstance(prompt, list):
         return None

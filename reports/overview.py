@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from evalsuite.frames import Run
+from evalsuite.files.frames import Run
 
 BUCKETS = ("S", "M", "L")
 

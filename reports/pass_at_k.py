@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports import charts
+from evalsuite.reports import charts
 
 PASS = re.compile(r"^pass@([1-9][0-9]*)$")
 

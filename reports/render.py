@@ -15,8 +15,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from evalsuite import __version__
-from reports.lm_eval_import import read_input
-from reports.view import build
+from evalsuite.reports.lm_eval_import import read_input
+from evalsuite.reports.view import build
 
 TEMPLATES = Path(__file__).with_name("templates")
 

@@ -2,7 +2,7 @@
 
 A benchmark opts in by listing ``route_fields`` in its results (synthesis-planning does); the
 target and each prediction candidate are then nested ``{"smiles", "children"}`` trees. Each
-molecule is drawn with ``reports.molecules`` (an inert SVG inside ``<img>``), its reactants
+molecule is drawn with ``evalsuite.reports.molecules`` (an inert SVG inside ``<img>``), its reactants
 nested below it. Every string from a run is escaped here, as the caller inserts the markup as is.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from reports import molecules
+from evalsuite.reports import molecules
 
 MAX_DRAWN = 40  # molecules drawn per tree; a larger tree is cut with a note (a hostile reply can be big)
 MAX_DEPTH = 12

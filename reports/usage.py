@@ -3,13 +3,11 @@ and each sample's usage line for the drill-down (docs/contracts.md#resultsjson).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from evalsuite.frames import Run
-from evalsuite.types import SampleRecord
-
-if TYPE_CHECKING:
-    from reports.view import MetricTable, RunView
+from evalsuite.core.types import SampleRecord
+from evalsuite.files.frames import Run
+from evalsuite.reports.cells import Cell, MetricTable, RunView
 
 ROWS: tuple[tuple[str, str, str | None], ...] = (
     ("completion tokens per sample (mean)", "completion_tokens_per_sample", "mean"),
@@ -27,8 +25,6 @@ ROWS: tuple[tuple[str, str, str | None], ...] = (
 
 def usage_table(name: str, present: list[tuple[Run, RunView]]) -> MetricTable | None:
     """Tokens, latency, cost and truncation of one benchmark per run; None when no run has any."""
-    from reports.view import Cell, MetricTable
-
     entries = [run.benchmarks[name].get("accounting") or {} for run, _ in present]
     if not any(entry.get("with_usage") or entry.get("latency_s", {}).get("p50") is not None for entry in entries):
         return None

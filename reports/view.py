@@ -1,22 +1,22 @@
 """From run directories to what the template shows: leaderboard, per-benchmark sections, samples.
 
-Nothing here writes HTML except the charts (``reports.charts``, escaped there); all model text
+Nothing here writes HTML except the charts (``evalsuite.reports.charts``, escaped there); all model text
 stays plain strings, escaped by the template's autoescape.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalsuite.frames import Run, higher_is_better
-from evalsuite.types import SampleRecord
-from reports import charts, items, molecules, overview, routes
-from reports.pass_at_k import PassBlock, pass_block
-from reports.usage import sample_usage, usage_table
+from evalsuite.core.types import SampleRecord
+from evalsuite.files.frames import Run, higher_is_better
+from evalsuite.reports import charts, items, molecules, overview, routes
+from evalsuite.reports.cells import Cell, Column, LeaderRow, MetricTable, RunView, as_float, cell, fmt
+from evalsuite.reports.pass_at_k import PassBlock, pass_block
+from evalsuite.reports.usage import sample_usage, usage_table
 
 MAX_SAMPLES = 12
 """Drill-down rows per (run, benchmark): wrong answers and failures first, then the rest."""
@@ -24,108 +24,6 @@ BUCKET_ORDER = ("S", "M", "L")
 MAX_MOLECULES = 6
 MAX_TEXT = 6_000
 """Longer prompts/replies are cut (the full text stays in samples.jsonl)."""
-
-
-def fmt(value: Any, digits: int = 3) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, (int, float)):
-        if value == int(value) and abs(value) >= 2:
-            return f"{int(value):,}"
-        return f"{value:.{digits}f}" if abs(value) < 1000 else f"{value:,.1f}"
-    return str(value)
-
-
-@dataclass
-class Cell:
-    value: float | None
-    ci: tuple[float, float] | None
-    n: int | None
-    note: str = ""
-    """Said beside the number: a partial run's share of its planned samples."""
-
-    @property
-    def text(self) -> str:
-        return fmt(self.value)
-
-    @property
-    def degenerate(self) -> bool:
-        """A zero-width interval: every bootstrap resample gave the same value."""
-        return self.ci is not None and self.ci[0] == self.ci[1]
-
-    @property
-    def ci_text(self) -> str:
-        if self.ci is None:
-            return ""
-        if self.degenerate:
-            # Not a 95% interval of width 0: the resamples could not vary (all samples agree, or n=1).
-            return f"no CI: all {self.n} samples agree" if self.n and self.n > 1 else "no CI: one sample"
-        return f"[{fmt(self.ci[0])}, {fmt(self.ci[1])}]"
-
-    @property
-    def sort(self) -> str:
-        return "" if self.value is None else repr(float(self.value))
-
-
-def cell(entry: Any, n: int | None = None) -> Cell:
-    if not isinstance(entry, dict):
-        return Cell(_float(entry), None, n)
-    ci = entry.get("ci95")
-    ci_pair = (float(ci[0]), float(ci[1])) if isinstance(ci, (list, tuple)) and len(ci) == 2 \
-        and None not in ci else None
-    return Cell(_float(entry.get("value")), ci_pair, entry.get("n", n))
-
-
-def _float(value: Any) -> float | None:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(number) else number
-
-
-@dataclass
-class RunView:
-    key: str
-    model: str
-    date: str
-    version: str
-    seed: str
-    path: str
-    label: str
-    imported: str = ""
-    """Where an imported row came from (``lm-eval 0.4.x``); "" for evalsuite's own runs."""
-    partial: bool = False
-    """An interrupted run read from its journal: its numbers cover the samples it finished."""
-
-
-@dataclass
-class Column:
-    benchmark: str
-    metric: str
-    higher: bool | None
-    anchor: str
-    fidelity: str = ""
-    """A TAIL task's definitions: "paper" (Table C1) or "extended"; "" for other benchmarks."""
-    warning: str = ""
-    """Set when the runs in this column were graded on different items (``overview.column_warning``)."""
-
-
-@dataclass
-class LeaderRow:
-    run: RunView
-    cells: list[tuple[Cell | None, str]]
-    """per leaderboard column: (headline cell, data hash)"""
-
-
-@dataclass
-class MetricTable:
-    title: str
-    runs: list[RunView]
-    rows: list[tuple[str, str, list[Cell | None]]]
-    """(label, direction arrow or "", one cell per run)"""
 
 
 @dataclass
@@ -275,7 +173,7 @@ def build(runs: list[Run]) -> Report:
         for col in columns:
             result = next((r.benchmarks[col.benchmark] for r in runs if col.benchmark in r.benchmarks), {})
             row = (result.get("baselines") or {}).get(bname) or {}
-            values.append(fmt(_float(row.get(col.metric))) if col.metric in row else "")
+            values.append(fmt(as_float(row.get(col.metric))) if col.metric in row else "")
         baseline_rows.append((bname, values))
     sections = [section(name, runs, views) for name in names]
     samples, counts = sample_views(runs, views)
@@ -290,7 +188,7 @@ def group_sort_key(value: str) -> tuple[Any, ...]:
     value, then text case-insensitively with the numbers inside it by value (item2 < item10)."""
     if value in BUCKET_ORDER:
         return (0, BUCKET_ORDER.index(value))
-    number = _float(value)
+    number = as_float(value)
     if number is not None:
         return (1, number)
     parts = re.split(r"(\d+(?:\.\d+)?)", value.casefold())
@@ -329,7 +227,7 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
                   fidelity=fidelity_of([run for run, _ in present], name))
     sec.usage = usage_table(name, present)
     for bname, row in (result0.get("baselines") or {}).items():
-        sec.baselines.append((bname, [(m, fmt(_float(v))) for m, v in (row or {}).items()]))
+        sec.baselines.append((bname, [(m, fmt(as_float(v))) for m, v in (row or {}).items()]))
     group_keys: list[str] = []
     for run, _ in present:
         group_keys += [k for k in (run.benchmarks[name].get("groups") or {}) if k not in group_keys]
@@ -348,13 +246,13 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
             rows.append((value, "", cells))
         sec.groups.append(MetricTable(f"{headline} by {key}", run_views, rows))
     if "length" in group_keys:
-        boundary = _float(result0.get("in_distribution_max_length"))
+        boundary = as_float(result0.get("in_distribution_max_length"))
         series = []
         for run, view in present:
             groups = (run.benchmarks[name].get("groups") or {}).get("length") or {}
             points = []
             for value, group in groups.items():
-                x, entry = _float(value), (group or {}).get("metrics", {}).get(headline)
+                x, entry = as_float(value), (group or {}).get("metrics", {}).get(headline)
                 c = cell(entry) if entry is not None else None
                 if x is not None and c is not None and c.value is not None:
                     points.append((x, c.value, *(c.ci or (None, None))))

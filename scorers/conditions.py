@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from scorers.chemistry import canonical_smiles
+from evalsuite.scorers.chemistry import canonical_smiles
 
 SLOTS = ("catalyst1", "solvent1", "solvent2", "reagent1", "reagent2")
 EMPTY = ""

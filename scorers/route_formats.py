@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from scorers import chemistry
+from evalsuite.scorers import chemistry
 
 MAX_DEPTH = 10  # reactions on the longest root-to-leaf path of a valid route
 MAX_MOLECULES = 200  # molecule nodes in one route; a larger one is refused unread

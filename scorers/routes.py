@@ -7,7 +7,7 @@ stock termination at the three InChIKey levels and matching the reference route 
 signature, exactly or as a prefix at the reference's depth (``retrocast.score``). evalsuite adds:
 
 - reading the three route formats a language model writes and converting them to one tree
-  (``scorers.route_formats.to_tree``), with size bounds checked before RDKit or retrocast see
+  (``evalsuite.scorers.route_formats.to_tree``), with size bounds checked before RDKit or retrocast see
   anything: retrocast's JSON reader gives up (RuntimeError) on a route nested a few hundred levels deep;
 - step validity with RDKit (retrocast documents Tier-0/1 validity but its Python API implements
   no per-reaction check): every SMILES parses, reactants non-empty, the product is not among its
@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Literal
 
-from scorers import chemistry
-from scorers.route_formats import RouteError as RouteError  # re-exported: the scorer's public names
-from scorers.route_formats import to_tree as to_tree
-from scorers.route_formats import tree_node
+from evalsuite.scorers import chemistry
+from evalsuite.scorers.route_formats import RouteError as RouteError  # re-exported: the scorer's public names
+from evalsuite.scorers.route_formats import to_tree as to_tree
+from evalsuite.scorers.route_formats import tree_node
 
 LEVELS = ("full", "no-stereo", "connectivity")
 RetrocastLevel = Literal["full", "no_stereo", "connectivity"]

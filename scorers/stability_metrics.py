@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from scorers.materials import STABILITY_THRESHOLD
+from evalsuite.scorers.materials import STABILITY_THRESHOLD
 
 MAX_E_FORM_ERROR = 5.0
 """eV/atom: Matbench Discovery's ``MAX_E_FORM_ERROR_THRESHOLD``. A formation-energy prediction

@@ -48,7 +48,7 @@ def shared_data() -> Path:
 
 
 def pulled_reference_data(given: Path) -> Path:
-    from evalsuite import datasets
+    from evalsuite.core import datasets
 
     cache = Path(os.environ.get("EVALSUITE_REFERENCE_CACHE", ROOT / PULLED))
     layout = cache / "layout"

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from evalsuite import datasets
+from evalsuite.core import datasets
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))

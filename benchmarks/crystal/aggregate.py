@@ -4,7 +4,7 @@ the ``subset`` option names, overall and per arity, with baselines and what was 
 It reads columns, not records: the hull distances come from the ``target`` and ``prediction``
 columns of the run's ``RecordTable`` (``CrystalStability.reads``), the arity and the source row
 order from metadata, and every metric is computed with numpy over arrays
-(``scorers.stability_metrics``), so a 257,000-row run aggregates in seconds.
+(``evalsuite.scorers.stability_metrics``), so a 257,000-row run aggregates in seconds.
 
 Subsets (``subset``; Matbench Discovery's ``TestSubset``):
 - ``full``: every sample.
@@ -26,20 +26,19 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from evalsuite.benchmark import metric_means, to_dicts
-from evalsuite.record_table import RecordTable
-from evalsuite.types import BenchmarkResult, MetricValue, SampleRecord
-from scorers import stability_metrics as sm
+from evalsuite.benchmarks.crystal.data import predicted_hull_distance
+from evalsuite.core.benchmark import metric_means, to_dicts
+from evalsuite.core.record_table import RecordTable
+from evalsuite.core.types import BenchmarkResult, MetricValue, SampleRecord
+from evalsuite.scorers import stability_metrics as sm
 
 if TYPE_CHECKING:
-    from benchmarks.crystal_stability import CrystalStability
+    from evalsuite.benchmarks.crystal_stability import CrystalStability
 
 
 def hull_distances(bench: CrystalStability, table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(true, predicted hull distance, masked) per row; NaN where a prediction is missing or,
     with ``outlier_mask``, more than 5 eV/atom off (``masked`` marks those)."""
-    from benchmarks.crystal_stability import predicted_hull_distance
-
     mode = bench.option("mode")
     targets = table.values["target"]
     predictions = table.values["prediction"]

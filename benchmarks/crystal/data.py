@@ -28,9 +28,9 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from evalsuite.errors import DataError
+from evalsuite.core.errors import DataError
 
 ARITY = {1: "unary", 2: "binary", 3: "ternary", 4: "quaternary", 5: "quinary"}
 LAYOUTS: dict[str, dict[str, str]] = {
@@ -68,7 +68,7 @@ class Material:
 
     @property
     def stable(self) -> bool:
-        from scorers.materials import STABILITY_THRESHOLD
+        from evalsuite.scorers.materials import STABILITY_THRESHOLD
 
         return self.e_above_hull <= STABILITY_THRESHOLD
 
@@ -106,7 +106,7 @@ def layout_of(header: list[str], path: Path, wanted: str | None = None) -> tuple
 def read_materials(path: Path, *, layout: str | None = None, require_cif: bool = False,
                    require_e_form: bool = False) -> Iterator[Material]:
     """Rows of a CSV in one of ``LAYOUTS`` (detected unless ``layout`` is given), in file order."""
-    from scorers.materials import chemical_system, parse_composition, parse_structure
+    from evalsuite.scorers.materials import chemical_system, parse_composition, parse_structure
 
     with open_text(path) as handle:
         reader = csv.reader(handle)
@@ -182,3 +182,15 @@ def flag(row: list[str], index: int | None, header: list[str], path: Path, line:
     if text in FALSE:
         return False
     raise DataError(path, line, f"{header[index]} is not True/False: {row[index][:40]!r}")
+
+
+def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any]) -> float:
+    """The prediction as a hull distance in eV/atom (NaN when missing). In classify mode a
+    stable call maps to -1 and an unstable call to +1: only their side of 0 matters."""
+    if mode == "classify":
+        return {"stable": -1.0, "unstable": 1.0}.get(value, math.nan) if isinstance(value, str) else math.nan
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return math.nan  # None (failed extraction) or anything a hand-edited journal may hold
+    if mode == "formation-energy":
+        return float(target["e_above_hull"]) + float(value) - float(target["e_form_per_atom"])
+    return float(value)

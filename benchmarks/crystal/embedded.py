@@ -19,8 +19,8 @@ import functools
 import warnings
 from typing import Any
 
-from benchmarks.crystal import hull_cache
-from benchmarks.crystal.data import Material
+from evalsuite.benchmarks.crystal import hull_cache
+from evalsuite.benchmarks.crystal.data import Material
 
 AGREEMENT_TOLERANCE = 1e-6  # eV/atom
 
@@ -29,7 +29,7 @@ AGREEMENT_TOLERANCE = 1e-6  # eV/atom
 def stored_materials() -> tuple[Material, ...]:
     from pymatgen.core import Composition
 
-    from scorers.materials import chemical_system, shipped_entry_dicts
+    from evalsuite.scorers.materials import chemical_system, shipped_entry_dicts
 
     rows: list[Material] = []
     with warnings.catch_warnings():
@@ -66,8 +66,8 @@ def self_consistent_materials() -> tuple[Material, ...]:
 def hull_key() -> str:
     from importlib.metadata import version
 
-    from evalsuite.datasets import sha256_of
-    from scorers.materials import shipped_entries_path
+    from evalsuite.core.datasets import sha256_of
+    from evalsuite.scorers.materials import shipped_entries_path
 
     return hull_cache.key_of(sha256_of(shipped_entries_path()), version("pymatgen"))
 
@@ -85,7 +85,7 @@ def hull_rows() -> list[dict[str, Any]]:
 
 
 def build_hull_rows() -> list[dict[str, Any]]:
-    from scorers.materials import HullReference, chemical_system, shipped_entries
+    from evalsuite.scorers.materials import HullReference, chemical_system, shipped_entries
 
     rows = []
     with warnings.catch_warnings():

@@ -27,7 +27,7 @@ def key_of(data_sha256: str, pymatgen_version: str) -> str:
 
 
 def cache_file(key: str) -> Path:
-    from evalsuite.cache import cache_root
+    from evalsuite.core.cache_dir import cache_root
 
     return cache_root() / "crystal" / f"hulls-{key[:32]}.json"
 

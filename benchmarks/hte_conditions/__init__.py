@@ -7,9 +7,9 @@ module documents its data layout and its item / menu split.
 
 from __future__ import annotations
 
-from benchmarks.hte_conditions.buchwald_hartwig import BuchwaldHartwig
-from benchmarks.hte_conditions.suzuki_miyaura import SuzukiMiyaura
-from evalsuite.benchmark import Family
+from evalsuite.benchmarks.hte_conditions.buchwald_hartwig import BuchwaldHartwig
+from evalsuite.benchmarks.hte_conditions.suzuki_miyaura import SuzukiMiyaura
+from evalsuite.core.benchmark import Family
 
 FAMILY = Family(
     name="hte-conditions",

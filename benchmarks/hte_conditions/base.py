@@ -31,13 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite.benchmark import BenchmarkBase, take
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.extraction import FINAL_ANSWER_MARK, extract_answer, last_json, strip_think
-from evalsuite.metrics import Metric, continuous, proportion
-from evalsuite.reward_spec import RewardSpec
-from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
-from scorers import conditions as cond
+from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.core.extraction import FINAL_ANSWER_MARK, extract_answer, last_json, strip_think
+from evalsuite.core.metrics import Metric, continuous, proportion
+from evalsuite.core.reward_spec import RewardSpec
+from evalsuite.core.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
+from evalsuite.scorers import conditions as cond
 
 NONE = "none"
 MAX_K = 20
@@ -117,7 +117,7 @@ class HteConditions(BenchmarkBase):
                 raise BenchmarkError(f"{self.name}: data file not found: {path}")
             return path
         try:
-            from evalsuite.datasets import cached_path
+            from evalsuite.core.datasets import cached_path
 
             cached = cached_path(self.dataset_name)
         except ImportError:

@@ -26,9 +26,17 @@ import hashlib
 from functools import cache
 from pathlib import Path
 
-from benchmarks.hte_conditions.base import Factor, HteConditions, Item, code_of, csv_rows, in_menu_order, parse_yield
-from evalsuite.errors import DataError
-from scorers.chemistry import canonical_smiles
+from evalsuite.benchmarks.hte_conditions.base import (
+    Factor,
+    HteConditions,
+    Item,
+    code_of,
+    csv_rows,
+    in_menu_order,
+    parse_yield,
+)
+from evalsuite.core.errors import DataError
+from evalsuite.scorers.chemistry import canonical_smiles
 
 COLUMNS = {"ligand": "Ligand", "additive": "Additive", "base": "Base", "halide": "Aryl halide", "yield": "Output"}
 BIARYL = "CC(C)c1cc(C(C)C)c(-c2ccccc2{})c(C(C)C)c1"

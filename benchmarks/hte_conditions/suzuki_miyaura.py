@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.hte_conditions.base import (
+from evalsuite.benchmarks.hte_conditions.base import (
     NONE,
     Factor,
     HteConditions,
@@ -32,7 +32,7 @@ from benchmarks.hte_conditions.base import (
     in_menu_order,
     parse_yield,
 )
-from evalsuite.errors import DataError
+from evalsuite.core.errors import DataError
 
 COLUMNS = {
     "r1": "Reactant_1_Name",

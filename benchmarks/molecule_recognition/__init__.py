@@ -2,7 +2,7 @@
 
 The molecules are the distinct reactants and products of the embedded reaction set
 (benchmarks/synthesis/reactions.csv), or the products of a USPTO-50K file given with ``--data``.
-Each is drawn by RDKit (``benchmarks.drawing``) with options varied per molecule by the seed:
+Each is drawn by RDKit (``evalsuite.benchmarks.drawing``) with options varied per molecule by the seed:
 picture size, stereo wedges or none, explicit hydrogens, rotation; the options are in every
 sample's metadata. The target is the canonical SMILES of what the picture shows (without
 stereochemistry where no wedges are drawn). The picture is the only place the molecule is named:
@@ -20,15 +20,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.drawing import DrawOptions, drawn, varied
-from benchmarks.synthesis.common import embedded_path, load_reactions
-from benchmarks.synthesis.forward import ForwardSynthesis
-from evalsuite import images
-from evalsuite.benchmark import BenchmarkBase, take
-from evalsuite.errors import BenchmarkError
-from evalsuite.metrics import Metric, continuous, proportion
-from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
-from scorers import chemistry
+from evalsuite.benchmarks.drawing import DrawOptions, drawn, varied
+from evalsuite.benchmarks.synthesis.common import embedded_path, load_reactions
+from evalsuite.benchmarks.synthesis.forward import ForwardSynthesis
+from evalsuite.core import images
+from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.errors import BenchmarkError
+from evalsuite.core.metrics import Metric, continuous, proportion
+from evalsuite.core.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
+from evalsuite.scorers import chemistry
 
 PROMPT = ("The picture shows the structure of one molecule. Write the molecule as a SMILES string. "
           "End your reply with a last line of the form 'Final Answer: SMILES'.")

@@ -15,7 +15,7 @@ The model answers a JSON list of up to k condition sets (``--set k=5``), most li
 is an object with the five slot keys; a missing key, null, ``""`` or ``"none"`` means an empty
 slot (``"NO"`` is hydroxylamine). Another key in a set (``temperature``) is ignored, and the
 score's reason says so. Sets beyond k are ignored. The list may follow ``Final Answer:`` on
-several lines or in a fenced block (``evalsuite.extraction``: the last marker wins). Grading (scorers/conditions.py): each slot is compared by
+several lines or in a fenced block (``evalsuite.core.extraction``: the last marker wins). Grading (scorers/conditions.py): each slot is compared by
 canonical SMILES with its gold slot, position by position; names that are not SMILES are wrong.
 Metrics ``{slot}_top{k}`` and ``overall_top{k}`` for k in 1, 3, 5 (those not above the option k,
 plus k itself); headline ``overall_top1``.
@@ -30,13 +30,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from evalsuite.benchmark import BenchmarkBase, take
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.extraction import extract_answer, last_json
-from evalsuite.metrics import Metric, proportion
-from evalsuite.reward_spec import RewardSpec
-from evalsuite.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
-from scorers import conditions as cond
+from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.core.extraction import extract_answer, last_json
+from evalsuite.core.metrics import Metric, proportion
+from evalsuite.core.reward_spec import RewardSpec
+from evalsuite.core.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
+from evalsuite.scorers import conditions as cond
 
 DEFAULT_DATA = Path(__file__).with_name("uspto_condition_mini.csv")
 REQUIRED = ("canonical_rxn", *cond.SLOTS)

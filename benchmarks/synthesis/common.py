@@ -10,7 +10,7 @@ Data layouts read (the header decides which):
   evalsuite): columns ``id``, ``reaction_class``, ``name``, ``reactants``, ``reagents``,
   ``product`` (plain SMILES). Sample id = the ``id`` column.
 
-Every SMILES is canonicalised on load (atom maps stripped, ``scorers.chemistry.parse``); a row
+Every SMILES is canonicalised on load (atom maps stripped, ``evalsuite.scorers.chemistry.parse``); a row
 whose gold side RDKit cannot read raises DataError naming file and line. With ``data=None``,
 ``source=auto`` uses the pulled USPTO-50K file when present, else the embedded set. Samples
 come in file order; the seed does not reorder them.
@@ -25,10 +25,10 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite.benchmark import BenchmarkBase
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.types import BenchmarkResult, SampleRecord
-from scorers import chemistry
+from evalsuite.core.benchmark import BenchmarkBase
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.core.types import BenchmarkResult, SampleRecord
+from evalsuite.scorers import chemistry
 
 USPTO_CLASSES = {
     1: "heteroatom alkylation and arylation",
@@ -68,7 +68,7 @@ class Reaction:
 
 
 def embedded_path() -> Path:
-    return Path(str(files("benchmarks.synthesis") / "reactions.csv"))
+    return Path(str(files("evalsuite.benchmarks.synthesis") / "reactions.csv"))
 
 
 def resolve_data(data: Path | None, source: str) -> tuple[Path, str]:
@@ -77,7 +77,7 @@ def resolve_data(data: Path | None, source: str) -> tuple[Path, str]:
         return Path(data), "file"
     if source == "embedded":
         return embedded_path(), "embedded"
-    from evalsuite.datasets import cached_path
+    from evalsuite.core.datasets import cached_path
 
     pulled = cached_path("uspto50k")
     if pulled is not None:
@@ -190,8 +190,8 @@ class SynthesisBase(BenchmarkBase):
         parts that go with it (none for text input)."""
         if self.option("input") != "image":
             return f"{role}: {smiles}", []
-        from benchmarks.drawing import DrawOptions, drawn
-        from evalsuite import images
+        from evalsuite.benchmarks.drawing import DrawOptions, drawn
+        from evalsuite.core import images
 
         png, _ = drawn(smiles, DrawOptions())
         return f"{role}: shown in the picture", [images.put(png)]

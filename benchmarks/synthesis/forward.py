@@ -5,11 +5,11 @@ product on a final ``Final Answer: SMILES`` line.
 
 Extraction: answer tag, ``Final Answer:`` line, ``\\boxed{}``, fenced code, JSON (a string, the
 first of a list, or an object's ``product``/``smiles``), else a reply that is one token (the last
-marker by position wins: ``evalsuite.extraction``). The first SMILES-looking token of the found
+marker by position wins: ``evalsuite.core.extraction``). The first SMILES-looking token of the found
 answer is the prediction. A longer reply without any of these is read by the flexible stage (its
 last token RDKit parses), graded only by ``accuracy_flexible``.
 
-Scoring in the ``match_mode`` option (see ``scorers.chemistry``); per-sample values:
+Scoring in the ``match_mode`` option (see ``evalsuite.scorers.chemistry``); per-sample values:
 
 - ``accuracy``: 1 if the predicted molecule set matches the gold product in that mode;
 - ``invalid``: 1 if the prediction is not a valid molecule set; None when nothing was extracted;
@@ -22,14 +22,14 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
-from benchmarks.synthesis.retrosynthesis import first_smiles, last_smiles_token
-from evalsuite.benchmark import take
-from evalsuite.extraction import FLEXIBLE, extract_answer
-from evalsuite.metrics import Metric, continuous, proportion
-from evalsuite.reward_spec import RewardSpec
-from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
-from scorers import chemistry
+from evalsuite.benchmarks.synthesis.common import MAX_REPLY_CHARS, SynthesisBase, mean
+from evalsuite.benchmarks.synthesis.retrosynthesis import first_smiles, last_smiles_token
+from evalsuite.core.benchmark import take
+from evalsuite.core.extraction import FLEXIBLE, extract_answer
+from evalsuite.core.metrics import Metric, continuous, proportion
+from evalsuite.core.reward_spec import RewardSpec
+from evalsuite.core.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
+from evalsuite.scorers import chemistry
 
 STAGES = ("answer-tag", "final-answer", "boxed", "fenced-code", "json")
 

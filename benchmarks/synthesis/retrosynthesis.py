@@ -9,7 +9,7 @@ order, a numbered or bulleted list, the lines of a fenced code block, a one-toke
 tags (``<answer>``) narrow the search first. ``A + B`` is read as ``A.B``. At most 50 raw
 candidates are read.
 
-Scoring, in the ``match_mode`` option (see ``scorers.chemistry``): candidates are
+Scoring, in the ``match_mode`` option (see ``evalsuite.scorers.chemistry``): candidates are
 canonicalised in rank order and deduplicated by their key in that mode (a repeat is dropped,
 so it cannot push a later correct candidate out of the top k); an invalid candidate is a wrong
 guess and keeps its rank. Only the first k distinct candidates count. Per-sample values:
@@ -33,15 +33,15 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from benchmarks.synthesis.common import (
+from evalsuite.benchmarks.synthesis.common import (
     MAX_CANDIDATES,
     MAX_REPLY_CHARS,
     SynthesisBase,
     mean,
 )
-from evalsuite.benchmark import take
-from evalsuite.errors import BenchmarkError
-from evalsuite.extraction import (
+from evalsuite.core.benchmark import take
+from evalsuite.core.errors import BenchmarkError
+from evalsuite.core.extraction import (
     FINAL_ANSWER_LINE,
     FINAL_ANSWER_MARK,
     FLEXIBLE,
@@ -52,10 +52,10 @@ from evalsuite.extraction import (
     last_json,
     strip_think,
 )
-from evalsuite.metrics import Metric, continuous, proportion
-from evalsuite.reward_spec import RewardSpec
-from evalsuite.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
-from scorers import chemistry
+from evalsuite.core.metrics import Metric, continuous, proportion
+from evalsuite.core.reward_spec import RewardSpec
+from evalsuite.core.types import GenerationSettings, Prediction, Sample, SampleRecord, Score
+from evalsuite.scorers import chemistry
 
 TOP_N = (1, 3, 5, 10)
 LIST_ITEM = re.compile(r"^[ \t]*(?:\(?\d{1,3}[.):]|[-*\u2022])[ \t]+(.+)$", re.MULTILINE)

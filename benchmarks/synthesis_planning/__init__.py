@@ -24,9 +24,9 @@ asks every step to pass the RDKit checks. CIs are evalsuite's (Wilson, bootstrap
 other benchmark's, not retrocast.analyze's bootstrap, so the gate compares like with like.
 
 Reply: the last ``<answer>`` / ``[ANSWER]`` block, else the text after the last ``Final Answer:``,
-else the whole reply, searched for its last JSON value (``evalsuite.extraction``): ``{"routes":
+else the whole reply, searched for its last JSON value (``evalsuite.core.extraction``): ``{"routes":
 [...]}``, a list of routes, or one route. A route is a PaRoutes tree, a nested ``{"smiles",
-"children"}`` tree or a list of reaction SMILES (``scorers.routes.to_tree``). Every candidate
+"children"}`` tree or a list of reaction SMILES (``evalsuite.scorers.routes.to_tree``). Every candidate
 keeps its rank; one that cannot be read is a failed candidate with its reason.
 """
 
@@ -39,12 +39,12 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite.benchmark import BenchmarkBase, take
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.extraction import FINAL_ANSWER_LINE, is_refusal, last_answer_tag, last_json, strip_think
-from evalsuite.metrics import Metric, continuous, descriptive, proportion
-from evalsuite.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
-from scorers import routes
+from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.core.extraction import FINAL_ANSWER_LINE, is_refusal, last_answer_tag, last_json, strip_think
+from evalsuite.core.metrics import Metric, continuous, descriptive, proportion
+from evalsuite.core.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
+from evalsuite.scorers import routes
 
 RANKINGS = ("model", "paroutes")
 MAX_REPLY_CHARS = 200_000  # a longer reply is refused before any parsing (a route list is a few kB)
@@ -78,7 +78,7 @@ ZERO_WHEN_UNANSWERED = ("solved", "solved_top_1", "mrr_solved", "stock_terminate
 
 
 def _package_file(name: str) -> Path:
-    return Path(str(files("benchmarks.synthesis_planning") / name))
+    return Path(str(files("evalsuite.benchmarks.synthesis_planning") / name))
 
 
 @lru_cache(maxsize=8)

@@ -10,27 +10,27 @@ from __future__ import annotations
 
 from functools import partial
 
-from benchmarks.tail.any_substring import AnySubstring
-from benchmarks.tail.base import TailTask
-from benchmarks.tail.binary_search import BinarySearch
-from benchmarks.tail.bubble_sort import BubbleSort
-from benchmarks.tail.compare_numbers import CompareNumbers
-from benchmarks.tail.count_letters import CountLetters
-from benchmarks.tail.derangement import Derangement
-from benchmarks.tail.dijkstra import Dijkstra
-from benchmarks.tail.diophantine_equation import DiophantineEquation
-from benchmarks.tail.knapsack_01 import Knapsack01
-from benchmarks.tail.large_number_addition import LargeNumberAddition
-from benchmarks.tail.large_number_division import LargeNumberDivision
-from benchmarks.tail.lcs import LCS
-from benchmarks.tail.levenshtein import Levenshtein
-from benchmarks.tail.multi_machine_schedule import MultiMachineSchedule
-from benchmarks.tail.permutation_combination import PermutationCombination
-from benchmarks.tail.population_growth import PopulationGrowth
-from benchmarks.tail.prime_search import PrimeSearch
-from benchmarks.tail.summary import summarize
-from benchmarks.tail.word_flip import WordFlip
-from evalsuite.benchmark import Family
+from evalsuite.benchmarks.tail.any_substring import AnySubstring
+from evalsuite.benchmarks.tail.base import TailTask
+from evalsuite.benchmarks.tail.binary_search import BinarySearch
+from evalsuite.benchmarks.tail.bubble_sort import BubbleSort
+from evalsuite.benchmarks.tail.compare_numbers import CompareNumbers
+from evalsuite.benchmarks.tail.count_letters import CountLetters
+from evalsuite.benchmarks.tail.derangement import Derangement
+from evalsuite.benchmarks.tail.dijkstra import Dijkstra
+from evalsuite.benchmarks.tail.diophantine_equation import DiophantineEquation
+from evalsuite.benchmarks.tail.knapsack_01 import Knapsack01
+from evalsuite.benchmarks.tail.large_number_addition import LargeNumberAddition
+from evalsuite.benchmarks.tail.large_number_division import LargeNumberDivision
+from evalsuite.benchmarks.tail.lcs import LCS
+from evalsuite.benchmarks.tail.levenshtein import Levenshtein
+from evalsuite.benchmarks.tail.multi_machine_schedule import MultiMachineSchedule
+from evalsuite.benchmarks.tail.permutation_combination import PermutationCombination
+from evalsuite.benchmarks.tail.population_growth import PopulationGrowth
+from evalsuite.benchmarks.tail.prime_search import PrimeSearch
+from evalsuite.benchmarks.tail.summary import summarize
+from evalsuite.benchmarks.tail.word_flip import WordFlip
+from evalsuite.core.benchmark import Family
 
 TASKS: tuple[type[TailTask], ...] = (
     LargeNumberAddition,

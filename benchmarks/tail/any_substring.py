@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 import re
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from scorers.exact import parse_items, same_set
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.scorers.exact import parse_items, same_set
 
 ALPHABET = "abcdefghij"
 LETTERS = re.compile(r"^[a-z]+$")

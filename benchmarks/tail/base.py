@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite import stats
-from evalsuite.benchmark import BenchmarkBase, Reads, metric_means
-from evalsuite.errors import BenchmarkError
-from evalsuite.extraction import AMBIGUOUS, AmbiguousAnswer, extract_answer, last_number
-from evalsuite.metrics import Metric, aggregate_only, proportion
-from evalsuite.types import (
+from evalsuite.core import intervals
+from evalsuite.core.benchmark import BenchmarkBase, Reads, metric_means
+from evalsuite.core.errors import BenchmarkError
+from evalsuite.core.extraction import AMBIGUOUS, AmbiguousAnswer, extract_answer, last_number
+from evalsuite.core.metrics import Metric, aggregate_only, proportion
+from evalsuite.core.types import (
     BenchmarkResult,
     GenerationSettings,
     Prediction,
@@ -200,7 +200,7 @@ class TailTask(BenchmarkBase):
         Drawn instances are remembered as digests of their fields (``DigestSet``): as text, a
         bucket of 33,000 long-number instances held 7 MB until the last sample was drawn.
         """
-        from evalsuite.digest_set import DigestSet
+        from evalsuite.core.digest_set import DigestSet
 
         seen = DigestSet()
         size = self.settings["per_bucket"]
@@ -345,7 +345,7 @@ class TailTask(BenchmarkBase):
     def aggregate(self, records: Sequence[SampleRecord], seed: int) -> BenchmarkResult:
         import numpy as np
 
-        from evalsuite.record_table import RecordTable
+        from evalsuite.core.record_table import RecordTable
 
         table = RecordTable.of(records, self.reads)
         metrics = metric_means(table, seed, self.metric_set())
@@ -355,18 +355,18 @@ class TailTask(BenchmarkBase):
             return np.concatenate([np.empty(0), *(accuracy[bucket_of == buckets.index(b) + 1] for b in wanted if b in buckets)])
 
         in_dist, out_dist = accuracies("S"), accuracies("M", "L")
-        metrics["id_accuracy"] = stats.summarize(in_dist, seed=seed, kind="proportion")
-        metrics["ood_accuracy"] = stats.summarize(out_dist, seed=seed, kind="proportion")
+        metrics["id_accuracy"] = intervals.summarize(in_dist, seed=seed, kind="proportion")
+        metrics["ood_accuracy"] = intervals.summarize(out_dist, seed=seed, kind="proportion")
         id_value, ood_value = metrics["id_accuracy"].value, metrics["ood_accuracy"].value
         ratio = ood_value / id_value if id_value and ood_value is not None else None
-        metrics["ood_id_ratio"] = stats.MetricValue(value=ratio, ci95=None, n=len(out_dist))
+        metrics["ood_id_ratio"] = intervals.MetricValue(value=ratio, ci95=None, n=len(out_dist))
         threshold = float(self.settings["effective_threshold"])
         lengths, length_of = table.slots("length")
         # on the curve a sample without accuracy counts as wrong; sums run in id order
         credited = np.bincount(length_of, weights=table.score("accuracy", absent=0.0), minlength=len(lengths) + 1)
         counts = np.bincount(length_of, minlength=len(lengths) + 1)
         curve = {length: float(credited[i] / counts[i]) for i, length in enumerate(lengths, start=1)}
-        metrics["effective_length"] = stats.MetricValue(
+        metrics["effective_length"] = intervals.MetricValue(
             value=effective_length(curve, threshold), ci95=None, n=len(table)
         )
         result = BenchmarkResult(

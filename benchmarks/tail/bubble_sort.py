@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import random
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from benchmarks.tail.numbers import join
-from scorers.exact import parse_int_list, same_sequence
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.benchmarks.tail.numbers import join
+from evalsuite.scorers.exact import parse_int_list, same_sequence
 
 
 def bubble_sort(values: list[int]) -> list[int]:

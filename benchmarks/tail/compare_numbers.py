@@ -16,10 +16,10 @@ import random
 import re
 from decimal import Decimal
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from benchmarks.tail.numbers import digit_count, random_operand
-from evalsuite.extraction import AmbiguousAnswer
-from evalsuite.types import Sample
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.benchmarks.tail.numbers import digit_count, random_operand
+from evalsuite.core.extraction import AmbiguousAnswer
+from evalsuite.core.types import Sample
 
 # What an answer may say, in reading order: an operand (x1, x2, or one of the two numbers), a
 # relation (symbol, LaTeX or words) or something that makes the relation not one of >, <, =.

@@ -10,9 +10,9 @@ from __future__ import annotations
 import random
 import string
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from benchmarks.tail.words import sentence_with_words
-from scorers.exact import parse_int
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.benchmarks.tail.words import sentence_with_words
+from evalsuite.scorers.exact import parse_int
 
 
 def count_letter(sentence: str, letter: str) -> int:

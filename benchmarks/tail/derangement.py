@@ -21,8 +21,8 @@ from __future__ import annotations
 import random
 from math import comb, factorial
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from scorers.exact import parse_int
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.scorers.exact import parse_int
 
 
 def derangements(n: int) -> int:

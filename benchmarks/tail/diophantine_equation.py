@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import random
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from scorers.exact import parse_pairs, same_set
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.scorers.exact import parse_pairs, same_set
 
 
 def solutions(a: int, b: int, n: int) -> list[tuple[int, int]]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 from decimal import Decimal, localcontext
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from benchmarks.tail.numbers import canonical_decimal, random_operand
-from scorers.exact import parse_decimal
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.benchmarks.tail.numbers import canonical_decimal, random_operand
+from evalsuite.scorers.exact import parse_decimal
 
 
 class LargeNumberAddition(TailTask):

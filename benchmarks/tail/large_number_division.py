@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from benchmarks.tail.numbers import random_operand
-from scorers.exact import parse_decimal
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.benchmarks.tail.numbers import random_operand
+from evalsuite.scorers.exact import parse_decimal
 
 PLACES = 4
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from scorers.exact import parse_int
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.scorers.exact import parse_int
 
 ALPHABET = "abcdef"
 

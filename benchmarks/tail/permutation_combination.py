@@ -16,9 +16,9 @@ import random
 import re
 import string
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from evalsuite.extraction import last_number
-from scorers.exact import parse_int, parse_items, same_set
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.core.extraction import last_number
+from evalsuite.scorers.exact import parse_int, parse_items, same_set
 
 LETTERS = re.compile(r"^[a-z]+$")
 

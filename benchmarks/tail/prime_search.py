@@ -13,9 +13,9 @@ from __future__ import annotations
 import random
 from functools import cache
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from benchmarks.tail.numbers import join
-from scorers.exact import parse_int_list, same_set
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.benchmarks.tail.numbers import join
+from evalsuite.scorers.exact import parse_int_list, same_set
 
 MAX_START = 10_000
 LIMIT = MAX_START + 300

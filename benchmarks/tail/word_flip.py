@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 
-from benchmarks.tail.base import Instance, TailTask, draw_length
-from benchmarks.tail.words import sentence_with_letters
-from scorers.exact import parse_exact_string
+from evalsuite.benchmarks.tail.base import Instance, TailTask, draw_length
+from evalsuite.benchmarks.tail.words import sentence_with_letters
+from evalsuite.scorers.exact import parse_exact_string
 
 
 def flip(sentence: str) -> str:

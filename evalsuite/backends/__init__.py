@@ -1,12 +1,13 @@
 """Model backends, chosen by model string (docs/contracts.md#model-strings).
 
-Each backend module is imported only when its model string is used.
+Each backend module is imported only when its model string is used. May import
+``evalsuite.files`` (redaction) and ``evalsuite.core``; the engine drives them.
 """
 
 from __future__ import annotations
 
 from evalsuite.backends.base import Backend, Request, unsupported_settings
-from evalsuite.errors import BackendError
+from evalsuite.core.errors import BackendError
 
 
 def create_backend(

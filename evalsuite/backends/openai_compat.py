@@ -29,7 +29,7 @@ cooling down after a refused connection, so a dead replica is routed around.
 The model, not the address, is the backend's identity: the same model reached through another
 URL (``localhost`` for ``127.0.0.1``, a new port or pod) resumes the run and finds its cached
 replies; the URLs are provenance (``endpoints``). A URL carrying credentials is refused
-(``evalsuite.redact``). ``probe`` (before the first request) makes a dead or wrong URL fail in
+(``evalsuite.files.redact``). ``probe`` (before the first request) makes a dead or wrong URL fail in
 seconds instead of after every sample's retries.
 """
 
@@ -45,12 +45,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from evalsuite import images
 from evalsuite.backends.base import Request
+from evalsuite.backends.error_text import error_message
 from evalsuite.backends.probe import probe_replicas
-from evalsuite.errors import BackendError
-from evalsuite.redact import Scrubber, redact_url, reject_url_credentials
-from evalsuite.types import Reply
+from evalsuite.core import images
+from evalsuite.core.errors import BackendError
+from evalsuite.core.types import Reply
+from evalsuite.files.redact import Scrubber, redact_url, reject_url_credentials
 
 MAX_RETRY_AFTER_S = 120.0
 PROBE_TIMEOUT_S = 15.0
@@ -309,18 +310,3 @@ def retry_after(headers: Any) -> float | None:
             return None
         seconds = parsed.timestamp() - time.time()
     return max(0.0, min(seconds, MAX_RETRY_AFTER_S))
-
-
-def error_message(raw: bytes) -> str:
-    """The server's error text: ``{"error": {"message": ...}}``, ``{"error": "..."}`` or the raw body."""
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        return raw.decode("utf-8", "replace").strip()[:300] or "(empty body)"
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict) and inner.get("message"):
-            return str(inner["message"])[:300]
-        if isinstance(inner, str):
-            return inner[:300]
-    return json.dumps(body)[:300]

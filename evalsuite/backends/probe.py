@@ -21,8 +21,9 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from evalsuite.errors import BackendError
-from evalsuite.redact import redact_url
+from evalsuite.backends.error_text import error_message
+from evalsuite.core.errors import BackendError
+from evalsuite.files.redact import redact_url
 
 PROBE_PROMPT = "Reply with the word OK."
 RETRY_DELAY_S = 0.5
@@ -112,8 +113,6 @@ async def call(session: Any, method: str, url: str, payload: Any, timeout_s: flo
 
 
 def error_text(raw: bytes, body: Any) -> str:
-    from evalsuite.backends.openai_compat import error_message
-
     return error_message(raw) if body is not None or raw else "(empty body)"
 
 

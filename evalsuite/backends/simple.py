@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.backends.base import Request
-from evalsuite.errors import BackendError
-from evalsuite.types import Reply
+from evalsuite.core.errors import BackendError
+from evalsuite.core.types import Reply
 
 
 class OracleBackend:

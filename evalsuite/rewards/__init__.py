@@ -5,6 +5,8 @@ journals, turned into a reward in [0, 1] by the benchmark's declared ``RewardSpe
 ``grade_many`` grades a batch (heavy graders in the process pool, capped per item); the trainer
 adapters ``compute_score`` (verl) and ``trl_reward`` (TRL GRPOTrainer) wrap them; ``evalsuite
 serve rewards`` serves them over HTTP (``evalsuite.rewards.server``).
+
+May import the engine (grading, grade pool) and every room below it.
 """
 
 from __future__ import annotations

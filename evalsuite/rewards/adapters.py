@@ -99,7 +99,7 @@ def trl_reward(benchmark_or_family: str, component: str = "score") -> Callable[.
     when present (else ``benchmark_or_family`` must name one benchmark); rows of other
     benchmarks get None (TRL skips them). ``component``: ``score``, ``correct`` or ``format_ok``.
     """
-    from evalsuite import registry
+    from evalsuite.core import registry
 
     if component not in COMPONENTS:
         raise RewardInputError(f"component must be one of {', '.join(COMPONENTS)}, got {component!r}")

@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalsuite.grade_pool import DEFAULT_TIMEOUT_S, GradePool, Item, grade_item
+from evalsuite.core.types import Reply
+from evalsuite.engine.grade_pool import DEFAULT_TIMEOUT_S, GradePool, Item, grade_item
 from evalsuite.rewards.core import Grade, RewardInputError, benchmark_of, grade_of, sample_of
-from evalsuite.types import Reply
 
 
 @dataclass(frozen=True, slots=True)

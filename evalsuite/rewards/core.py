@@ -1,4 +1,4 @@
-"""One reply graded as a training reward: ``evalsuite.grading.grade`` plus the benchmark's reward.
+"""One reply graded as a training reward: ``evalsuite.engine.grading.grade`` plus the benchmark's reward.
 
 ``grade`` builds the ``Sample`` from the target (and the metadata keys a benchmark declares it
 reads), grades the completion with the same function ``evalsuite run`` journals through, and
@@ -15,12 +15,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from evalsuite import __version__, grading, registry
-from evalsuite.benchmark import Benchmark
-from evalsuite.errors import EvalsuiteError
-from evalsuite.grade_pool import CRASH_FAILURE, TIMEOUT_FAILURE
-from evalsuite.reward_spec import RewardSpec
-from evalsuite.types import TRUNCATED, Prediction, Reply, Sample, Score
+from evalsuite import __version__
+from evalsuite.core.benchmark import Benchmark
+from evalsuite.core.errors import EvalsuiteError
+from evalsuite.core.registry import cached_benchmark, options_key
+from evalsuite.core.reward_spec import RewardSpec
+from evalsuite.core.types import TRUNCATED, Prediction, Reply, Sample, Score
+from evalsuite.engine import grading
+from evalsuite.engine.grade_pool import CRASH_FAILURE, TIMEOUT_FAILURE
 
 DATA_SOURCE_PREFIX = "evalsuite/"
 STATUSES = ("ok", "no-answer", "refusal", "invalid", "truncated", "timeout", "error")
@@ -53,15 +55,6 @@ class Grade:
 def benchmark_name(name_or_source: str) -> str:
     """``evalsuite/tail/x`` (a trainer's ``data_source``) or ``tail/x`` -> ``tail/x``."""
     return name_or_source.removeprefix(DATA_SOURCE_PREFIX)
-
-
-def options_key(options: Mapping[str, Any] | None) -> str:
-    return json.dumps(dict(options or {}), sort_keys=True, default=str)
-
-
-@functools.lru_cache(maxsize=256)
-def cached_benchmark(name: str, options_json: str) -> Benchmark:
-    return registry.create(name, json.loads(options_json))
 
 
 def benchmark_of(name: str, options: Mapping[str, Any] | None = None) -> Benchmark:

@@ -27,7 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
-from evalsuite.grade_pool import DEFAULT_TIMEOUT_S, GradePool, Item
+from evalsuite.engine.grade_pool import DEFAULT_TIMEOUT_S, GradePool, Item
 from evalsuite.rewards.batch import Request, item_of
 from evalsuite.rewards.core import Grade, RewardInputError, benchmark_of, grade_of, grader_version
 
@@ -222,7 +222,7 @@ def warm_list(extra: str | None) -> list[str]:
     """What every worker loads before it takes items (and again after a restart), so that a
     first item never spends its cap importing RDKit: the heavy graders, one TAIL task (one
     import loads them all) and the server's ``--benchmark``."""
-    from evalsuite import registry
+    from evalsuite.core import registry
 
     names = [name for name, entry in registry.benchmarks().items() if getattr(entry.factory, "grade_cost", "") == "heavy"]
     names += [n for n in registry.benchmarks() if n.startswith("tail/")][:1]

@@ -1,4 +1,4 @@
-"""scorers.chemistry: match modes, similarity and guard rails, on hand-worked molecules."""
+"""evalsuite.scorers.chemistry: match modes, similarity and guard rails, on hand-worked molecules."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from scorers import chemistry
-from scorers.chemistry import (
+from evalsuite.scorers import chemistry
+from evalsuite.scorers.chemistry import (
     canonical_smiles,
     compare,
     match_key,

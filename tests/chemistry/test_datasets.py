@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite import datasets
+from evalsuite.core import datasets
 
 
 @pytest.fixture()

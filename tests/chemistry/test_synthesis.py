@@ -10,13 +10,13 @@ from collections import Counter
 
 import pytest
 
-from benchmarks.synthesis import ForwardSynthesis, Retrosynthesis
-from benchmarks.synthesis.common import embedded_path
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.grading import graded
-from evalsuite.results import declared
-from evalsuite.types import Sample
-from scorers import chemistry
+from evalsuite.benchmarks.synthesis import ForwardSynthesis, Retrosynthesis
+from evalsuite.benchmarks.synthesis.common import embedded_path
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.core.types import Sample
+from evalsuite.engine.grading import graded
+from evalsuite.files.results import declared
+from evalsuite.scorers import chemistry
 
 USPTO_SLICE = 300
 
@@ -336,7 +336,7 @@ def test_broken_rows_raise_data_error_naming_file_and_line(tmp_path):
 
 
 def test_pulled_uspto_becomes_the_default(tmp_path, shared_data):
-    from evalsuite import datasets
+    from evalsuite.core import datasets
 
     target = datasets.data_dir() / datasets.DATASETS["uspto50k"].filename
     target.parent.mkdir(parents=True)

@@ -1,14 +1,14 @@
 """reaction-conditions: hand-written replies for the reading rules of issue 16 (item 7), graded
-as a run grades them (``evalsuite.grading.grade``), with gold sets written in a USPTO-Condition
+as a run grades them (``evalsuite.engine.grading.grade``), with gold sets written in a USPTO-Condition
 CSV and read back by the benchmark."""
 
 from __future__ import annotations
 
 import pytest
 
-from benchmarks.reaction_conditions import ReactionConditions
-from evalsuite.grading import grade
-from evalsuite.types import Reply
+from evalsuite.benchmarks.reaction_conditions import ReactionConditions
+from evalsuite.core.types import Reply
+from evalsuite.engine.grading import grade
 
 HEADER = "id,canonical_rxn,catalyst1,solvent1,solvent2,reagent1,reagent2\n"
 # Oxime formation: hydroxylamine (SMILES NO) as the reagent, ethanol as the solvent.

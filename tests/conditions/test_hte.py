@@ -7,11 +7,11 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from benchmarks.hte_conditions import FAMILY, BuchwaldHartwig, SuzukiMiyaura
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.grading import graded
-from evalsuite.results import declared
-from scorers.chemistry import canonical_smiles
+from evalsuite.benchmarks.hte_conditions import FAMILY, BuchwaldHartwig, SuzukiMiyaura
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.engine.grading import graded
+from evalsuite.files.results import declared
+from evalsuite.scorers.chemistry import canonical_smiles
 
 XPHOS = "CC(C)C(C=C(C(C)C)C=C1C(C)C)=C1C2=C(P(C3CCCCC3)C4CCCCC4)C=CC=C2"
 TBUXPHOS = "CC(C)C(C=C(C(C)C)C=C1C(C)C)=C1C2=C(P(C(C)(C)C)C(C)(C)C)C=CC=C2"

@@ -11,7 +11,7 @@ import io
 
 import pytest
 
-from evalsuite import datasets
+from evalsuite.core import datasets
 
 
 @pytest.fixture()

@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from benchmarks.reaction_conditions import DEFAULT_DATA, ReactionConditions
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.grading import graded
-from evalsuite.results import declared
+from evalsuite.benchmarks.reaction_conditions import DEFAULT_DATA, ReactionConditions
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.engine.grading import graded
+from evalsuite.files.results import declared
 
 HEADER = "id,canonical_rxn,catalyst1,solvent1,solvent2,reagent1,reagent2\n"
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from scorers import conditions as cond
+from evalsuite.scorers import conditions as cond
 
 THF, ET3N, DCM = "C1CCOC1", "CCN(CC)CC", "ClCCl"
 

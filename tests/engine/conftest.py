@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite import registry, subset
+from evalsuite.core import registry
+from evalsuite.engine import subset
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:

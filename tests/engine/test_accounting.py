@@ -12,9 +12,9 @@ import statistics
 
 import pytest
 
-from evalsuite import registry
 from evalsuite.cli import main
-from evalsuite.devserver import DevReply, DevServer
+from evalsuite.core import registry
+from evalsuite.integrations.devserver import DevReply, DevServer
 
 from .conftest import read_jsonl
 

@@ -32,7 +32,7 @@ def test_local_smollm2_answers_real_samples(tmp_path, cache_dir):
 
 @pytest.mark.slow
 def test_a_finished_local_run_resumes_without_starting_llama_cpp(tmp_path, cache_dir):
-    from evalsuite.runner import RunConfig, Runner
+    from evalsuite.engine.runner import RunConfig, Runner
 
     def run() -> Runner:
         config = RunConfig(model="local/smollm2", benchmarks=["tail/compare-numbers"], out=tmp_path / "run",

@@ -4,12 +4,12 @@ forward synthesis, crystal stability) as a run grades them."""
 
 import pytest
 
-from benchmarks.crystal_stability import CrystalStability
-from benchmarks.synthesis.forward import ForwardSynthesis
-from benchmarks.tail import BinarySearch, LargeNumberAddition
-from evalsuite.extraction import extract_answer, last_boxed
-from evalsuite.grading import grade
-from evalsuite.types import Reply
+from evalsuite.benchmarks.crystal_stability import CrystalStability
+from evalsuite.benchmarks.synthesis.forward import ForwardSynthesis
+from evalsuite.benchmarks.tail import BinarySearch, LargeNumberAddition
+from evalsuite.core.extraction import extract_answer, last_boxed
+from evalsuite.core.types import Reply
+from evalsuite.engine.grading import grade
 
 
 def test_final_answer_line_wins_over_earlier_numbers():
@@ -72,7 +72,7 @@ def test_a_json_list_after_final_answer_is_read_whole():
 
 
 def test_flexible_stage_is_tried_only_without_any_marker_or_refusal():
-    from evalsuite.extraction import last_number
+    from evalsuite.core.extraction import last_number
 
     found = extract_answer("The answer is 42.", ("final-answer",), flexible=last_number)
     assert (found.answer, found.stage) == ("42", "flexible")

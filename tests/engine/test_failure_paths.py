@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite import registry
-from evalsuite.frames import read_samples
-from evalsuite.gate import gate
-from evalsuite.grading import graded
-from evalsuite.journal import SAMPLES, Journal
-from evalsuite.results import declared
-from evalsuite.types import RECORD_FIELDS
+from evalsuite.core import registry
+from evalsuite.core.types import RECORD_FIELDS
+from evalsuite.engine.grading import graded
+from evalsuite.files.frames import read_samples
+from evalsuite.files.journal import SAMPLES, Journal
+from evalsuite.files.results import declared
+from evalsuite.gate.compare import gate
 
 N = 6
 HTE_FILES = {"hte-conditions/suzuki-miyaura": "hte/suzuki_miyaura.csv",

@@ -10,7 +10,7 @@ import pytest
 
 from evalsuite.backends.openai_compat import default_timeout
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer, Faults
+from evalsuite.integrations.devserver import DevServer, Faults
 
 from .conftest import oracle_replies, read_jsonl, run_cli
 
@@ -188,7 +188,7 @@ def test_a_timed_out_sample_records_how_long_it_waited(tmp_path, cache_dir):
 
 def test_the_embedded_model_refuses_reasoning_effort(tmp_path, capsys):
     from evalsuite.backends.local import gguf_path
-    from evalsuite.errors import BackendError
+    from evalsuite.core.errors import BackendError
 
     try:
         gguf_path("smollm2")

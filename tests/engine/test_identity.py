@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
-from evalsuite.rundir import differing_keys
+from evalsuite.engine.rundir import differing_keys
+from evalsuite.integrations.devserver import DevServer
 
 from .conftest import oracle_replies, read_jsonl
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 
-from evalsuite.devserver import DevServer, Faults
+from evalsuite.integrations.devserver import DevServer, Faults
 
 from .conftest import oracle_replies, read_jsonl
 

@@ -7,12 +7,12 @@ import re
 import pytest
 import yaml
 
-from evalsuite.benchmark import BenchmarkBase
 from evalsuite.cli import main
-from evalsuite.grading import graded
-from evalsuite.metrics import MetricSet, UndeclaredMetric, continuous, descriptive, proportion
-from evalsuite.results import declared
-from evalsuite.types import Prediction, Sample, Score
+from evalsuite.core.benchmark import BenchmarkBase
+from evalsuite.core.metrics import MetricSet, UndeclaredMetric, continuous, descriptive, proportion
+from evalsuite.core.types import Prediction, Sample, Score
+from evalsuite.engine.grading import graded
+from evalsuite.files.results import declared
 
 
 class Sloppy(BenchmarkBase):

@@ -9,7 +9,7 @@ import pytest
 
 from evalsuite.backends.openai_compat import retry_after
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer, Faults
+from evalsuite.integrations.devserver import DevServer, Faults
 
 from .conftest import oracle_replies, read_jsonl
 

@@ -13,10 +13,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evalsuite import registry
 from evalsuite.backends import Request
-from evalsuite.runner import RunConfig, Runner
-from evalsuite.types import Reply
+from evalsuite.core import registry
+from evalsuite.core.types import Reply
+from evalsuite.engine.runner import RunConfig, Runner
 
 BENCH = "tail/compare-numbers"
 

@@ -9,7 +9,7 @@ import socket
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
+from evalsuite.integrations.devserver import DevServer
 
 from .conftest import oracle_replies, read_jsonl
 

@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite import registry
-from evalsuite.grading import grade
-from evalsuite.types import Reply, Sample
+from evalsuite.core import registry
+from evalsuite.core.types import Reply, Sample
+from evalsuite.engine.grading import grade
 
 SHARED = {
     "hte-conditions/suzuki-miyaura": "hte/suzuki_miyaura.csv",

@@ -11,11 +11,12 @@ import re
 
 import pytest
 
-from evalsuite import load_run, registry
+from evalsuite import load_run
 from evalsuite.cli import main
-from evalsuite.devserver import DevReply, DevServer
-from evalsuite.reasoning import split_think
-from evalsuite.types import Reply
+from evalsuite.core import registry
+from evalsuite.core.reasoning import split_think
+from evalsuite.core.types import Reply
+from evalsuite.integrations.devserver import DevReply, DevServer
 
 from .conftest import read_jsonl
 
@@ -124,7 +125,7 @@ def test_split_think_blocks():
     (Reply(text=""), False),  # empty, not truncated: an ordinary missing answer
 ])
 def test_what_counts_as_truncated(reply, truncated):
-    from evalsuite.grading import grade
+    from evalsuite.engine.grading import grade
 
     bench = registry.create(BENCH)
     sample = next(iter(bench.samples(None, 0, 1)))

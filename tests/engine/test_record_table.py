@@ -14,13 +14,14 @@ from typing import Any, ClassVar
 
 import pytest
 
-from evalsuite import registry, results, stats
-from evalsuite.benchmark import BenchmarkBase
-from evalsuite.digest_set import DigestSet
-from evalsuite.metrics import Metric, continuous, proportion
-from evalsuite.reads import Reads
-from evalsuite.record_table import RecordTable
-from evalsuite.types import BenchmarkResult, SampleRecord
+from evalsuite.core import intervals, registry
+from evalsuite.core.benchmark import BenchmarkBase
+from evalsuite.core.digest_set import DigestSet
+from evalsuite.core.metrics import Metric, continuous, proportion
+from evalsuite.core.reads import Reads
+from evalsuite.core.record_table import RecordTable
+from evalsuite.core.types import BenchmarkResult, SampleRecord
+from evalsuite.files import results
 
 
 def line(sample_id: str, scores: dict[str, Any], *, benchmark: str = "toy", extraction: str = "final-answer",
@@ -93,7 +94,7 @@ def test_row_order_is_id_order_whatever_the_journal_order(tmp_path):
     a, b = Toy().aggregate(forward, 3).metrics["score"], Toy().aggregate(backward, 3).metrics["score"]
     # mean (0 + .75 + .25 + .5 + 1) / 5 = 0.5; the bootstrap CI sees the values in the same order
     assert a.value == b.value == 0.5 and a.ci95 == b.ci95
-    assert a.ci95 == stats.bootstrap_interval([0.0, 0.75, 0.25, 0.5, 1.0], seed=3)
+    assert a.ci95 == intervals.bootstrap_interval([0.0, 0.75, 0.25, 0.5, 1.0], seed=3)
 
 
 def test_ids_outside_ascii_sort_by_code_point(tmp_path):
@@ -115,7 +116,7 @@ def test_none_and_missing_scores_are_skipped_but_a_named_score_is_reported(tmp_p
     assert list(metrics) == ["a", "b", "c", "extraction_failure_rate", "refusal_rate", "error_rate", "truncation_rate"]
     # a: 1.0 and 0.0 apply -> mean 0.5 over n=2, Wilson CI (binary)
     assert (metrics["a"].value, metrics["a"].n) == (0.5, 2)
-    assert metrics["a"].ci95 == stats.wilson_interval(1, 2)
+    assert metrics["a"].ci95 == intervals.wilson_interval(1, 2)
     # b: only 0.5 applies -> n=1, a single value's interval is that value
     assert (metrics["b"].value, metrics["b"].n, metrics["b"].ci95) == (0.5, 1, (0.5, 0.5))
     # c: named by two samples, never given a value -> reported as not applicable
@@ -206,9 +207,9 @@ def test_registered_benchmarks_read_their_group_by_keys():
 
 def test_bootstrap_does_not_depend_on_its_chunk_size(monkeypatch):
     values = [((i * 37) % 101) / 100 for i in range(2500)]
-    whole = stats.bootstrap_interval(values, seed=5)
-    monkeypatch.setattr(stats, "BOOTSTRAP_CHUNK", 7 * 2500 + 3)  # 7 resamples a chunk
-    assert stats.bootstrap_interval(values, seed=5) == whole
+    whole = intervals.bootstrap_interval(values, seed=5)
+    monkeypatch.setattr(intervals, "BOOTSTRAP_CHUNK", 7 * 2500 + 3)  # 7 resamples a chunk
+    assert intervals.bootstrap_interval(values, seed=5) == whole
 
 
 def test_digest_set_tells_repeats_across_merges():
@@ -233,12 +234,12 @@ def test_group_metrics_are_those_of_the_groups_own_rows(tmp_path):
     groups = Toy().aggregate(results.load_records(run)["toy"], 7).groups["bucket"]
     a, b = groups["A"]["metrics"], groups["B"]["metrics"]
     # A: ids 1, 3, 4 -> s 0.2, 0.4, 0.9 (not all 0/1: bootstrap over them in id order); ok 0, None, 1
-    assert a["s"] == stats.summarize([0.2, 0.4, 0.9], seed=7).to_dict()
-    assert a["ok"] == {"value": 0.5, "ci95": list(stats.wilson_interval(1, 2)), "n": 2}
+    assert a["s"] == intervals.summarize([0.2, 0.4, 0.9], seed=7).to_dict()
+    assert a["ok"] == {"value": 0.5, "ci95": list(intervals.wilson_interval(1, 2)), "n": 2}
     assert [a[k]["value"] for k in ("extraction_failure_rate", "refusal_rate", "error_rate")] == [1 / 3, 0.0, 1 / 3]
     # B: ids 2, 5 -> s 1.0, 0.0: values 0 and 1, but s is declared continuous: bootstrap, not Wilson;
     # one refusal, which is no extraction failure
-    assert b["s"] == {"value": 0.5, "ci95": list(stats.bootstrap_interval([1.0, 0.0], seed=7)), "n": 2}
+    assert b["s"] == {"value": 0.5, "ci95": list(intervals.bootstrap_interval([1.0, 0.0], seed=7)), "n": 2}
     assert [b[k]["value"] for k in ("extraction_failure_rate", "refusal_rate", "error_rate")] == [0.0, 0.5, 0.0]
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.errors import RunError
-from evalsuite.runner import RunConfig, Runner
+from evalsuite.core.errors import RunError
+from evalsuite.engine.runner import RunConfig, Runner
 
 BAD = [
     ("--limit", "0", "must be a positive integer, not 0"),

@@ -7,9 +7,10 @@ import os
 
 import pytest
 
-from evalsuite import datasets, results
 from evalsuite.cli import main
-from evalsuite.safe_files import replacing
+from evalsuite.core import datasets
+from evalsuite.core.safe_files import replacing
+from evalsuite.files import results
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite.devserver import DevServer
-from evalsuite.redact import redact_url, scrub_argv, secret_digest
+from evalsuite.files.redact import redact_url, scrub_argv, secret_digest
+from evalsuite.integrations.devserver import DevServer
 
 from .conftest import oracle_replies, run_cli
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from evalsuite.stats import bootstrap_interval, summarize, wilson_interval
+from evalsuite.core.intervals import bootstrap_interval, summarize, wilson_interval
 
 
 def test_wilson_matches_published_values():

@@ -8,9 +8,9 @@ import subprocess
 import sys
 from collections import Counter
 
-from evalsuite import registry
-from evalsuite.subset import allocate, select, stratified
-from evalsuite.types import Sample
+from evalsuite.core import registry
+from evalsuite.core.types import Sample
+from evalsuite.engine.subset import allocate, select, stratified
 
 
 def test_allocate_hand_worked():

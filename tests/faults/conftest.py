@@ -14,7 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from evalsuite import registry, subset
+from evalsuite.core import registry
+from evalsuite.engine import subset
 
 ROOT = Path(__file__).resolve().parents[2]
 

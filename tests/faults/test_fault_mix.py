@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer, Faults
+from evalsuite.integrations.devserver import DevServer, Faults
 
 from .conftest import answers, by_key, journal, metrics, responder
 

@@ -6,7 +6,7 @@ import threading
 import time
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer, Faults
+from evalsuite.integrations.devserver import DevServer, Faults
 
 from .conftest import answers, by_key, journal, metrics, responder
 

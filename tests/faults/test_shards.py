@@ -7,9 +7,9 @@ import json
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
-from evalsuite.merge import merge_runs
-from evalsuite.runner import RunError
+from evalsuite.engine.merge import merge_runs
+from evalsuite.engine.runner import RunError
+from evalsuite.integrations.devserver import DevServer
 
 from .conftest import answers, by_key, journal, metrics, responder
 
@@ -71,8 +71,9 @@ def test_merge_refuses_incomplete_or_mixed_shards(runs):
 
 def test_light_records_aggregate_like_full_records(runs):
     """results.load_records shares equal values between records; the metrics must not notice."""
-    from evalsuite import registry, results
-    from evalsuite.types import SampleRecord
+    from evalsuite.core import registry
+    from evalsuite.core.types import SampleRecord
+    from evalsuite.files import results
 
     tmp, _ = runs
     light = results.load_records(tmp / "whole")

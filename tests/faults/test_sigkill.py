@@ -10,8 +10,8 @@ import subprocess
 import time
 from collections import Counter
 
-from evalsuite.devserver import DevServer, Faults
-from evalsuite.journal import SAMPLES
+from evalsuite.files.journal import SAMPLES
+from evalsuite.integrations.devserver import DevServer, Faults
 
 from .conftest import ROOT, answers, by_key, cli, env_with_cache, journal, metrics, responder, run_cli
 

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite.benchmark import BenchmarkBase
-from evalsuite.metrics import Metric, proportion
-from evalsuite.results import declared
-from evalsuite.types import BenchmarkResult, SampleRecord
+from evalsuite.core.benchmark import BenchmarkBase
+from evalsuite.core.metrics import Metric, proportion
+from evalsuite.core.types import BenchmarkResult, SampleRecord
+from evalsuite.files.results import declared
 
 
 class Toy(BenchmarkBase):
@@ -86,7 +86,7 @@ def replay_run(directory: Path, wrong_fraction: float, *, n: int = 1000, seed: i
     (``evalsuite run --model replay/FILE``)."""
     import random
 
-    from evalsuite import registry
+    from evalsuite.core import registry
 
     bench = registry.create(TAIL)
     samples = list(bench.samples(None, seed, n))

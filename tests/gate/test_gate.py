@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from evalsuite.gate import run_compare, run_gate
+from evalsuite.gate.compare import run_compare, run_gate
 
 
 @pytest.fixture(scope="session")

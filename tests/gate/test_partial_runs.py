@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from evalsuite import load_results, load_run
-from evalsuite.frames import read_run
-from reports import write_report
+from evalsuite.files.frames import read_run
+from evalsuite.reports import write_report
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_report_compare_and_gate_read_a_partial_run(runs, tmp_path):
 
 
 def test_a_folder_without_journal_is_still_refused(tmp_path):
-    from evalsuite.frames import RunError
+    from evalsuite.files.frames import RunError
 
     with pytest.raises(RunError, match="interrupted run"):
         read_run(tmp_path)

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.stats import binomtest
 
-from evalsuite.gate import compare_metric
-from evalsuite.paired_stats import binom_cdf_half, bootstrap_p, holm, mcnemar_exact, paired_mean_draws
+from evalsuite.gate.compare import compare_metric
+from evalsuite.stats.paired import binom_cdf_half, bootstrap_p, holm, mcnemar_exact, paired_mean_draws
 
 
 def test_mcnemar_hand_worked():

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from evalsuite import registry, subset
+from evalsuite.core import registry
+from evalsuite.engine import subset
 
 REFUSAL = "I'm sorry, but I can't help with that."
 JUNK = "Hmm, hard to say."

@@ -10,7 +10,7 @@ import pytest
 
 from evalsuite.backends.lm_eval_backend import LmEvalBackend
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
+from evalsuite.integrations.devserver import DevServer
 
 from .conftest import mixed_replies, responder_for
 
@@ -75,8 +75,8 @@ def test_concurrent_requests_are_batched_and_cached(tmp_path):
 def test_batching_collects_requests_that_arrive_together():
     import asyncio
 
-    from evalsuite import registry
     from evalsuite.backends import Request
+    from evalsuite.core import registry
 
     bench = registry.create(BENCH)
     samples = list(bench.samples(None, 0, 10))

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
-from evalsuite.export_lm_eval import task_name
+from evalsuite.integrations.devserver import DevServer
+from evalsuite.integrations.export_lm_eval import task_name
 
 from .conftest import (
     evalsuite_scores,
@@ -41,7 +41,7 @@ def test_task_names_and_files(tmp_path):
     lines = [json.loads(x) for x in (tmp_path / "evalsuite_tail_compare_numbers.jsonl").read_text().splitlines()]
     assert len(lines) == 3 and all(line["benchmark"] == "tail/compare-numbers" for line in lines)
     # The same samples `evalsuite samples` prints (docs/contracts.md#cli).
-    from evalsuite import registry
+    from evalsuite.core import registry
 
     bench = registry.create("tail/compare-numbers")
     assert [(s.id, s.messages, s.target) for s in bench.samples(None, 0, 3)] == \
@@ -51,7 +51,7 @@ def test_task_names_and_files(tmp_path):
 def test_family_export_is_one_task_per_member_plus_a_group(tmp_path):
     from lm_eval.tasks import TaskManager
 
-    from evalsuite import registry
+    from evalsuite.core import registry
 
     export(tmp_path, "tail", 1)
     members = registry.families()["tail"]

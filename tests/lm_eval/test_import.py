@@ -10,9 +10,9 @@ import re
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
-from evalsuite.frames import RunError
-from reports import write_report
+from evalsuite.files.frames import RunError
+from evalsuite.integrations.devserver import DevServer
+from evalsuite.reports import write_report
 
 from .conftest import mixed_replies, responder_for, run_lm_eval
 

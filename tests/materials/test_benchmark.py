@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.crystal_stability import CrystalStability
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.grading import graded
-from evalsuite.results import declared
+from evalsuite.benchmarks.crystal_stability import CrystalStability
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.engine.grading import graded
+from evalsuite.files.results import declared
 
 from .conftest import NACL_CIF
 

@@ -7,7 +7,7 @@ from pymatgen.analysis.phase_diagram import PDEntry
 from pymatgen.core import Composition
 from pymatgen.entries.computed_entries import ComputedEntry
 
-from scorers.materials import HullReference, apply_mp2020, chemical_system
+from evalsuite.scorers.materials import HullReference, apply_mp2020, chemical_system
 
 # Hand-worked binary A-B system, A = Li, B = Br (the energies are invented; only the geometry
 # matters). x = atom fraction of B. Elemental references: A at -2 eV/atom, B at -3 eV/atom, so

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.crystal_stability import CrystalStability
-from evalsuite.grading import graded
-from evalsuite.results import declared
+from evalsuite.benchmarks.crystal_stability import CrystalStability
+from evalsuite.engine.grading import graded
+from evalsuite.files.results import declared
 
 from .layouts import wbm_row, write_wbm
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from scorers.stability_metrics import (
+from evalsuite.scorers.stability_metrics import (
     bootstrap_stability_metrics,
     confusion,
     dummy_baseline,

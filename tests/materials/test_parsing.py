@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scorers.materials import parse_composition, parse_energy, parse_stability, parse_structure
+from evalsuite.scorers.materials import parse_composition, parse_energy, parse_stability, parse_structure
 
 from .conftest import NACL_CIF
 

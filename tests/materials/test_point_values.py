@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from benchmarks.crystal_stability import CrystalStability
-from evalsuite.gate import Recompute
-from evalsuite.grading import graded
-from evalsuite.record_table import RecordTable
+from evalsuite.benchmarks.crystal_stability import CrystalStability
+from evalsuite.core.record_table import RecordTable
+from evalsuite.engine.grading import graded
+from evalsuite.gate.recompute import Recompute
 
 from .layouts import wbm_row, write_wbm
 

@@ -11,8 +11,8 @@ import warnings
 
 import pytest
 
-from benchmarks.crystal import embedded, hull_cache
-from scorers.materials import HullReference, shipped_entries
+from evalsuite.benchmarks.crystal import embedded, hull_cache
+from evalsuite.scorers.materials import HullReference, shipped_entries
 
 TOL = 1e-6  # eV/atom
 
@@ -137,7 +137,7 @@ def test_hull_cache_never_follows_a_symlink(tmp_path, monkeypatch):
 
 HULL_MODULES = """
 import sys
-from benchmarks.crystal_stability import CrystalStability
+from evalsuite.benchmarks.crystal_stability import CrystalStability
 for mode in sys.argv[1:]:
     next(CrystalStability({"mode": mode}).samples(None, 0, 1))
 print(sorted(m for m in sys.modules if m in ("pymatgen.analysis.phase_diagram", "pymatgen.entries.compatibility")))

@@ -10,11 +10,11 @@ import hashlib
 import numpy as np
 import pytest
 
-from benchmarks.crystal_stability import CrystalStability
-from evalsuite import datasets
-from evalsuite.errors import BenchmarkError, DataError
-from evalsuite.grading import graded
-from evalsuite.results import declared
+from evalsuite.benchmarks.crystal_stability import CrystalStability
+from evalsuite.core import datasets
+from evalsuite.core.errors import BenchmarkError, DataError
+from evalsuite.engine.grading import graded
+from evalsuite.files.results import declared
 
 from .layouts import wbm_row, write_mp, write_wbm
 

@@ -15,9 +15,9 @@ import pytest
 from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
-from evalsuite import registry
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer, by_image_hash
+from evalsuite.core import registry
+from evalsuite.integrations.devserver import DevServer, by_image_hash
 
 BENCH = "molecule-recognition"
 

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from evalsuite import registry, subset
 from evalsuite.cli import main
+from evalsuite.core import registry
+from evalsuite.engine import subset
 
 
 def replies_for(name: str) -> dict[str, str]:

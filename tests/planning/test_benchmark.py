@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.synthesis_planning import SynthesisPlanning, _package_file
-from evalsuite import grading, registry
-from evalsuite.errors import BenchmarkError
-from evalsuite.types import Reply, SampleRecord
+from evalsuite.benchmarks.synthesis_planning import SynthesisPlanning, _package_file
+from evalsuite.core import registry
+from evalsuite.core.errors import BenchmarkError
+from evalsuite.core.types import Reply, SampleRecord
+from evalsuite.engine import grading
 
 
 def heavy_elements(smiles: str) -> set[str]:

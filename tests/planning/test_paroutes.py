@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from scorers import routes
+from evalsuite.scorers import routes
 
 
 def leaves(node):
@@ -81,8 +81,8 @@ def test_model_order_differs_where_paroutes_reranks(paroutes_run, paroutes_dir):
 
 
 def test_a_paroutes_file_without_a_stock_is_refused(paroutes_dir):
-    from benchmarks.synthesis_planning import SynthesisPlanning
-    from evalsuite.errors import BenchmarkError
+    from evalsuite.benchmarks.synthesis_planning import SynthesisPlanning
+    from evalsuite.core.errors import BenchmarkError
 
     with pytest.raises(BenchmarkError, match="--set stock=PATH"):
         list(SynthesisPlanning().samples(paroutes_dir / "ref-routes.json", 0, None))

@@ -10,8 +10,8 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-import benchmarks.synthesis_planning
-from benchmarks.synthesis_planning import SynthesisPlanning
+import evalsuite.benchmarks.synthesis_planning
+from evalsuite.benchmarks.synthesis_planning import SynthesisPlanning
 
 XSS = '<script>window.__pwned=1</script>'
 
@@ -55,7 +55,7 @@ def test_report_draws_gold_and_model_route_trees(tmp_path):
     replay.write_text("".join(json.dumps(line) + "\n" for line in lines))
     # the three targets alone, in the embedded layout, with the embedded stock: every sample is
     # answered and all three are in the (capped) drill-down
-    package = Path(benchmarks.synthesis_planning.__file__).parent
+    package = Path(evalsuite.benchmarks.synthesis_planning.__file__).parent
     three = [e for e in json.loads((package / "routes.json").read_text()) if e["id"] in samples and e["id"] in
              {line["id"] for line in lines}]
     routes_file = tmp_path / "three-routes.json"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from scorers import routes
+from evalsuite.scorers import routes
 
 # Paracetamol in two steps: 4-nitrophenol -> 4-aminophenol -> paracetamol.
 TARGET = "CC(=O)Nc1ccc(O)cc1"

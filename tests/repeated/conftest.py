@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
-from evalsuite import registry
+from evalsuite.core import registry
 
 BENCH = "tail/large-number-addition"
 

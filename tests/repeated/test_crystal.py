@@ -9,7 +9,7 @@ import json
 import statistics
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
+from evalsuite.integrations.devserver import DevServer
 
 BENCH, N, K = "crystal-stability", 60, 3
 

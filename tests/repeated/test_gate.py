@@ -4,16 +4,16 @@ on pass@k."""
 
 from __future__ import annotations
 
-from evalsuite.gate import gate
+from evalsuite.gate.compare import gate
 
 N, K, RESAMPLES = 40, 4, 2000
 
 
 def write(rd, directory, rights: list[int], epochs: int, extra: dict | None = None):
     """Item i is right in its first rights[i] of ``epochs`` replies; results.json as a run writes it."""
-    from evalsuite import repeated
-    from evalsuite.record_table import RecordTable
-    from evalsuite.results import declared
+    from evalsuite.core.record_table import RecordTable
+    from evalsuite.files.results import declared
+    from evalsuite.stats import repeated
 
     records = []
     for i, right in enumerate(rights):

@@ -8,11 +8,12 @@ from typing import ClassVar
 
 import pytest
 
-from evalsuite import registry, repeated
-from evalsuite.benchmark import BenchmarkBase
-from evalsuite.metrics import Metric, aggregate_only, proportion
-from evalsuite.record_table import RecordTable
-from evalsuite.types import BenchmarkResult, MetricValue, SampleRecord
+from evalsuite.core import registry
+from evalsuite.core.benchmark import BenchmarkBase
+from evalsuite.core.metrics import Metric, aggregate_only, proportion
+from evalsuite.core.record_table import RecordTable
+from evalsuite.core.types import BenchmarkResult, MetricValue, SampleRecord
+from evalsuite.stats import repeated
 
 
 @pytest.mark.parametrize("benchmark, same, other", [

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
+from evalsuite.integrations.devserver import DevServer
 
 from .conftest import BENCH, answer_of, golds, journal, reply_for, results, run_args, seeded_responder
 

@@ -9,10 +9,10 @@ import pytest
 
 from evalsuite import load_results
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
-from evalsuite.metrics import MetricSet, proportion
-from reports.lm_eval_import import read_input
-from reports.render import render_report
+from evalsuite.core.metrics import MetricSet, proportion
+from evalsuite.integrations.devserver import DevServer
+from evalsuite.reports.lm_eval_import import read_input
+from evalsuite.reports.render import render_report
 
 from .conftest import golds, run_args, seeded_responder
 
@@ -77,7 +77,7 @@ def test_lm_eval_repeats_import_under_evalsuite_names(tmp_path):
 
 
 def test_gate_pairs_pass_at_k_and_maj_per_item_as_aggregation_computes_them(two_runs, tmp_path):
-    from evalsuite.gate import gate
+    from evalsuite.gate.compare import gate
 
     k4, _ = two_runs
     entry = json.loads((k4 / "results.json").read_text())["benchmarks"]["tail/large-number-addition"]
@@ -93,7 +93,7 @@ def test_gate_pairs_pass_at_k_and_maj_per_item_as_aggregation_computes_them(two_
 def test_gate_recomputes_an_aggregate_only_metric_per_epoch(two_runs, tmp_path):
     """ood_id_ratio (TAIL: out-of-distribution accuracy / in-distribution accuracy) exists only
     per epoch; the gate's value is its mean over the epochs, computed here from the journal."""
-    from evalsuite.gate import gate
+    from evalsuite.gate.compare import gate
 
     k4, _ = two_runs
     lines = [json.loads(line) for line in (k4 / "samples.jsonl").read_text().splitlines()]

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer, Faults
+from evalsuite.integrations.devserver import DevServer, Faults
 
 from .conftest import BENCH, golds, journal, results, run_args, seeded_responder
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
+from evalsuite.integrations.devserver import DevServer
 
 from .conftest import BENCH, golds, journal, reply_for, results, run_args, seeded_responder
 

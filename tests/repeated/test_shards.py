@@ -8,9 +8,9 @@ import json
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.devserver import DevServer
-from evalsuite.errors import RunError
-from evalsuite.shard_spec import parse_shard
+from evalsuite.core.errors import RunError
+from evalsuite.engine.shards import parse_shard
+from evalsuite.integrations.devserver import DevServer
 
 from .conftest import golds, journal, results, run_args, seeded_responder
 

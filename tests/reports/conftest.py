@@ -13,7 +13,7 @@ XSS_SMILES = 'CCO"/><svg onload="window.__pwned=3">'
 
 
 def chemistry_run(rd, directory: Path, model: str, wrong: set[int]) -> Path:
-    from evalsuite.types import BenchmarkResult, MetricValue
+    from evalsuite.core.types import BenchmarkResult, MetricValue
 
     gold = ["CCO", "c1ccccc1O", "CC(=O)Oc1ccccc1C(=O)O", "CN1C=NC2=C1C(=O)N(C(=O)N2C)C"]
     records = []
@@ -36,7 +36,7 @@ def chemistry_run(rd, directory: Path, model: str, wrong: set[int]) -> Path:
 
 
 def crystal_result(tp, fp, tn, fn):
-    from evalsuite.types import BenchmarkResult, MetricValue
+    from evalsuite.core.types import BenchmarkResult, MetricValue
 
     f1 = 2 * tp / (2 * tp + fp + fn)
     return BenchmarkResult(
@@ -48,7 +48,7 @@ def crystal_result(tp, fp, tn, fn):
 
 def build_run(rd, directory: Path, model: str, wrong_fraction: float, chem_wrong: set[int], confusion, hostile: bool):
     tail_dir = rd.replay_run(directory.parent / (directory.name + "-tail"), wrong_fraction, n=240, salt=model)
-    from evalsuite.frames import read_run
+    from evalsuite.files.frames import read_run
 
     tail = read_run(tail_dir)
     records = list(tail.records)

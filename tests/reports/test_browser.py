@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from reports import write_report
+from evalsuite.reports import write_report
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,9 @@ import pytest
 from jinja2 import StrictUndefined, UndefinedError
 
 from evalsuite import load_results, load_run
-from evalsuite.frames import RunError
-from reports import charts, molecules, write_report
-from reports.render import environment
+from evalsuite.files.frames import RunError
+from evalsuite.reports import charts, molecules, write_report
+from evalsuite.reports.render import environment
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +137,7 @@ def test_a_column_warns_when_its_runs_were_graded_on_different_items(rd, tmp_pat
 
 
 def test_groups_read_in_natural_order():
-    from reports.view import group_sort_key
+    from evalsuite.reports.view import group_sort_key
 
     values = ["item10", "Ester", "L", "10", "amide", "2", "S", "item2", "M", "1.5", "Buchwald"]
     assert sorted(values, key=group_sort_key) == \
@@ -145,7 +145,7 @@ def test_groups_read_in_natural_order():
 
 
 def test_a_zero_width_interval_is_not_shown_as_a_ci():
-    from reports.view import Cell
+    from evalsuite.reports.view import Cell
 
     assert Cell(1.0, (1.0, 1.0), 10).ci_text == "no CI: all 10 samples agree"
     assert Cell(1.0, (1.0, 1.0), 1).ci_text == "no CI: one sample"
@@ -167,7 +167,7 @@ def test_family_summary_and_tail_overview_from_results(rd, tmp_path):
 
 
 def test_retrosynthesis_card_shows_product_and_ranked_candidates_with_the_hit(rd, tmp_path):
-    from evalsuite.types import BenchmarkResult, MetricValue
+    from evalsuite.core.types import BenchmarkResult, MetricValue
 
     # gold acetic acid + ethanol; the model ranks acetyl chloride first, then the gold written
     # another way (OCC.OC(C)=O): the hit is rank 2.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite import registry
+from evalsuite.core import registry
 
 
 def load_helpers():

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from evalsuite import registry
 from evalsuite.cli import main
+from evalsuite.core import registry
 
 NON_TAIL = ["retrosynthesis", "forward-synthesis", "reaction-conditions", "hte-conditions/suzuki-miyaura",
             "hte-conditions/buchwald-hartwig", "crystal-stability"]

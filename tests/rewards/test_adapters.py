@@ -17,8 +17,8 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from evalsuite import registry
-from evalsuite.export_train import export_train
+from evalsuite.core import registry
+from evalsuite.integrations.export_train import export_train
 from evalsuite.rewards import RewardInputError, compute_score, grade, trl_reward
 
 

@@ -8,10 +8,10 @@ import json
 import pyarrow.parquet as pq
 import pytest
 
-from evalsuite import registry
 from evalsuite.cli import main
-from evalsuite.errors import BenchmarkError
-from evalsuite.export_train import export_train
+from evalsuite.core import registry
+from evalsuite.core.errors import BenchmarkError
+from evalsuite.integrations.export_train import export_train
 from evalsuite.rewards import grade
 
 TAIL = registry.expand(["tail"])

@@ -13,7 +13,7 @@ from rdkit import Chem, DataStructs
 from rdkit.Chem import rdFingerprintGenerator
 
 from evalsuite.rewards import Grade, RewardInputError, grade
-from scorers.conditions import SLOTS
+from evalsuite.scorers.conditions import SLOTS
 
 
 def _helpers():

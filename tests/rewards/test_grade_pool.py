@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from evalsuite import registry
-from evalsuite.grade_pool import GradePool, Item, grade_item
+from evalsuite.core import registry
+from evalsuite.core.types import Reply
+from evalsuite.engine.grade_pool import GradePool, Item, grade_item
 from evalsuite.rewards import grade_many
 from evalsuite.rewards.core import grade_of
-from evalsuite.types import Reply
 
 
 def _helpers():

@@ -14,7 +14,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from evalsuite import registry
+from evalsuite.core import registry
 
 ROOT = Path(__file__).resolve().parents[2]
 CAP = 0.3

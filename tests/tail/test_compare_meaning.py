@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.tail.compare_numbers import CompareNumbers
-from evalsuite.grading import grade
-from evalsuite.types import Reply, Sample
+from evalsuite.benchmarks.tail.compare_numbers import CompareNumbers
+from evalsuite.core.types import Reply, Sample
+from evalsuite.engine.grading import grade
 
 X1, X2 = "12345", "12346"
 RIGHT, WRONG, AMBIGUOUS, UNREADABLE = "right", "wrong", "ambiguous", "unreadable"

@@ -14,8 +14,8 @@ from fractions import Fraction
 
 import pytest
 
-from benchmarks.tail import TASKS
-from benchmarks.tail.base import BUCKETS
+from evalsuite.benchmarks.tail import TASKS
+from evalsuite.benchmarks.tail.base import BUCKETS
 
 BY_NAME = {task.task: task for task in TASKS}
 MODES = ("extended", "paper")
@@ -127,8 +127,8 @@ def test_trivial_samples_are_at_most_a_tenth_of_a_bucket(task, mode):
 
 
 def test_results_and_samples_record_the_fidelity_mode():
-    from evalsuite.grading import grade, record_of
-    from evalsuite.types import Reply
+    from evalsuite.core.types import Reply
+    from evalsuite.engine.grading import grade, record_of
 
     for mode in MODES:
         b = bench("lcs", mode, per_bucket=2)

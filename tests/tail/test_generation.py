@@ -11,12 +11,12 @@ import sys
 
 import pytest
 
-from benchmarks.tail import FAMILY, TASKS
-from benchmarks.tail.base import BUCKETS, BenchmarkError
+from evalsuite.benchmarks.tail import FAMILY, TASKS
+from evalsuite.benchmarks.tail.base import BUCKETS, BenchmarkError
 
 DIGEST = """
 import hashlib, json, sys
-from benchmarks.tail import TASKS
+from evalsuite.benchmarks.tail import TASKS
 seed = int(sys.argv[1])
 out = {}
 for task in TASKS:

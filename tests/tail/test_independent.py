@@ -13,8 +13,8 @@ from functools import cache
 
 import pytest
 
-from benchmarks.tail import TASKS
-from benchmarks.tail.base import BUCKETS
+from evalsuite.benchmarks.tail import TASKS
+from evalsuite.benchmarks.tail.base import BUCKETS
 
 PER_BUCKET = 70
 
@@ -190,7 +190,7 @@ def test_reference_matches_independent_check(task):
 
 def test_derangement_brute_force_small_n():
     """All three questions on every (n, k) with n <= 7, by listing the permutations."""
-    from benchmarks.tail.derangement import count
+    from evalsuite.benchmarks.tail.derangement import count
 
     for n in range(1, 8):
         perms = list(itertools.permutations(range(n)))
@@ -203,11 +203,11 @@ def test_derangement_brute_force_small_n():
 
 def test_hand_worked_values():
     """Textbook values: D(4) = 9, D(5) = 44; Fibonacci rabbits; a small graph; kitten/sitting."""
-    from benchmarks.tail.derangement import derangements
-    from benchmarks.tail.dijkstra import dijkstra
-    from benchmarks.tail.levenshtein import edit_distance
-    from benchmarks.tail.multi_machine_schedule import greedy_benefit
-    from benchmarks.tail.population_growth import pairs
+    from evalsuite.benchmarks.tail.derangement import derangements
+    from evalsuite.benchmarks.tail.dijkstra import dijkstra
+    from evalsuite.benchmarks.tail.levenshtein import edit_distance
+    from evalsuite.benchmarks.tail.multi_machine_schedule import greedy_benefit
+    from evalsuite.benchmarks.tail.population_growth import pairs
 
     assert [derangements(n) for n in range(7)] == [1, 0, 1, 2, 9, 44, 265]
     assert pairs(7, 2, 1, 1) == [1, 1, 2, 3, 5, 8, 13, 21]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.tail import FAMILY, TASKS
-from benchmarks.tail.base import BUCKETS, effective_length
-from evalsuite import grading
-from evalsuite.results import declared
-from evalsuite.types import Reply, SampleRecord
+from evalsuite.benchmarks.tail import FAMILY, TASKS
+from evalsuite.benchmarks.tail.base import BUCKETS, effective_length
+from evalsuite.core.types import Reply, SampleRecord
+from evalsuite.engine import grading
+from evalsuite.files.results import declared
 
 BY_NAME = {task.task: task for task in TASKS}
 INT_TASKS = {"derangement", "population-growth", "multi-machine-schedule", "count-letters", "knapsack-01",

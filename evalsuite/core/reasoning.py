@@ -1,0 +1,55 @@
+"""A thinking model's reply in its parts: the reasoning, the final content, and whether it was cut off.
+
+Servers hand reasoning back in one of two ways: apart from the content (vLLM, SGLang and
+LMDeploy's reasoning parsers: ``message.reasoning_content`` or ``message.reasoning``), or inline
+as a ``<think>...</think>`` block at the front of the content. Either way the answer is read from
+the final content only: a draft answer inside the reasoning is not an answer.
+
+A reply is truncated (docs/contracts.md#samplesjsonl) when the server stopped it for length
+(``finish_reason == "length"``), when its think block never closed, or when it holds reasoning and
+no content: the model never reached its answer, and that is told apart from a wrong one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from evalsuite.core.types import Reply
+
+THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL | re.IGNORECASE)
+THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    content: str | None
+    """The final content, think blocks removed (None when the server sent no content)."""
+    reasoning: str | None
+    truncated: bool
+
+
+def split_think(text: str) -> tuple[str, str | None, bool]:
+    """(content without think blocks, the blocks' text joined, whether a block never closed)."""
+    blocks = [match.group(1).strip() for match in THINK.finditer(text)]
+    content = THINK.sub("", text)
+    unclosed = THINK_OPEN.search(content)
+    if unclosed is not None:  # everything after an unclosed <think> is reasoning, cut off
+        blocks.append(content[unclosed.end():].strip())
+        content = content[:unclosed.start()]
+    return content.strip(), "\n\n".join(b for b in blocks if b) or None, unclosed is not None
+
+
+def parts_of(reply: Reply) -> Parts:
+    """The reply's final content, its reasoning (the server's field, then inline blocks) and
+    whether it was cut off before an answer."""
+    reasoning = reply.reasoning or None
+    content = reply.text
+    unclosed = False
+    if content is not None and THINK_OPEN.search(content):
+        content, inline, unclosed = split_think(content)
+        if inline:
+            reasoning = f"{reasoning}\n\n{inline}" if reasoning else inline
+    no_content = content is None or not content.strip()
+    truncated = reply.finish_reason == "length" or unclosed or (no_content and reasoning is not None)
+    return Parts(content, reasoning, truncated)

