@@ -10,10 +10,17 @@ stages follow in the benchmark's order (fenced code, JSON); then a refusal is to
 missing answer; then a benchmark may fall back to the last answer-shaped span of the reply (stage
 ``flexible``: graded only by the ``<headline>_flexible`` metrics, never by the headline).
 Nothing here evaluates model output: it is only searched as text.
+
+Every scan is one pass over the reply (issue 30): a pattern like ``<think>.*?</think>`` run by
+``re`` restarts from every opening marker and reads to the end each time, so a degenerate reply
+of repeated openers cost time quadratic in its length (48 KB of ``\\boxed{``: 49 s). Openers and
+closers are found as tokens in one pass and paired by position; braces are matched with one
+stack; an answer is sliced out of the reply only when it is read.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -35,6 +42,14 @@ FINAL_ANSWER_MARK = re.compile(r"final[ \t]+answer[ \t]*[*_]*[ \t]*[:：][ \t]*[
 CLOSE_TAG = re.compile(r"</answer>|\[/ANSWER\]", re.IGNORECASE)
 FENCED_CODE = re.compile(r"```[^\n`]*\n(.*?)```", re.DOTALL)
 FENCE_OPEN = re.compile(r"```[^\n`]*\n")
+THINK_TOKEN = re.compile(r"<(/?)think>", re.IGNORECASE)
+ANSWER_TAG_TOKENS = (re.compile(r"\[(/?)ANSWER\]", re.IGNORECASE), re.compile(r"<(/?)answer>", re.IGNORECASE))
+FENCE = re.compile(r"(?=```)")
+BOXED = re.compile(r"\\boxed\{")
+BRACE = re.compile(r"[{}]")
+NON_BLANK = re.compile(r"\S")
+BLANK = re.compile(r"\s*")
+SOME_TEXT = re.compile(r"[^\s*_`$.\\()]")  # a character clean_markup never strips
 REFUSAL = re.compile(
     r"\b(?:I\s+(?:cannot|can't|can\s+not|won't|am\s+unable\s+to|'m\s+unable\s+to|am\s+not\s+able\s+to)"
     r"|I'm\s+sorry|I\s+am\s+sorry|as\s+an\s+AI\b|unable\s+to\s+(?:determine|answer|provide|help)"
@@ -72,41 +87,89 @@ class Extraction:
 
 @dataclass(frozen=True, slots=True)
 class Marker:
-    """One answer marker in a reply: its stage, where it starts, where its answer ends."""
+    """One answer marker in a reply: its stage, where it starts, where its answer ends. The
+    answer is ``source[answer_start:answer_end]`` (sliced when read: nested markers would
+    otherwise copy the reply once per level), or ``fixed`` where it is not a plain span."""
 
     stage: str
     start: int
     end: int
-    answer: str
+    source: str
+    answer_start: int
+    answer_end: int
     parsed_json: Any = None
+    fixed: str | None = None
+
+    @property
+    def answer(self) -> str:
+        return self.fixed if self.fixed is not None else self.source[self.answer_start:self.answer_end]
+
+    def has_answer(self) -> bool:
+        """``clean_markup(answer)`` is not empty, without copying a long answer."""
+        if self.fixed is not None or self.answer_end - self.answer_start <= 256:
+            return bool(clean_markup(self.answer))
+        return SOME_TEXT.search(self.source, self.answer_start, self.answer_end) is not None or \
+            bool(clean_markup(self.answer))
+
+
+def paired_spans(text: str, tokens: re.Pattern[str]) -> list[tuple[int, int, int, int]]:
+    """(open start, open end, close start, close end) of every opener paired with the first
+    closer after it, left to right, as ``re`` pairs ``OPEN(.*?)CLOSE`` (group 1 of ``tokens`` is
+    "/" for a closer), in one pass; an opener without a closer pairs with nothing."""
+    spans, opened = [], None
+    for token in tokens.finditer(text):
+        if token.group(1):
+            if opened is not None:
+                spans.append((opened[0], opened[1], token.start(), token.end()))
+                opened = None
+        elif opened is None:
+            opened = (token.start(), token.end())
+    return spans
+
+
+def think_blocks(text: str) -> tuple[str, list[str]]:
+    """The text without closed think blocks, and the blocks' inner texts (one pass)."""
+    spans = paired_spans(text, THINK_TOKEN)
+    if not spans:
+        return text, []
+    kept, pos = [], 0
+    for start, _, _, end in spans:
+        kept.append(text[pos:start])
+        pos = end
+    kept.append(text[pos:])
+    return "".join(kept), [text[inner:close] for _, inner, close, _ in spans]
 
 
 def strip_think(text: str) -> tuple[str, bool]:
     """Remove closed think blocks; report whether an unclosed one remains."""
-    without = THINK_BLOCK.sub("", text)
+    without = think_blocks(text)[0]
     return without, bool(THINK_OPEN.search(without))
 
 
 # -- markers ---------------------------------------------------------------------------------
 def answer_tag_markers(text: str) -> list[Marker]:
-    return [Marker("answer-tag", m.start(), m.end(), m.group(1)) for p in ANSWER_TAGS for m in p.finditer(text)]
+    return [Marker("answer-tag", start, end, text, inner, close)
+            for tokens in ANSWER_TAG_TOKENS for start, inner, close, end in paired_spans(text, tokens)]
 
 
 def boxed_markers(text: str) -> list[Marker]:
-    """Every ``\\boxed{...}`` whose braces balance."""
-    found, marker = [], "\\boxed{"
-    pos = text.find(marker)
-    while pos != -1:
-        depth, start = 1, pos + len(marker)
-        for i in range(start, len(text)):
-            if text[i] == "{":
-                depth += 1
-            elif text[i] == "}":
-                depth -= 1
-                if depth == 0:
-                    found.append(Marker("boxed", pos, i + 1, text[start:i]))
-                    break
-        pos = text.find(marker, pos + 1)
+    """Every ``\\boxed{...}`` whose braces balance (one stack over the braces after the first)."""
+    starts = [m.start() for m in BOXED.finditer(text)]
+    if not starts:
+        return []
+    closing: dict[int, int] = {}
+    stack: list[int] = []
+    for brace in BRACE.finditer(text, starts[0]):
+        if brace.group() == "{":
+            stack.append(brace.start())
+        elif stack:
+            closing[stack.pop()] = brace.start()
+    found = []
+    for pos in starts:
+        opening = pos + len("\\boxed")
+        close = closing.get(opening)
+        if close is not None:
+            found.append(Marker("boxed", pos, close + 1, text, opening + 1, close))
     return found
 
 
@@ -115,46 +178,49 @@ def final_answer_markers(text: str) -> list[Marker]:
     an empty line takes the next non-empty line; a JSON value (bare or fenced, over several
     lines) right after the marker is the answer whole."""
     marks = list(FINAL_ANSWER_MARK.finditer(text))
+    if not marks:
+        return []
+    newlines = [m.start() for m in re.finditer("\n", text)]
     found = []
     for index, mark in enumerate(marks):
-        line_end = text.find("\n", mark.end())
-        line_end = len(text) if line_end == -1 else line_end
+        after = bisect.bisect_left(newlines, mark.end())
+        line_end = newlines[after] if after < len(newlines) else len(text)
         stop = min(line_end, marks[index + 1].start()) if index + 1 < len(marks) else line_end
         closing = CLOSE_TAG.search(text, mark.end(), stop)  # "<answer>Final Answer: 7</answer>"
         stop = closing.start() if closing else stop
         block = json_block(text, mark.end())
         if block is not None:
-            found.append(Marker("final-answer", mark.start(), block[1], block[0], block[2]))
+            found.append(Marker("final-answer", mark.start(), block[1], text, mark.end(), block[1], block[2],
+                                fixed=block[0]))
             continue
-        answer, end = text[mark.end():stop], stop
-        if not clean_markup(answer) and stop == line_end:
-            for line in text[line_end:].split("\n"):
-                end += len(line) + 1
-                if line.strip():
-                    answer, end = line, end - 1
-                    break
-        found.append(Marker("final-answer", mark.start(), end, answer))
+        answer_start, end = mark.end(), stop
+        if not clean_markup(text[answer_start:stop]) and stop == line_end:
+            word = NON_BLANK.search(text, line_end)  # the next non-empty line
+            if word is not None:
+                answer_start = text.rfind("\n", 0, word.start()) + 1
+                line_stop = text.find("\n", word.start())
+                end = len(text) if line_stop == -1 else line_stop
+        found.append(Marker("final-answer", mark.start(), end, text, answer_start, end))
     return found
 
 
 def json_block(text: str, pos: int) -> tuple[str, int, Any] | None:
-    """A JSON object or list starting at ``pos`` (after blank space, inside a fence or not)."""
-    rest = text[pos:]
-    offset = len(rest) - len(rest.lstrip())
-    fence = FENCE_OPEN.match(rest, offset)
+    """A JSON object or list starting at ``pos`` (after blank space, inside a fence or not):
+    (its text, where it ends, its value)."""
+    offset = BLANK.match(text, pos).end()  # type: ignore[union-attr]  # \s* always matches
+    fence = FENCE_OPEN.match(text, offset)
     if fence:
-        offset = fence.end()
-        offset += len(rest[offset:]) - len(rest[offset:].lstrip())
-    if rest[offset:offset + 1] not in ("[", "{"):
+        offset = BLANK.match(text, fence.end()).end()  # type: ignore[union-attr]
+    if text[offset:offset + 1] not in ("[", "{"):
         return None
     try:
-        value, end = json.JSONDecoder().raw_decode(rest, offset)
+        value, end = json.JSONDecoder().raw_decode(text, offset)
     except (ValueError, RecursionError):
         return None
     if fence:
-        close = rest.find("```", end)
+        close = text.find("```", end)
         end = close + 3 if close != -1 else end
-    return rest[offset:end].rstrip("`").strip(), pos + end, value
+    return text[offset:end].rstrip("`").strip(), end, value
 
 
 MARKER_FINDERS: dict[str, Callable[[str], list[Marker]]] = {
@@ -169,8 +235,8 @@ def markers_in(text: str, stages: Sequence[str], own: Mapping[str, re.Pattern[st
     group 1 is the answer), in the order they start."""
     found = [m for stage in stages if stage in MARKER_FINDERS for m in MARKER_FINDERS[stage](text)]
     for stage, pattern in (own or {}).items():
-        found += [Marker(stage, m.start(), m.end(), m.group(1)) for m in pattern.finditer(text)]
-    return sorted((m for m in found if clean_markup(m.answer)), key=lambda m: (m.start, -m.end))
+        found += [Marker(stage, m.start(), m.end(), text, m.start(1), m.end(1)) for m in pattern.finditer(text)]
+    return sorted((m for m in found if m.has_answer()), key=lambda m: (m.start, -m.end))
 
 
 def last_marker(text: str, markers: Sequence[Marker]) -> Marker | Extraction:
@@ -178,8 +244,11 @@ def last_marker(text: str, markers: Sequence[Marker]) -> Marker | Extraction:
     two different answers (markers that wrap another marker are not answers of their own)."""
     last = markers[-1]
     line_start = text.rfind("\n", 0, last.start) + 1
-    on_line = [m for m in markers if m.start >= line_start]
-    leaves = [m for m in on_line if not any(o is not m and m.start <= o.start < m.end for o in on_line)]
+    starts = [m.start for m in markers]  # sorted
+    on_line = markers[bisect.bisect_left(starts, line_start):]
+    # a leaf: no other marker starts inside it (counted by bisection: itself is one)
+    leaves = [m for m in on_line if bisect.bisect_left(starts, m.end) - bisect.bisect_left(starts, m.start) <= 1
+              or m.end <= m.start]
     answers = {" ".join(clean_markup(m.answer).split()) for m in leaves}
     if len(answers) > 1:
         shown = " / ".join(sorted(answers))[:120]
@@ -206,8 +275,24 @@ def final_answer_line(text: str) -> str | None:
 
 
 def last_fenced_code(text: str) -> str | None:
-    matches = FENCED_CODE.findall(text)
-    return matches[-1].strip() if matches else None
+    """The body of the last fenced block (as ``FENCED_CODE`` pairs them, in one pass)."""
+    ticks = [m.start() for m in FENCE.finditer(text)]  # every "```", overlapping ones too
+    found, pos = None, 0
+    while True:
+        at = bisect.bisect_left(ticks, pos)
+        opened = None
+        while at < len(ticks):
+            opened = FENCE_OPEN.match(text, ticks[at])
+            if opened:
+                break
+            at += 1
+        if not opened:
+            return found
+        close = bisect.bisect_left(ticks, opened.end())
+        if close == len(ticks):
+            return found
+        found = text[opened.end():ticks[close]].strip()
+        pos = ticks[close] + 3
 
 
 def last_json(text: str) -> tuple[str, Any] | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evalsuite.core.extraction import think_blocks
 from evalsuite.core.types import Reply
 
 THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL | re.IGNORECASE)
@@ -31,8 +32,8 @@ class Parts:
 
 def split_think(text: str) -> tuple[str, str | None, bool]:
     """(content without think blocks, the blocks' text joined, whether a block never closed)."""
-    blocks = [match.group(1).strip() for match in THINK.finditer(text)]
-    content = THINK.sub("", text)
+    content, inner = think_blocks(text)  # one pass, not THINK.sub: see evalsuite.core.extraction
+    blocks = [block.strip() for block in inner]
     unclosed = THINK_OPEN.search(content)
     if unclosed is not None:  # everything after an unclosed <think> is reasoning, cut off
         blocks.append(content[unclosed.end():].strip())

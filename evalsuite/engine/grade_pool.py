@@ -17,6 +17,18 @@ recorded as ``grader timeout`` and the rest of its chunk, results held back incl
 fresh worker. A worker that dies is recorded as ``grader crashed`` the same way. Results come back as
 ``concurrent.futures.Future`` objects, so threads and event loops (``asyncio.wrap_future``)
 can share one pool.
+
+Never blocking the caller (issue 30): a chunk is written to its worker's pipe by that worker's
+own writer thread, never by the dispatcher and never under the pool lock (a chunk larger than the
+64 KB pipe buffer blocks until the worker reads it, which a busy worker does only after its
+current item). A progress read that is not consistent (the worker was preempted mid-write) is
+"no news": the last consistent value stands, so machine load cannot make an item look old. An
+item that reaches the cap is graded once more, in another worker, before it is scored
+``grader timeout``: a cap hit caused by a loaded machine does not repeat, a runaway grader does.
+Workers that die before they are ready are restarted with a growing delay; after
+``MAX_START_FAILURES`` in a row the pool is unhealthy: ``healthy`` is False, every waiting item
+and every later ``submit`` fail with ``GradePoolUnhealthy``. Workers run ``python -P``: the
+working directory is not put on ``sys.path``, so a planted ``./evalsuite/`` is never imported.
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ from __future__ import annotations
 import mmap
 import multiprocessing
 import os
+import queue
 import signal
 import struct
 import subprocess
@@ -38,6 +51,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from evalsuite.core.errors import RunError
 from evalsuite.core.types import Prediction, Reply, Sample, Score
 
 DEFAULT_TIMEOUT_S = 30.0
@@ -46,6 +60,15 @@ TIMEOUT_FAILURE = "grader timeout"
 CRASH_FAILURE = "grader crashed"
 MAX_CHUNK = 32
 FLUSH_S = 0.1  # a slow chunk still resolves its finished items this often
+CAP_RETRIES = 1  # a capped item is graded this many more times, in another worker, before it is a timeout
+MAX_START_FAILURES = 5  # workers in a row that die before they are ready: the pool is unhealthy
+RESPAWN_DELAY_S = 0.1  # doubled for each start failure in a row, up to RESPAWN_DELAY_MAX_S
+RESPAWN_DELAY_MAX_S = 5.0
+READ_SPINS = 10_000
+
+
+class GradePoolUnhealthy(RunError):
+    """The grade pool cannot keep workers alive (they die while starting)."""
 
 
 def default_workers() -> int:
@@ -120,12 +143,16 @@ class Progress:
         self.sequence += 1
         struct.pack_into("<q", self.memory, 0, self.sequence)
 
-    def read(self) -> tuple[int, float]:
-        for _ in range(1000):  # a write takes microseconds; a writer killed mid-write leaves it odd for good
+    def read(self, spins: int = READ_SPINS) -> tuple[int, float] | None:
+        """The last consistent (index, start), or None when no consistent value was seen in
+        ``spins`` tries: a writer preempted mid-write (or killed there) leaves the sequence odd
+        and the value half written; that is no news, never a value."""
+        for _ in range(spins):
             before, index, started = self.LAYOUT.unpack_from(self.memory, 0)
             if before % 2 == 0 and struct.unpack_from("<q", self.memory, 0)[0] == before:
-                break
-        return index, started
+                return index, started
+            time.sleep(0)  # let a preempted writer finish
+        return None
 
     def close(self) -> None:
         self.memory.close()
@@ -186,6 +213,20 @@ def worker_main(conn: Duplex, progress: Progress, warm: Sequence[str]) -> None:
             conn.send(done)
 
 
+def write_loop(writer: Connection, outbox: queue.SimpleQueue[Any]) -> None:
+    """A worker's writer thread: sends what the dispatcher queued, in order; None ends it. A
+    write to a dead worker fails (broken pipe); the dispatcher sees the death on the reader.
+    None is passed on (it tells the worker to stop) and ends the thread."""
+    while True:
+        message = outbox.get()
+        try:
+            writer.send(message)
+        except (OSError, ValueError):
+            return
+        if message is None:
+            return
+
+
 @dataclass
 class Worker:
     process: subprocess.Popen[bytes]
@@ -195,6 +236,18 @@ class Worker:
     chunk: dict[int, Item] = field(default_factory=dict)  # handed out, not yet resolved; in order
     since: float = 0.0  # when it was last handed work while idle, or last sent results
     ready: bool = False  # imports done; items are handed out only then, so caps exclude start-up
+    outbox: queue.SimpleQueue[Any] = field(default_factory=queue.SimpleQueue)
+    sender: threading.Thread | None = None
+    seen: tuple[int, float] = (-1, 0.0)  # the last consistent progress read
+
+    def start_sender(self) -> None:
+        self.sender = threading.Thread(target=write_loop, args=(self.writer, self.outbox), name="grade-pool-writer",
+                                       daemon=True)
+        self.sender.start()
+
+    def send(self, message: Any) -> None:
+        """Queue a message for the writer thread: never blocks."""
+        self.outbox.put(message)
 
     @property
     def exit_code(self) -> int | None:
@@ -202,10 +255,13 @@ class Worker:
 
     def current(self) -> tuple[int, float]:
         """The chunk item it is on and when that started (the first item, from ``since``, while
-        the worker has not reached one yet)."""
-        index, started = self.progress.read()
+        the worker has not reached one yet). An inconsistent read keeps the last consistent one."""
+        read = self.progress.read()
+        if read is not None:
+            self.seen = read
+        index, started = self.seen
         if index in self.chunk:
-            return index, started
+            return index, max(started, self.since)
         return next(iter(self.chunk)), self.since
 
 
@@ -226,14 +282,24 @@ class GradePool:
         self.woken = False
         self.wake_r, self.wake_w = multiprocessing.Pipe(duplex=False)
         self.workers: list[Worker] = []
-        self.stats = {"timeouts": 0, "crashes": 0, "graded": 0}
+        self.stats = {"timeouts": 0, "crashes": 0, "graded": 0, "retried": 0, "start_failures": 0}
+        self.retries: dict[int, int] = {}  # item index -> cap hits so far
+        self.respawn_at: list[float] = []  # when to start a worker for each slot waiting for one
+        self.start_failures = 0  # workers in a row that died before they were ready
+        self.unhealthy: str | None = None
         self.thread = threading.Thread(target=self.dispatch, name="grade-pool", daemon=True)
         self.thread.start()
 
     # -- public ---------------------------------------------------------------------------
+    @property
+    def healthy(self) -> bool:
+        return self.unhealthy is None and not self.closed
+
     def submit(self, item: Item) -> Future[Outcome]:
         future: Future[Outcome] = Future()
         with self.lock:
+            if self.unhealthy is not None:
+                raise GradePoolUnhealthy(self.unhealthy)
             if self.closed:
                 raise RuntimeError("grade pool is closed")
             index = self.counter
@@ -268,18 +334,22 @@ class GradePool:
 
     # -- dispatcher thread ------------------------------------------------------------------
     def spawn(self) -> Worker:
-        """A fresh interpreter (``python -m evalsuite.engine.grade_pool``), not a multiprocessing child:
-        spawn and forkserver re-run the caller's ``__main__`` in every worker (an unguarded
-        script forks without end), and fork from this threaded process can deadlock."""
+        """A fresh interpreter (``python -P -m evalsuite.engine.grade_pool``), not a multiprocessing
+        child: spawn and forkserver re-run the caller's ``__main__`` in every worker (an unguarded
+        script forks without end), and fork from this threaded process can deadlock. ``-P``: the
+        working directory is not put first on ``sys.path`` (a planted ``./evalsuite/`` would run
+        in every worker, and a checkout's parent folder would shadow the installed package)."""
         parent_r, child_w = os.pipe()
         child_r, parent_w = os.pipe()
         progress = Progress.create()
-        command = [sys.executable, "-m", "evalsuite.engine.grade_pool", str(child_r), str(child_w), str(progress.fd),
-                   *self.warm]
+        command = [sys.executable, "-P", "-m", "evalsuite.engine.grade_pool", str(child_r), str(child_w),
+                   str(progress.fd), *self.warm]
         process = subprocess.Popen(command, pass_fds=(child_r, child_w, progress.fd), stdin=subprocess.DEVNULL)
         os.close(child_r)
         os.close(child_w)
-        return Worker(process, Connection(parent_r, writable=False), Connection(parent_w, readable=False), progress)
+        worker = Worker(process, Connection(parent_r, writable=False), Connection(parent_w, readable=False), progress)
+        worker.start_sender()
+        return worker
 
     def dispatch(self) -> None:
         try:
@@ -288,21 +358,34 @@ class GradePool:
                 with self.lock:
                     if self.closed:
                         break
+                self.respawn_due()
+                if self.unhealthy is not None:
+                    self.fail_waiting(GradePoolUnhealthy(self.unhealthy))
                 self.assign()
                 self.wait_once()
         finally:
             self.shutdown()
 
+    def respawn_due(self) -> None:
+        now = time.monotonic()
+        due = [t for t in self.respawn_at if t <= now]
+        if due and self.unhealthy is None:
+            self.respawn_at = [t for t in self.respawn_at if t > now]
+            self.workers += [self.spawn() for _ in due]
+
     def assign(self) -> None:
+        """Hand chunks to ready workers. Only queues: each worker's writer thread does the pipe
+        write, so neither this thread nor a caller waiting for the lock ever waits on a worker."""
         with self.lock:
-            if not self.pending:
+            live = [w for w in self.workers if w.ready]
+            if not self.pending or not live:
                 return
-            size = max(1, min(MAX_CHUNK, len(self.pending) // len(self.workers)))
+            size = max(1, min(MAX_CHUNK, len(self.pending) // len(live)))
             # In a big backlog a busy worker also gets its next chunk ahead, so it never waits a
             # round trip between chunks; in a small one only idle workers get work, so no item
             # queues behind a slow one while another worker is free.
-            backlog = len(self.pending) >= MAX_CHUNK * len(self.workers)
-            takers = sorted((w for w in self.workers if w.ready and (not w.chunk or (backlog and len(w.chunk) <= size))),
+            backlog = len(self.pending) >= MAX_CHUNK * len(live)
+            takers = sorted((w for w in live if not w.chunk or (backlog and len(w.chunk) <= size)),
                             key=lambda w: len(w.chunk))
             for worker in takers:
                 chunk = [self.pending.popleft() for _ in range(min(size, len(self.pending)))]
@@ -311,16 +394,14 @@ class GradePool:
                 if not worker.chunk:
                     worker.since = time.monotonic()
                 worker.chunk.update(chunk)
-                try:
-                    worker.writer.send(chunk)
-                except OSError:
-                    pass  # a dead worker: its reader reports end of file and the chunk is requeued
+                worker.send(chunk)
 
     def wait_once(self) -> None:
         now = time.monotonic()
         busy = [w for w in self.workers if w.chunk]
         # a deadline read early is only an early wake-up: the next turn reads the worker's progress again
-        timeout = min((w.current()[1] + self.timeout_s - now for w in busy), default=None)
+        deadlines = [w.current()[1] + self.timeout_s - now for w in busy] + [t - now for t in self.respawn_at]
+        timeout = min(deadlines, default=None)
         ready = wait([self.wake_r, *(w.reader for w in self.workers)],
                      timeout=None if timeout is None else max(0.0, timeout))
         if self.wake_r in ready:
@@ -339,11 +420,13 @@ class GradePool:
                     message = worker.reader.recv()
                     if message == "ready":
                         worker.ready = True
+                        self.start_failures = 0
                         continue
                     worker.since = time.monotonic()
                     for index, outcome in message:
                         del worker.chunk[index]
                         self.stats["graded"] += 1
+                        self.retries.pop(index, None)
                         self.resolve(index, outcome)
             except (EOFError, OSError):
                 died = True
@@ -352,23 +435,55 @@ class GradePool:
             self.replace(worker, timed_out=overdue and not died)
 
     def replace(self, worker: Worker, timed_out: bool) -> None:
-        """Fail the worker's current item (if any), requeue the rest of its chunk (results it held
-        back included: grading is pure, so they are graded again), start a fresh worker."""
+        """Fail the worker's current item (if any; a first cap hit requeues it at the front
+        instead, for another worker), requeue the rest of its chunk (results it held back
+        included: grading is pure, so they are graded again), start a fresh worker."""
         index = worker.current()[0] if worker.chunk else -1  # read before the kill closes its progress
         self.kill(worker)
+        if not worker.ready:
+            self.start_failed(worker)
+            return
         if worker.chunk:
             item = worker.chunk.pop(index)
-            if timed_out:
+            if timed_out and self.retries.get(index, 0) < CAP_RETRIES:
+                self.retries[index] = self.retries.get(index, 0) + 1
+                self.stats["retried"] += 1
+                worker.chunk = {index: item, **worker.chunk}
+            elif timed_out:
+                self.retries.pop(index, None)
                 self.stats["timeouts"] += 1
-                reason = f"{TIMEOUT_FAILURE}: over {self.timeout_s:g} s"
+                self.resolve(index, failed_outcome(item, f"{TIMEOUT_FAILURE}: over {self.timeout_s:g} s"))
             else:
+                self.retries.pop(index, None)
                 self.stats["crashes"] += 1
-                reason = f"{CRASH_FAILURE}: worker exit code {worker.exit_code}"
-            self.resolve(index, failed_outcome(item, reason))
+                self.resolve(index, failed_outcome(item, f"{CRASH_FAILURE}: worker exit code {worker.exit_code}"))
             with self.lock:
                 self.pending.extendleft(reversed(worker.chunk.items()))
             worker.chunk.clear()
         self.workers[self.workers.index(worker)] = self.spawn()
+
+    def start_failed(self, worker: Worker) -> None:
+        """A worker died before it was ready: start another after a growing delay; after
+        ``MAX_START_FAILURES`` in a row, the pool is unhealthy."""
+        self.workers.remove(worker)
+        self.start_failures += 1
+        self.stats["start_failures"] += 1
+        if self.start_failures >= MAX_START_FAILURES:
+            self.unhealthy = (f"grade workers die while starting ({self.start_failures} in a row, last exit code "
+                              f"{worker.exit_code}); see the workers' error output above")
+            self.fail_waiting(GradePoolUnhealthy(self.unhealthy))
+            return
+        delay = min(RESPAWN_DELAY_MAX_S, RESPAWN_DELAY_S * 2 ** (self.start_failures - 1))
+        self.respawn_at.append(time.monotonic() + delay)
+
+    def fail_waiting(self, error: Exception) -> None:
+        with self.lock:
+            left = list(self.futures.values())
+            self.futures.clear()
+            self.pending.clear()
+        for future in left:
+            if not future.done():
+                future.set_exception(error)
 
     def resolve(self, index: int, outcome: Outcome) -> None:
         with self.lock:
@@ -380,16 +495,16 @@ class GradePool:
         if worker.process.poll() is None:
             worker.process.kill()
         worker.process.wait(timeout=10)
+        worker.send(None)
+        if worker.sender is not None:  # a write in progress ends with a broken pipe now the worker is gone
+            worker.sender.join(timeout=10)
         worker.reader.close()
         worker.writer.close()
         worker.progress.close()
 
     def shutdown(self) -> None:
         for worker in self.workers:
-            try:
-                worker.writer.send(None)
-            except OSError:
-                pass
+            worker.send(None)  # after any chunk still queued: the worker stops when it reads it
         for worker in self.workers:
             try:
                 worker.process.wait(timeout=0 if worker.chunk else 2)

@@ -10,9 +10,14 @@ Endpoints (``docs/contracts.md#reward-server``):
 Every item is graded in the grade pool, light graders too: a hostile completion then costs a
 worker, never the event loop, and is capped (status ``timeout``). Bounds: the request body
 (``max_body`` bytes, else 413), the items of one request (``max_items``, else 413), the requests
-graded at once (``max_concurrency``; the others wait before their body is read, so memory is
-bounded by max_concurrency x max_body), and the result cache (``cache_size`` entries, LRU,
-keyed by benchmark, options, target, metadata, completion and grader version).
+graded at once (``max_concurrency``), the bodies read at once (``max_readers``: memory is bounded
+by max_readers x max_body) and the time one body may take to arrive (``body_timeout_s``, else
+408), and the result cache (``cache_size`` entries, LRU, keyed by benchmark, options, target,
+metadata, completion and grader version). A body is read whole, under its timeout, before the
+request takes a grading slot: a slow sender holds a reading slot for at most ``body_timeout_s``
+and never a grading one. A body of any shape that is not a well-formed request gets a 4xx
+(nesting deeper than ``MAX_DEPTH``: 400). ``/healthz`` answers 503 with ``ok: false`` when the
+grade pool is unhealthy (its workers die while starting), and so do the grading endpoints.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ from typing import Any
 
 from aiohttp import web
 
-from evalsuite.engine.grade_pool import DEFAULT_TIMEOUT_S, GradePool, Item
+from evalsuite.engine.grade_pool import DEFAULT_TIMEOUT_S, GradePool, GradePoolUnhealthy, Item
 from evalsuite.rewards.batch import Request, item_of
 from evalsuite.rewards.core import Grade, RewardInputError, benchmark_of, grade_of, grader_version
 
 DEFAULT_PORT = 8765
+MAX_DEPTH = 64  # JSON nesting of a request body; a real one is 4 deep
 
 
 @dataclass
@@ -43,6 +49,8 @@ class ServerConfig:
     max_body: int = 16 * 1024 * 1024
     max_items: int = 1024
     max_concurrency: int = 16
+    max_readers: int = 64  # bodies being read at once
+    body_timeout_s: float = 10.0  # for the whole body to arrive
     cache_size: int = 20_000
     benchmark: str | None = None  # /get_reward labels that are bare targets are graded as this
 
@@ -58,6 +66,7 @@ class RewardService:
         self.config = config
         self.pool: GradePool | None = None
         self.gate = asyncio.Semaphore(config.max_concurrency)
+        self.readers = asyncio.Semaphore(config.max_readers)
         self.cache: OrderedDict[bytes, Grade] = OrderedDict()
         self.counters = {"requests": 0, "items": 0, "cache_hits": 0, "rejected": 0}
 
@@ -111,16 +120,19 @@ class RewardService:
 
     # -- request parsing ----------------------------------------------------------------------
     async def body(self, request: web.Request) -> Any:
+        """The body, read whole within ``body_timeout_s`` (a reading slot held meanwhile), parsed."""
         if request.content_length is not None and request.content_length > self.config.max_body:
             raise BadRequest(413, f"request body over {self.config.max_body} bytes")
+        limit = self.config.body_timeout_s
         try:
-            raw = await request.read()
+            async with asyncio.timeout(limit):
+                async with self.readers:
+                    raw = await request.read()
+        except TimeoutError:
+            raise BadRequest(408, f"request body not received within {limit:g} s") from None
         except web.HTTPRequestEntityTooLarge:
             raise BadRequest(413, f"request body over {self.config.max_body} bytes") from None
-        try:
-            return json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest(400, f"body is not JSON: {exc}") from None
+        return parse_json(raw)
 
     def check_count(self, n: int) -> None:
         if n > self.config.max_items:
@@ -185,15 +197,22 @@ class RewardService:
     # -- handlers ---------------------------------------------------------------------------------
     async def handle(self, request: web.Request, parse: Any, answer: Any) -> web.Response:
         started = time.perf_counter()
-        async with self.gate:
+        try:
+            data = await self.body(request)  # before a grading slot: a slow sender holds none
             try:
-                items = parse(await self.body(request))
-            except BadRequest as exc:
-                self.counters["rejected"] += 1
-                return web.json_response({"error": str(exc)}, status=exc.status)
+                items = parse(data)
+            except (RecursionError, TypeError, ValueError, AttributeError) as exc:  # a shape no check foresaw
+                raise BadRequest(400, f"malformed request: {type(exc).__name__}") from None
+        except BadRequest as exc:
+            self.counters["rejected"] += 1
+            return web.json_response({"error": str(exc)}, status=exc.status)
+        async with self.gate:
             self.counters["requests"] += 1
             self.counters["items"] += len(items)
-            rows = await self.grade_items(items, started)
+            try:
+                rows = await self.grade_items(items, started)
+            except GradePoolUnhealthy as exc:
+                return web.json_response({"error": str(exc)}, status=503)
         return web.json_response(answer(rows))
 
     async def score(self, request: web.Request) -> web.Response:
@@ -211,11 +230,39 @@ class RewardService:
 
     async def healthz(self, request: web.Request) -> web.Response:
         pool = self.pool
+        ok = pool is not None and pool.healthy
         return web.json_response({
-            "ok": pool is not None, "workers": pool.size if pool else 0,
+            "ok": ok, "workers": pool.size if pool else 0,
             "timeout_s": self.config.timeout_s, "cache_entries": len(self.cache),
             **self.counters, **(pool.stats if pool else {}),
-        })
+            **({"problem": pool.unhealthy} if pool is not None and pool.unhealthy else {}),
+        }, status=200 if ok else 503)
+
+
+def parse_json(raw: bytes) -> Any:
+    """A request body as JSON, nested at most ``MAX_DEPTH`` deep (else 400)."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise BadRequest(400, f"body nested deeper than {MAX_DEPTH}") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(400, f"body is not JSON: {exc}") from None
+    if depth_of(data) > MAX_DEPTH:
+        raise BadRequest(400, f"body nested deeper than {MAX_DEPTH}")
+    return data
+
+
+def depth_of(value: Any) -> int:
+    """How deeply lists and objects nest in a decoded JSON value (iterative: no recursion limit)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > MAX_DEPTH:
+                return depth
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return deepest
 
 
 def warm_list(extra: str | None) -> list[str]:
