@@ -13,6 +13,7 @@ of the three, so it is a failure with reason ``ambiguous``.
 from __future__ import annotations
 
 import random
+import bisect
 import re
 from decimal import Decimal
 
@@ -73,12 +74,15 @@ def clause_relations(clause: str, values: dict[int, Decimal | None], text: str) 
         elif kind in RELATION_OF:
             relations.append((position, RELATION_OF[kind]))
     read = set()
+    places = [p for p, _ in operands]  # in order: the operands beside a relation by bisection (linear overall)
     for index, (position, relation) in enumerate(relations):
         low = relations[index - 1][0] if index else -1
         high = relations[index + 1][0] if index + 1 < len(relations) else len(operands) + len(relations) + 1
-        left = [o for p, o in operands if low < p < position]
-        right = [o for p, o in operands if position < p < high]
-        read.add(oriented(relation, left[-1] if left else 0, right[0] if right else 0, text))
+        before = bisect.bisect_left(places, position) - 1
+        after = bisect.bisect_right(places, position)
+        left = operands[before][1] if before >= 0 and places[before] > low else 0
+        right = operands[after][1] if after < len(places) and places[after] < high else 0
+        read.add(oriented(relation, left, right, text))
     return read
 
 

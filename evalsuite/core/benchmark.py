@@ -111,6 +111,10 @@ class BenchmarkBase:
     """The training reward (``evalsuite.rewards``); None: the headline metric, exact 0/1."""
     reward_metadata: ClassVar[tuple[str, ...]] = ()
     """Sample metadata keys that extraction or scoring reads (a trainer must carry them)."""
+    max_reply_chars: ClassVar[int] = 400_000
+    """A longer reply fails as ``no-answer: reply over N characters`` before any extraction (a
+    64k-token reply is about 256,000 characters of text; the cap bounds what one degenerate
+    reply costs a grader, on the event loop of ``run`` too)."""
     grade_cost: ClassVar[str] = "light"
     """``heavy``: grading a reply costs milliseconds (RDKit), so ``run`` grades it in the process
     pool (``evalsuite.engine.grade_pool``); ``light`` ones are graded in process, where a pool's

@@ -25,7 +25,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
 THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
@@ -85,11 +85,11 @@ class Extraction:
         return self.failure is None
 
 
-@dataclass(frozen=True, slots=True)
-class Marker:
+class Marker(NamedTuple):
     """One answer marker in a reply: its stage, where it starts, where its answer ends. The
     answer is ``source[answer_start:answer_end]`` (sliced when read: nested markers would
-    otherwise copy the reply once per level), or ``fixed`` where it is not a plain span."""
+    otherwise copy the reply once per level), or ``fixed`` where it is not a plain span. A named
+    tuple, not a frozen dataclass: a degenerate reply makes a hundred thousand of them."""
 
     stage: str
     start: int
@@ -104,12 +104,18 @@ class Marker:
     def answer(self) -> str:
         return self.fixed if self.fixed is not None else self.source[self.answer_start:self.answer_end]
 
-    def has_answer(self) -> bool:
-        """``clean_markup(answer)`` is not empty, without copying a long answer."""
-        if self.fixed is not None or self.answer_end - self.answer_start <= 256:
-            return bool(clean_markup(self.answer))
-        return SOME_TEXT.search(self.source, self.answer_start, self.answer_end) is not None or \
-            bool(clean_markup(self.answer))
+
+def has_answer(marker: Marker, seen: dict[str, bool]) -> bool:
+    """``clean_markup(marker.answer)`` is not empty, without copying a long answer (``seen``:
+    answers already judged, since a degenerate reply repeats one)."""
+    if marker.fixed is None and marker.answer_end - marker.answer_start > 256:
+        if SOME_TEXT.search(marker.source, marker.answer_start, marker.answer_end) is not None:
+            return True
+    answer = marker.answer
+    judged = seen.get(answer)
+    if judged is None:
+        judged = seen[answer] = bool(clean_markup(answer))
+    return judged
 
 
 def paired_spans(text: str, tokens: re.Pattern[str]) -> list[tuple[int, int, int, int]]:
@@ -236,7 +242,8 @@ def markers_in(text: str, stages: Sequence[str], own: Mapping[str, re.Pattern[st
     found = [m for stage in stages if stage in MARKER_FINDERS for m in MARKER_FINDERS[stage](text)]
     for stage, pattern in (own or {}).items():
         found += [Marker(stage, m.start(), m.end(), text, m.start(1), m.end(1)) for m in pattern.finditer(text)]
-    return sorted((m for m in found if m.has_answer()), key=lambda m: (m.start, -m.end))
+    seen: dict[str, bool] = {}
+    return sorted((m for m in found if has_answer(m, seen)), key=lambda m: (m.start, -m.end))
 
 
 def last_marker(text: str, markers: Sequence[Marker]) -> Marker | Extraction:
@@ -249,7 +256,13 @@ def last_marker(text: str, markers: Sequence[Marker]) -> Marker | Extraction:
     # a leaf: no other marker starts inside it (counted by bisection: itself is one)
     leaves = [m for m in on_line if bisect.bisect_left(starts, m.end) - bisect.bisect_left(starts, m.start) <= 1
               or m.end <= m.start]
-    answers = {" ".join(clean_markup(m.answer).split()) for m in leaves}
+    answers: set[str] = set()
+    cleaned: dict[str, str] = {}
+    for leaf in leaves:  # a degenerate line repeats one answer: each distinct one is cleaned once
+        answer = leaf.answer
+        if answer not in cleaned:
+            cleaned[answer] = " ".join(clean_markup(answer).split())
+            answers.add(cleaned[answer])
     if len(answers) > 1:
         shown = " / ".join(sorted(answers))[:120]
         return Extraction(answer=None, stage=last.stage, failure=f"{AMBIGUOUS}: two different final answers ({shown})")

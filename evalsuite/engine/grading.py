@@ -15,6 +15,7 @@ from evalsuite.core.types import TRUNCATED, Message, Prediction, Reply, Sample, 
 from evalsuite.engine.rundir import prompt_hash
 
 REASON_LIMIT = 300
+OVERSIZE_FAILURE = "no-answer"  # the contract's status of a reply over its benchmark's size cap
 
 
 def grade(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Prediction, Score]:
@@ -55,9 +56,12 @@ def grade_strict(bench: Benchmark, sample: Sample, reply: Reply) -> tuple[Predic
     answer (``evalsuite.core.reasoning``) fails as ``truncated`` without extraction, so a draft
     answer in its reasoning earns no credit.
     """
+    cap = getattr(bench, "max_reply_chars", None)
     try:
         if reply.error is not None:
             prediction = Prediction.failed(f"no reply: {reply.error}")
+        elif cap is not None and reply.text is not None and len(reply.text) > cap:
+            prediction = Prediction.failed(f"{OVERSIZE_FAILURE}: reply over {cap} characters")
         elif reply.prediction is not None:
             prediction = bench.from_structured(reply.prediction, sample)
         else:
