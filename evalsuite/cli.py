@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=bounded("--timeout"),
                    help="seconds per request (default: max(120, max_tokens / 25), so long thinking fits)")
     p.add_argument("--max-retries", type=bounded("--max-retries"), default=8)
+    p.add_argument("--max-reply-bytes", type=bounded("--max-reply-bytes"), default=None,
+                   help="largest reply body accepted from a server (default 16 MiB: a 64k-token reply is under 1 MiB)")
     p.add_argument("--retry-base-delay", type=bounded("--retry-base-delay"), default=0.5, help="first backoff step in seconds")
     p.add_argument("--max-error-rate", type=bounded("--max-error-rate"), default=0.1,
                    help="exit 1 when a larger share of samples got no reply, or all did (default 0.1)")
@@ -257,6 +259,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         **generation,
         max_retries=args.max_retries,
         retry_base_delay_s=args.retry_base_delay,
+        **({"max_reply_bytes": args.max_reply_bytes} if args.max_reply_bytes else {}),
         cache_path=args.cache,
         use_cache=not args.no_cache,
         overwrite=args.overwrite,

@@ -21,6 +21,7 @@ def create_backend(
     model_args: str | None = None,
     headers: dict[str, str] | None = None,
     max_tokens_param: str = "max_tokens",
+    max_reply_bytes: int | None = None,
 ) -> Backend:
     """``timeout_s`` None: each request's timeout follows its token limit (openai_compat.default_timeout).
     ``headers`` and ``max_tokens_param`` concern HTTP servers: other backends refuse them."""
@@ -43,7 +44,8 @@ def create_backend(
         from evalsuite.backends.openai_compat import OpenAIBackend
 
         return OpenAIBackend(name, base_urls or [], timeout_s=timeout_s, retry=retry, headers=headers,
-                             max_tokens_param=max_tokens_param)
+                             max_tokens_param=max_tokens_param,
+                             **({"max_reply_bytes": max_reply_bytes} if max_reply_bytes else {}))
     if kind == "local" and name:
         from evalsuite.backends.local import LocalBackend
 

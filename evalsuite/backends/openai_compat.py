@@ -41,6 +41,7 @@ import itertools
 import json
 import os
 import random
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -58,6 +59,10 @@ PROBE_TIMEOUT_S = 15.0
 REPLICA_COOLDOWN_S = 5.0
 MIN_TIMEOUT_S = 120.0
 TIMEOUT_TOKENS_PER_S = 25.0
+MAX_REPLY_BYTES = 16 * 1024 * 1024  # a 64k-token reply is well under 1 MiB of JSON, reasoning included
+MAX_REPLY_DEPTH = 64  # JSON nesting of a chat completion; a real one is 5 deep
+SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_USAGE_TOKENS = 10**9  # a token count above this (or negative, or not an integer) is not one
 """Half the 50 tokens/s of a busy thinking-model server: 30,000 tokens may take 20 minutes."""
 MAX_TOKENS_PARAMS = ("max_tokens", "max_completion_tokens")
 
@@ -100,6 +105,7 @@ class OpenAIBackend:
         headers: dict[str, str] | None = None,
         max_tokens_param: str = "max_tokens",
         min_timeout_s: float = MIN_TIMEOUT_S,
+        max_reply_bytes: int = MAX_REPLY_BYTES,
     ):
         if not base_urls:
             raise BackendError(f"openai/{name} needs --base-url URL (any OpenAI-compatible server)")
@@ -113,6 +119,7 @@ class OpenAIBackend:
         self.timeout_s = timeout_s
         self.min_timeout_s = min_timeout_s
         self.max_tokens_param = max_tokens_param
+        self.max_reply_bytes = max_reply_bytes
         # Values kept in memory only, like the key: they may carry credentials.
         self._headers = dict(headers or {})
         self.retry = retry or RetryPolicy()
@@ -208,11 +215,14 @@ class OpenAIBackend:
             started = time.perf_counter()
             try:
                 async with self.session.post(replica.endpoint, data=payload, timeout=timeout) as response:
-                    raw = await response.read()
+                    raw = await read_capped(response, self.max_reply_bytes)
                     status, headers = response.status, response.headers
                 latency = time.perf_counter() - started
+                if raw is None:  # the same request would get the same endless reply: not retried
+                    return Reply(text=None, error=f"reply body over {self.max_reply_bytes} bytes (--max-reply-bytes)",
+                                 latency_s=round(latency, 4), attempts=attempt + 1)
                 if status == 200:
-                    reply = reply_of(json.loads(raw))
+                    reply = sanitised(reply_of(decode_reply(raw)))
                     if reply is not None:
                         reply.latency_s, reply.attempts = round(latency, 4), attempt + 1
                         return reply
@@ -234,7 +244,7 @@ class OpenAIBackend:
                 replica.down_until = time.monotonic() + REPLICA_COOLDOWN_S
             except (aiohttp.ClientError, ConnectionError) as exc:
                 last_problem = f"connection to {replica.base_url} lost: {type(exc).__name__}: {exc}"
-            except ValueError as exc:  # body is not JSON, or not a JSON object
+            except (ValueError, RecursionError) as exc:  # body is not JSON, or not a JSON object
                 last_problem = f"malformed response from {replica.base_url}: {str(exc)[:200]}"
             latency = time.perf_counter() - started
             if attempt < self.retry.max_retries:
@@ -280,20 +290,87 @@ def reply_of(data: Any) -> Reply | None:
 
 def usage_of(usage: Any) -> dict[str, int] | None:
     """prompt / completion tokens and, where the server reports them, reasoning tokens (OpenAI's
-    ``completion_tokens_details.reasoning_tokens`` or a flat ``reasoning_tokens``)."""
+    ``completion_tokens_details.reasoning_tokens`` or a flat ``reasoning_tokens``). A count that
+    is not a token count (negative, a boolean, a float, above ``MAX_USAGE_TOKENS``) makes the
+    usage ``{"invalid": 1}``: recorded, and left out of every total."""
     if not isinstance(usage, dict):
         return None
     out: dict[str, int] = {}
     for name in ("prompt_tokens", "completion_tokens"):
-        if isinstance(usage.get(name), int):
+        if usage.get(name) is not None:
             out[name] = usage[name]
     details = usage.get("completion_tokens_details")
     reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
     if reasoning is None:
         reasoning = usage.get("reasoning_tokens")
-    if isinstance(reasoning, int):
+    if reasoning is not None:
         out["reasoning_tokens"] = reasoning
+    if not all(is_token_count(value) for value in out.values()):
+        return {"invalid": 1}
     return out or None
+
+
+def is_token_count(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MAX_USAGE_TOKENS
+
+
+# -- the reply boundary (issue 30): what a server sends is bounded and cleaned before anything keeps it
+async def read_capped(response: Any, limit: int) -> bytes | None:
+    """The body, or None once it grows past ``limit`` bytes (read in chunks: an endless chunked
+    reply costs ``limit`` bytes of memory, not all it sends before the timeout)."""
+    if response.content_length is not None and response.content_length > limit:
+        return None
+    parts, size = [], 0
+    async for chunk in response.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def decode_reply(raw: bytes) -> Any:
+    """The JSON of a reply body, nested at most ``MAX_REPLY_DEPTH`` deep (else ValueError, a
+    malformed response, retried like one)."""
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise ValueError(f"JSON nested deeper than {MAX_REPLY_DEPTH}") from None
+    stack = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_REPLY_DEPTH:
+                raise ValueError(f"JSON nested deeper than {MAX_REPLY_DEPTH}")
+            stack.extend((child, depth + 1) for child in (node.values() if isinstance(node, dict) else node))
+    return data
+
+
+def without_lone_surrogates(text: str) -> tuple[str, int]:
+    """``text`` with each lone surrogate (JSON's ``"\\ud800"``: not a character, cannot be
+    written as UTF-8) replaced by U+FFFD, and how many there were. (A str never holds a valid
+    pair: the JSON decoder joins one into its character.)"""
+    if not SURROGATE.search(text):
+        return text, 0
+    return SURROGATE.subn("\ufffd", text)
+
+
+def sanitised(reply: Reply | None) -> Reply | None:
+    """The reply with lone surrogates replaced in its text and reasoning, the count recorded in
+    its usage as ``replaced_surrogates`` (the journal and the cache write UTF-8)."""
+    if reply is None:
+        return None
+    replaced = 0
+    for name in ("text", "reasoning"):
+        value = getattr(reply, name)
+        if isinstance(value, str):
+            value, count = without_lone_surrogates(value)
+            if count:
+                setattr(reply, name, value)
+                replaced += count
+    if replaced:
+        reply.usage = {**(reply.usage or {}), "replaced_surrogates": replaced}
+    return reply
 
 
 def retry_after(headers: Any) -> float | None:

@@ -71,6 +71,7 @@ BOUNDS: Mapping[str, Bound] = {b.option: b for b in (
     Bound("--max-concurrency", int, 1, 4096),
     Bound("--timeout", float, 0.001),
     Bound("--max-retries", int, 0, 100),
+    Bound("--max-reply-bytes", int, 1024),
     Bound("--retry-base-delay", float, 0.0, 600.0),
     Bound("--max-error-rate", float, 0.0, 1.0),
     Bound("--epochs", int, 1, 1024),

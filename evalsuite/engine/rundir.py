@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import hashlib
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +74,51 @@ def describe_differences(old: Any, new: Any, shown: int = 6) -> str:
     return ", ".join(parts)
 
 
+LOCK = ".evalsuite.lock"
+
+
+def has_samples(out: Path) -> bool:
+    """Whether the journal holds anything (a line, even a torn one)."""
+    try:
+        return (out / SAMPLES).stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+@contextlib.contextmanager
+def lock_run_dir(out: Path) -> Iterator[None]:
+    """Hold ``out``'s lock (``flock`` on ``out/.evalsuite.lock``, created without following a
+    symbolic link) for the block; a RunError at once when another process holds it. The kernel
+    drops an flock when its holder dies, so a lock left by a killed run is stale by construction
+    and the next run simply takes it over."""
+    out = Path(out)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise RunError(f"{path} is a symbolic link; refusing to open it (remove it)") from None
+        raise
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            raise RunError(f"another evalsuite run (pid {holder}) is writing {out}; wait for it to finish, "
+                           "or use another --out") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        if created and [p.name for p in out.iterdir()] == [LOCK]:  # failed before writing anything
+            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        os.close(fd)  # releases the lock
+
+
 def epochs_of(fingerprint: dict[str, Any]) -> int:
     """A fingerprint's ``epochs`` (1 in run directories written before ``--epochs`` existed)."""
     return int(fingerprint.get("epochs") or 1)
@@ -85,6 +135,11 @@ def prepare_out_dir(out: Path, fingerprint: dict[str, Any], *, overwrite: bool) 
     new epochs are sent), never shrink: the journal would hold replies the run does not count.
     """
     config_path = out / results.CONFIG
+    if config_path.exists() and not overwrite and not has_samples(out):
+        # A run that failed before its first sample left only its configuration: nothing to
+        # resume, so a retry with corrected options starts afresh instead of being refused.
+        config_path.unlink()
+        (out / SAMPLES).unlink(missing_ok=True)
     if out.exists() and overwrite:
         for name in (SAMPLES, results.RESULTS, results.CONFIG):
             (out / name).unlink(missing_ok=True)

@@ -31,7 +31,7 @@ from evalsuite.engine.grade_pool import RunGrader
 from evalsuite.engine.grading import grade, record_of
 from evalsuite.engine.pipeline import PIPELINE_DEPTH, Job, Turns, make_progress
 from evalsuite.engine.planner import SamplePlanner
-from evalsuite.engine.rundir import in_shard, prepare_out_dir, sample_digest_text
+from evalsuite.engine.rundir import in_shard, lock_run_dir, prepare_out_dir, sample_digest_text
 from evalsuite.files import results
 from evalsuite.files.accounting import Prices
 from evalsuite.files.journal import Journal, Key
@@ -67,6 +67,8 @@ class RunConfig:
     headers: dict[str, str] = field(default_factory=dict)
     """Extra HTTP headers; values are never written (only names enter the backend identity)."""
     max_tokens_param: str = "max_tokens"
+    max_reply_bytes: int | None = None
+    """Largest reply body taken from an HTTP server (None: ``openai_compat.MAX_REPLY_BYTES``)."""
     prices: Prices | None = None
     grade_workers: int | None = None  # None: the machine's cores; 0: grade in process
     grade_timeout_s: float = 30.0
@@ -186,6 +188,12 @@ class Runner:
 
     # -- running --------------------------------------------------------------------------
     def run(self) -> dict[str, Any]:
+        """Evaluate and write results.json, holding the run directory's lock throughout (a second
+        run into the same ``--out`` is refused while this one runs)."""
+        with lock_run_dir(self.config.out):
+            return self.run_locked()
+
+    def run_locked(self) -> dict[str, Any]:
         # numpy first, on this thread, before the planner thread and backend builders start: two
         # threads importing it for the first time at once can leave it half-initialised ("cannot
         # load module more than once per process"); the aggregation at the end needs it anyway.
@@ -203,6 +211,7 @@ class Runner:
             model_args=cfg.model_args,
             headers=cfg.headers,
             max_tokens_param=cfg.max_tokens_param,
+            **({"max_reply_bytes": cfg.max_reply_bytes} if cfg.max_reply_bytes else {}),
         )
         self.check_modalities()
         self.refuse_unsupported()

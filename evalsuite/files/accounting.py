@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from evalsuite.core.benchmark import Benchmark
-from evalsuite.files.journal import SAMPLES, read_lines
+from evalsuite.files.journal import SAMPLES, is_count, read_lines
 
 PER_MILLION = 1_000_000
 
@@ -63,7 +63,9 @@ class Tally:
     def add(self, line: Mapping[str, Any], headline: str | None) -> None:
         self.samples += 1
         usage = line.get("usage")
-        if isinstance(usage, dict) and isinstance(usage.get("completion_tokens"), int):
+        # a usage with a count that is not one (negative, a boolean, 10**400) is left out of totals
+        if isinstance(usage, dict) and is_count(usage.get("completion_tokens")) \
+                and all(is_count(usage.get(name) or 0) for name in ("prompt_tokens", "reasoning_tokens")):
             self.completion.append(usage["completion_tokens"])
             self.prompt.append(int(usage.get("prompt_tokens") or 0))
             if isinstance(usage.get("reasoning_tokens"), int):
@@ -71,7 +73,7 @@ class Tally:
             if headline is not None:
                 self.correct_completion.append(usage["completion_tokens"])
         latency = line.get("latency_s")
-        if isinstance(latency, (int, float)):
+        if isinstance(latency, (int, float)) and not isinstance(latency, bool) and 0 <= latency < 1e9:
             self.latency.append(float(latency))
         if headline is not None:
             self.graded = True

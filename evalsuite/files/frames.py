@@ -15,6 +15,7 @@ from typing import Any
 
 from evalsuite.core.errors import RunError
 from evalsuite.core.types import SampleRecord
+from evalsuite.files.journal import problem_of
 from evalsuite.files.results import partial_results
 
 
@@ -104,8 +105,8 @@ def read_samples(path: Path) -> list[SampleRecord]:
                 continue
             try:
                 data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RunError(f"{path}:{number}: not JSON: {exc}") from None
+            except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than any record
+                raise RunError(f"{path}:{number}: not JSON: {str(exc)[:200] or type(exc).__name__}") from None
             if not isinstance(data, dict):
                 raise RunError(f"{path}:{number}: expected a JSON object")
             missing = [key for key in ("benchmark", "id", "scores") if key not in data]
@@ -113,6 +114,9 @@ def read_samples(path: Path) -> list[SampleRecord]:
                 raise RunError(f"{path}:{number}: missing {', '.join(missing)}")
             if not isinstance(data["scores"], dict):
                 raise RunError(f"{path}:{number}: 'scores' must be an object")
+            problem = problem_of(data)
+            if problem is not None:
+                raise RunError(f"{path}:{number}: {problem}")
             data.setdefault("prompt", [])
             data.setdefault("response", None)
             data.setdefault("prediction", None)
