@@ -29,9 +29,18 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:
+        import errno
+
+        from evalsuite.files.redact import for_terminal
+
         known = user_errors()
         if isinstance(exc, known):
-            print(f"evalsuite: error: {exc}", file=sys.stderr)
+            print(f"evalsuite: error: {for_terminal(str(exc))}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+            where = f" writing {exc.filename}" if exc.filename else ""
+            print(f"evalsuite: error: no space left on the device{for_terminal(where)}; finished samples are kept: "
+                  "free space and run the same command again to resume", file=sys.stderr)
             return EXIT_USAGE
         raise
 
@@ -280,7 +289,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     problem = error_rate_problem(data, args.max_error_rate, runner.first_error)
     if problem:
-        print(f"evalsuite: error: {problem}", file=sys.stderr)
+        from evalsuite.files.redact import for_terminal
+
+        print(f"evalsuite: error: {for_terminal(problem)}", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
 

@@ -20,5 +20,8 @@ def write_report(run_dirs: list[Path], out: Path) -> Path:
     html = render_report([Path(d) for d in run_dirs])
     if out.parent and not out.parent.exists():
         out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(html, encoding="utf-8")
+    from evalsuite.core.safe_files import replacing
+
+    with replacing(out, "w", fsync=False) as handle:  # a planted symlink is replaced, its target untouched
+        handle.write(html)
     return out

@@ -12,8 +12,8 @@ of the three, so it is a failure with reason ``ambiguous``.
 
 from __future__ import annotations
 
-import random
 import bisect
+import random
 import re
 from decimal import Decimal
 

@@ -125,7 +125,8 @@ class OpenAIBackend:
         self.retry = retry or RetryPolicy()
         # Read once and kept in memory only; never part of identity() or any record.
         self._api_key = api_key or os.environ.get("OPENAI_API_KEY") or "EMPTY"
-        self._scrub = Scrubber([self._api_key])  # a server may echo the key in its error text
+        # a server may echo the key, or a header's value, in its error text
+        self._scrub = Scrubber([self._api_key, *self._headers.values()])
         self.replicas: list[Replica] = []
         self.session: Any = None
         self._next = itertools.count()

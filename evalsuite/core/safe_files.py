@@ -48,6 +48,8 @@ def replacing(path: Path, mode: str = "wb", *, fsync: bool = True) -> Iterator[I
 def keep_mode(path: Path, tmp: Path) -> None:
     """mkstemp makes 0600 files; a replaced file keeps its mode, a new one gets the umask's."""
     try:
+        if path.is_symlink():
+            raise FileNotFoundError(path)  # a link is replaced by a file of its own: the umask's mode
         mode = path.stat().st_mode & 0o777
     except FileNotFoundError:
         umask = os.umask(0)

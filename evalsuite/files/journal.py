@@ -148,7 +148,7 @@ class Journal:
         self.path = run_dir / SAMPLES
         try:
             fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
-        except OSError as exc:
+        except OSError:
             if self.path.is_symlink():
                 raise RunError(f"{self.path} is a symbolic link; refusing to write through it (remove it)") from None
             raise

@@ -13,7 +13,12 @@ here return:
   key is another run without the key being written.
 * ``url_credentials`` / ``reject_url_credentials``: a URL's user part and secret-named query
   parameters; backends refuse such URLs up front (``docs/contracts.md#model-strings``).
-* ``redact_url``, ``scrub_argv``, ``Scrubber``: what to write instead.
+* ``redact_url``, ``scrub_argv``, ``Scrubber``: what to write instead. ``scrub_argv`` knows
+  argparse's abbreviations (``--hea X=V`` is ``--header X=V``). A ``Scrubber`` also registers
+  its secrets with the process, so that ``scrub_known`` removes them by value from any text
+  printed or written later (an exception's message on stderr, a server's error echoing a header).
+* ``printable``: text for a terminal, its control characters (ANSI / OSC escapes, cursor moves,
+  a bell) shown as ``\\x1b``-style escapes instead of acted on.
 """
 
 from __future__ import annotations
@@ -43,6 +48,9 @@ KEY_VALUE_FLAGS = frozenset({"--model-args"})
 """Options whose value is ``k=v,k2=v2``; only the values of secret-named keys are masked."""
 
 URL_PATTERN = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but tab and newline; C1 too (CSI is \x9b)
+KNOWN_SECRETS: set[str] = set()
+"""Every secret a ``Scrubber`` was made with in this process (``scrub_known``)."""
 
 
 class CredentialError(EvalsuiteError):
@@ -135,6 +143,7 @@ def scrub_argv(argv: list[str]) -> list[str]:
             pending = None
             continue
         flag, sep, value = arg.partition("=")
+        flag = full_flag(flag) if arg.startswith("--") else flag
         if arg.startswith("--") and sep:
             out.append(f"{flag}={scrub_value(flag, value)}")
         elif arg.startswith("--") and (flag in SECRET_FLAGS or flag in KEY_VALUE_FLAGS or is_secret_name(flag)):
@@ -144,7 +153,18 @@ def scrub_argv(argv: list[str]) -> list[str]:
             out.append(f"{flag}={MASK}")
         else:
             out.append(redact_text(arg))
-    return out
+    return [scrub_known(arg) for arg in out]  # a secret given any other way is still masked by value
+
+
+def full_flag(flag: str) -> str:
+    """The secret option a flag abbreviates (argparse takes any unambiguous prefix: ``--hea``
+    is ``--header``), else the flag itself."""
+    if flag in SECRET_FLAGS or flag in KEY_VALUE_FLAGS or len(flag) < 4:
+        return flag
+    for known in sorted(SECRET_FLAGS | KEY_VALUE_FLAGS):
+        if known.startswith(flag):
+            return known
+    return flag
 
 
 def scrub_value(flag: str, value: str) -> str:
@@ -164,8 +184,26 @@ class Scrubber:
     def __init__(self, secrets: Iterable[str | None] = ()):
         # Short values (e.g. "EMPTY", "local") would mask ordinary words; real keys are longer.
         self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        KNOWN_SECRETS.update(self.secrets)
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, MASK)
         return redact_text(text)
+
+
+def scrub_known(text: str) -> str:
+    """``text`` without any secret a ``Scrubber`` of this process knows (by value)."""
+    for secret in sorted(KNOWN_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: control characters shown as escapes (``\\x1b``), never sent."""
+    return CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+
+
+def for_terminal(text: str) -> str:
+    """What any message printed to a terminal goes through: known secrets out, controls escaped."""
+    return printable(scrub_known(text))

@@ -306,7 +306,10 @@ def run_gate(baseline: Path, candidate: Path, policy: Path | None, json_out: Pat
               file=sys.stderr)
     step_summary(text)
     if json_out is not None:
-        Path(json_out).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        from evalsuite.core.safe_files import replacing
+
+        with replacing(Path(json_out), "w", fsync=False) as handle:
+            handle.write(json.dumps(report, indent=2) + "\n")
     return code
 
 

@@ -30,6 +30,7 @@ from typing import Any
 from evalsuite.core import registry
 from evalsuite.core.benchmark import Benchmark, take
 from evalsuite.core.errors import BenchmarkError
+from evalsuite.core.safe_files import replacing
 from evalsuite.core.types import Sample
 
 FORMATS = ("jsonl", "verl", "sft")
@@ -209,21 +210,21 @@ def line_of(bench: Benchmark, row: Row, fmt: str) -> dict[str, Any]:
 
 def write(bench: Benchmark, rows: Iterator[Row], fmt: str, out: Path) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".part")
     count = 0
-    if fmt == "verl":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    # a unique temporary beside OUT, never a predictable OUT.part that a planted symlink could
+    # redirect; it replaces OUT (a symlink there included, its target untouched) only when whole
+    with replacing(out, "wb" if fmt == "verl" else "w") as handle:
+        if fmt == "verl":
+            import pyarrow as pa
+            import pyarrow.parquet as pq
 
-        records = [record(bench, row) for row in rows]
-        count = len(records)
-        pq.write_table(pa.Table.from_pylist(records), tmp)
-    else:
-        with tmp.open("w", encoding="utf-8") as handle:
+            records = [record(bench, row) for row in rows]
+            count = len(records)
+            pq.write_table(pa.Table.from_pylist(records), handle)
+        else:
             for row in rows:
                 handle.write(json.dumps(line_of(bench, row, fmt), ensure_ascii=False) + "\n")
                 count += 1
-    tmp.replace(out)  # a failed export leaves no half-written file behind
     return count
 
 
