@@ -115,7 +115,13 @@ def recover(run_dir: Path, report: Callable[[str], None] = warn) -> set[Key]:
         return set()
     done: set[Key] = set()
     drop: set[int] = set()
+    last, last_whole = 0, True
+    with path.open("rb") as handle:
+        for last, raw in enumerate(handle, start=1):  # noqa: B007 - the last line's number and shape
+            last_whole = raw.endswith(b"\n")
     for number, record in read_lines(path):
+        if record is None and (number != last or last_whole):  # a torn last line is a kill's, not news
+            report(f"{path} line {number} skipped (not a JSON object); its sample is requested again")
         if record is None or record.get("error"):
             drop.add(number)
             continue
