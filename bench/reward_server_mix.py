@@ -38,11 +38,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int, cap: float, workers: int = 2) -> subprocess.Popen:
+def start_server(port: int, cap: float, workers: int = 2, *extra: str, cwd: Path | None = None) -> subprocess.Popen:
     command = [sys.executable, "-m", "evalsuite.cli", "serve", "rewards", "--port", str(port),
                "--grade-workers", str(workers), "--grade-timeout", str(cap), "--max-items", str(MAX_ITEMS),
-               "--max-body", str(MAX_BODY)]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+               "--max-body", str(MAX_BODY), *extra]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
 
 
 async def wait_healthy(url: str, timeout_s: float = 60) -> dict[str, Any]:

@@ -176,6 +176,8 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--max-items", type=int, default=1024, help="items per request (default 1024)")
     p.add_argument("--max-concurrency", type=int, default=16, help="requests graded at once (default 16)")
     p.add_argument("--cache-size", type=int, default=20_000, help="cached results (default 20000)")
+    p.add_argument("--body-timeout", type=float, default=10.0, metavar="S",
+                   help="seconds a request body may take to arrive, else 408 (default 10)")
     add_grade_args(p)
     p.set_defaults(handler=cmd_serve)
 
@@ -449,15 +451,18 @@ def cmd_export_train(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from evalsuite.rewards.server import ServerConfig, serve
 
-    if args.grade_timeout <= 0 or args.max_items < 1 or args.max_body < 1 or args.max_concurrency < 1:
+    if args.grade_timeout <= 0 or args.max_items < 1 or args.max_body < 1 or args.max_concurrency < 1 \
+            or args.body_timeout <= 0:
         from evalsuite.core.errors import EvalsuiteError
 
-        raise EvalsuiteError("serve rewards: --grade-timeout, --max-items, --max-body and --max-concurrency must be positive")
+        raise EvalsuiteError("serve rewards: --grade-timeout, --max-items, --max-body, --max-concurrency and "
+                             "--body-timeout must be positive")
     print(f"evalsuite: serving rewards on http://{args.host}:{args.port} (POST /score, POST /get_reward, GET /healthz)",
           file=sys.stderr, flush=True)
     serve(ServerConfig(host=args.host, port=args.port, workers=args.grade_workers or None,
                        timeout_s=args.grade_timeout, max_body=args.max_body, max_items=args.max_items,
-                       max_concurrency=args.max_concurrency, cache_size=args.cache_size, benchmark=args.benchmark))
+                       max_concurrency=args.max_concurrency, cache_size=args.cache_size, benchmark=args.benchmark,
+                       body_timeout_s=args.body_timeout))
     return EXIT_OK
 
 
