@@ -1,14 +1,18 @@
 """A hostile request mix against ``evalsuite serve rewards`` (issue 19, done-3).
 
-Run: python bench/reward_server_mix.py [--n 10000] [--cap 0.3] [--concurrency 16]
+Run: python bench/reward_server_mix.py [--n 10000] [--cap 0.3] [--concurrency 16] [--slowloris 16]
 
 Starts a real server on a free loopback port (``--grade-workers 2 --grade-timeout CAP
 --max-items 64 --max-body 3 MB``) and sends N requests, cycling through: well-formed TAIL
 batches (right and wrong answers), 1 MB completions, 5,000-atom SMILES, invalid JSON bodies,
 oversized batches, oversized bodies, malformed items, and (1 in 50) a retrosynthesis completion
-that keeps RDKit busy well past the cap. Prints what came back per kind, the server's memory
-before and after, and whether it is still healthy. tests/rewards/test_server.py runs the same
-mix, scaled down.
+that keeps RDKit busy well past the cap. Issue 30 added: bodies nested 100,000 deep and bodies of
+odd shapes (``null``, a bare string, ``[[]]``: 400), a 1 MB completion over the reply cap (status
+``no-answer``), one 2.7 MB request of 20 items in every 500 (under the 3 MB body cap), and ``--slowloris N`` clients that send a byte a
+second for the whole mix, while ``/healthz`` is polled every 0.2 s. Prints what came back per
+kind, p50 / p99 latency of the well-formed requests, the slowest ``/healthz``, the server's memory
+before, at its peak and after, and whether it is still healthy. tests/rewards/test_server.py runs
+the same mix, scaled down.
 """
 
 from __future__ import annotations
@@ -129,11 +133,16 @@ def slow_completion(variant: int = 0) -> str:
 
 
 KINDS = ("tail-batch", "megabyte", "big-smiles", "bad-json", "too-many", "too-big", "malformed", "tail-batch",
-         "megabyte", "tail-batch")
+         "megabyte", "tail-batch", "nested", "odd-shape")
+WELL_FORMED = ("tail-batch", "megabyte", "big-smiles", "slow", "big-request")
 
 
 def request_for(i: int, tail: list) -> tuple[str, bytes, dict[str, Any]]:
     """(kind, body, what is expected) of request i."""
+    if i % 500 == 499:  # one 2.7 MB request: chunks far over a pipe buffer (issue 30)
+        chosen = [tail[(i + j) % len(tail)] for j in range(20)]
+        body = [{"benchmark": b, "target": t, "completion": "\n" * 135_000 + c} for b, t, c, _ in chosen]
+        return "big-request", json.dumps(body).encode(), {"status": 200, "scores": [s for *_, s in chosen]}
     if i % 50 == 49:
         slow = slow_completion(i // 50 % 280)
         body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"), "completion": slow,
@@ -147,7 +156,7 @@ def request_for(i: int, tail: list) -> tuple[str, bytes, dict[str, Any]]:
     if kind == "megabyte":
         b, t, c, s = tail[i % len(tail)]
         body = [{"benchmark": b, "target": t, "completion": "x" * 1_000_000 + "\n" + c}]
-        return kind, json.dumps(body).encode(), {"status": 200, "scores": [s]}
+        return kind, json.dumps(body).encode(), {"status": 200, "statuses": ["no-answer"]}  # over the reply cap
     if kind == "big-smiles":
         body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"), "completion": json.dumps(["C" * 5000])}]
         return kind, json.dumps(body).encode(), {"status": 200, "statuses": ["invalid"]}
@@ -160,13 +169,53 @@ def request_for(i: int, tail: list) -> tuple[str, bytes, dict[str, Any]]:
     if kind == "too-big":
         return kind, b'[{"benchmark": "tail/lcs", "target": "\\"1\\"", "completion": "' + b"y" * MAX_BODY + b'"}]', \
             {"status": 413}
+    if kind == "nested":
+        return kind, b"[" * 100_000 + b"]" * 100_000, {"status": 400}
+    if kind == "odd-shape":
+        return kind, (b"null", b'"a string"', b"[[]]", b'{"items": 3}')[i // len(KINDS) % 4], {"status": 400}
     body = [{"benchmark": "no-such-benchmark", "target": "1", "completion": "x"}] if i % 2 else [{"target": "1"}]
     return kind, json.dumps(body).encode(), {"status": 400}
 
 
-async def run_mix(url: str, n: int, concurrency: int = 16) -> dict[str, Any]:
-    """Send the mix; returns per-kind counts of (as expected / not) and the slowest timeout."""
+async def slow_sender(url: str, stop: asyncio.Event) -> None:
+    """A slowloris client: a request whose body arrives a byte a second, again and again."""
+    host, port = url.removeprefix("http://").split(":")
+    while not stop.is_set():
+        try:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"POST /score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100000\r\n\r\n")
+            while not stop.is_set() and not reader.at_eof():
+                writer.write(b" ")
+                await writer.drain()
+                await asyncio.sleep(1.0)
+            writer.close()
+        except (ConnectionError, OSError):
+            await asyncio.sleep(0.2)
+
+
+async def run_mix(url: str, n: int, concurrency: int = 16, slowloris: int = 0,
+                  server_pid: int | None = None) -> dict[str, Any]:
+    """Send the mix; returns per-kind counts of (as expected / not), the slowest timeout, the
+    well-formed requests' latencies, the slowest /healthz and the peak RSS (when ``server_pid``)."""
     tail = tail_cases(64)
+    latencies: list[float] = []
+    health_s: list[float] = []
+    peak = [0.0]
+    stop = asyncio.Event()
+
+    async def watch(session: aiohttp.ClientSession) -> None:
+        while not stop.is_set():
+            t = time.perf_counter()
+            try:
+                async with session.get(f"{url}/healthz") as response:
+                    await response.read()
+            except aiohttp.ClientError:
+                pass
+            health_s.append(time.perf_counter() - t)
+            if server_pid is not None:
+                peak[0] = max(peak[0], rss_mb(server_pid))
+            await asyncio.sleep(0.2)
     outcome: dict[str, Counter] = defaultdict(Counter)
     problems: list[str] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -178,6 +227,7 @@ async def run_mix(url: str, n: int, concurrency: int = 16) -> dict[str, Any]:
         while not queue.empty():
             i = queue.get_nowait()
             kind, body, expected = request_for(i, tail)
+            sent = time.perf_counter()
             try:
                 async with session.post(f"{url}/score", data=body,
                                         headers={"Content-Type": "application/json"}) as response:
@@ -187,6 +237,8 @@ async def run_mix(url: str, n: int, concurrency: int = 16) -> dict[str, Any]:
                 status, rows = (413 if kind == "too-big" else -1), None
                 if kind != "too-big":
                     problems.append(f"{kind} #{i}: {exc}")
+            if kind in WELL_FORMED:
+                latencies.append(time.perf_counter() - sent)
             good = status == expected["status"]
             if good and rows is not None:
                 if "scores" in expected:
@@ -199,9 +251,19 @@ async def run_mix(url: str, n: int, concurrency: int = 16) -> dict[str, Any]:
                 problems.append(f"{kind} #{i}: HTTP {status} {str(rows)[:200]}")
 
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
+        watcher = asyncio.create_task(watch(session))
+        lorises = [asyncio.create_task(slow_sender(url, stop)) for _ in range(slowloris)]
         await asyncio.gather(*(worker(session) for _ in range(concurrency)))
+        stop.set()
+        await asyncio.gather(watcher, *lorises)
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float | None:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 1) if ordered else None
+
     return {"outcome": {k: dict(v) for k, v in outcome.items()}, "problems": problems,
-            "max_timeout_latency_ms": max(timeouts_ms, default=None)}
+            "max_timeout_latency_ms": max(timeouts_ms, default=None), "p50_ms": pct(0.5), "p99_ms": pct(0.99),
+            "max_healthz_ms": round(max(health_s, default=0.0) * 1000, 1), "peak_rss_mb": round(peak[0])}
 
 
 async def timed_slow(url: str, count: int) -> list[tuple[str, float]]:
@@ -227,6 +289,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--cap", type=float, default=0.3)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--slowloris", type=int, default=0, help="slow-sending clients during the mix")
     args = parser.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -235,7 +298,7 @@ def main() -> None:
         asyncio.run(wait_healthy(url))
         before = rss_mb(server.pid)
         t0 = time.perf_counter()
-        result = asyncio.run(run_mix(url, args.n, args.concurrency))
+        result = asyncio.run(run_mix(url, args.n, args.concurrency, args.slowloris, server.pid))
         elapsed = time.perf_counter() - t0
         after = rss_mb(server.pid)
         slow = asyncio.run(timed_slow(url, 3))
@@ -249,6 +312,8 @@ def main() -> None:
     for problem in result["problems"]:
         print(f"  problem: {problem}")
     print(f"slowest timeout in the mix: {result['max_timeout_latency_ms']} ms; alone: {slow}")
+    print(f"well-formed requests: p50 {result['p50_ms']} ms, p99 {result['p99_ms']} ms; slowest /healthz "
+          f"{result['max_healthz_ms']} ms; {args.slowloris} slowloris clients; peak RSS {result['peak_rss_mb']} MB")
     print(f"server + workers RSS: {before:.0f} MB before, {after:.0f} MB after; healthz after: {health}")
     print(f"exit code after SIGTERM: {code}")
 
