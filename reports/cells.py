@@ -13,6 +13,8 @@ def fmt(value: Any, digits: int = 3) -> str:
         return "–"
     if isinstance(value, bool):
         return str(value)
+    if isinstance(value, float) and math.isinf(value):
+        return "∞" if value > 0 else "−∞"
     if isinstance(value, (int, float)):
         if value == int(value) and abs(value) >= 2:
             return f"{int(value):,}"

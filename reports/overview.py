@@ -110,12 +110,13 @@ def tail_heatmap(runs: list[Run], labels: list[str]) -> Markup:
                 entry = ((groups.get(bucket) or {}).get("metrics") or {}).get("accuracy") or {}
                 value = number(entry.get("value"))
                 x, y = x0 + b * cell_w, top + i * cell_h
-                fill = "#f3f4f6" if value is None else f"rgb({int(255 - 218 * value)},{int(255 - 156 * value)},{int(255 - 20 * value)})"
+                shade = None if value is None else min(1.0, max(0.0, value))  # inf, 1e308: the scale's end
+                fill = "#f3f4f6" if shade is None else f"rgb({int(255 - 218 * shade)},{int(255 - 156 * shade)},{int(255 - 20 * shade)})"
                 tip = f"{label}: {task} {bucket}: " + ("not run" if value is None else f"accuracy {value:.3f}, n={entry.get('n')}")
                 parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="{fill}">'
                              f'<title>{escape(tip)}</title></rect>')
                 if value is not None:
-                    colour = "#fff" if value > 0.6 else "#111827"
+                    colour = "#fff" if (shade or 0.0) > 0.6 else "#111827"
                     parts.append(f'<text x="{x + cell_w / 2 - 1}" y="{y + 12}" text-anchor="middle" '
                                  f'class="cellv" fill="{colour}">{value:.2f}</text>')
     for i, task in enumerate(tasks):

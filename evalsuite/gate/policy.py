@@ -47,7 +47,7 @@ def load_policy(path: Path | None) -> Policy:
         raise GateError([f"{where}: expected a mapping at the top level"])
     unknown = set(data) - {"alpha", "margin", "seed", "resamples", "guards"}
     if unknown:
-        raise GateError([f"{where}: unknown keys {sorted(unknown)} (known: alpha, margin, seed, "
+        raise GateError([f"{where}: unknown keys {sorted(map(str, unknown))} (known: alpha, margin, seed, "
                          "resamples, guards)"])
     policy = Policy(
         alpha=_number(data, "alpha", DEFAULT_ALPHA, where, 0.0, 1.0),
@@ -66,9 +66,9 @@ def load_policy(path: Path | None) -> Policy:
             raise GateError([f"{at}: needs a 'benchmark' name or pattern"])
         unknown = set(item) - {"benchmark", "metric", "direction", "margin"}
         if unknown:
-            raise GateError([f"{at}: unknown keys {sorted(unknown)} (alpha is family-wise: set it "
+            raise GateError([f"{at}: unknown keys {sorted(map(str, unknown))} (alpha is family-wise: set it "
                              "at the top level)" if "alpha" in unknown else
-                             f"{at}: unknown keys {sorted(unknown)}"])
+                             f"{at}: unknown keys {sorted(map(str, unknown))}"])
         direction = item.get("direction")
         if direction not in (None, "higher", "lower"):
             raise GateError([f"{at}: direction must be 'higher' or 'lower', not {direction!r}"])

@@ -239,3 +239,26 @@ def test_a_corrupted_reply_cache_is_one_line_with_the_way_on(tmp_path, monkeypat
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "--no-cache" in err and str(cache) in err and "Traceback" not in err
         assert run(tmp_path / "run", server.url, "--no-cache") == 0
+
+
+def test_the_report_tolerates_infinite_group_values(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", "--model", "oracle", "--benchmark", BENCH, "--limit", "6", "--out", str(out), "--no-progress",
+                 "--no-cache"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    groups = results["benchmarks"][BENCH]["groups"]["bucket"]
+    values = iter([float("inf"), 1e308, float("-inf"), -1e308])
+    for entry in groups.values():
+        entry["metrics"]["accuracy"]["value"] = next(values, 1e308)
+    (out / "results.json").write_text(json.dumps(results))  # Infinity, as Python's json writes it
+    assert main(["report", str(out), "--out", str(tmp_path / "report.html")]) == 0
+    assert "<svg" in (tmp_path / "report.html").read_text()
+
+
+def test_a_policy_with_mixed_key_types_is_bad_input(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", "--model", "oracle", "--benchmark", BENCH, "--limit", "4", "--out", str(out), "--no-progress",
+                 "--no-cache"]) == 0
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("1: 2\nalpha: 0.05\nzeta: 3\n")
+    assert main(["gate", "--baseline", str(out), "--candidate", str(out), "--policy", str(policy)]) == 2
