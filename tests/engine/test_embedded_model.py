@@ -47,3 +47,18 @@ def test_a_finished_local_run_resumes_without_starting_llama_cpp(tmp_path, cache
     again = run()  # every reply is in the journal: nothing to ask, so nothing to boot
     assert again.counters.skipped == 2 and again.counters.requested == 0
     assert again.backend.boots == 0
+
+
+@pytest.mark.slow
+def test_local_replies_do_not_depend_on_the_concurrency(tmp_path):
+    """Issue 30 item 10: at temperature 0 the embedded model gives the same replies at
+    --max-concurrency 8 (the default) and 1; the concurrency is not in the run's identity."""
+    replies = {}
+    for concurrency in ("8", "1"):
+        out = tmp_path / f"c{concurrency}"
+        result = run_cli("run", "--model", "local/smollm2", "--benchmark", "tail/compare-numbers", "--limit", "8",
+                         "--max-tokens", "32", "--temperature", "0", "--max-concurrency", concurrency, "--out", str(out),
+                         "--no-progress", "--no-cache")
+        assert result.returncode == 0, result.stderr[-2000:]
+        replies[concurrency] = {line["id"]: line["response"] for line in read_jsonl(out / "samples.jsonl")}
+    assert replies["8"] == replies["1"]
