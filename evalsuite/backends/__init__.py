@@ -43,9 +43,10 @@ def create_backend(
     if kind == "openai" and name:
         from evalsuite.backends.openai_compat import OpenAIBackend
 
+        from evalsuite.backends.openai_compat import MAX_REPLY_BYTES
+
         return OpenAIBackend(name, base_urls or [], timeout_s=timeout_s, retry=retry, headers=headers,
-                             max_tokens_param=max_tokens_param,
-                             **({"max_reply_bytes": max_reply_bytes} if max_reply_bytes else {}))
+                             max_tokens_param=max_tokens_param, max_reply_bytes=max_reply_bytes or MAX_REPLY_BYTES)
     if kind == "local" and name:
         from evalsuite.backends.local import LocalBackend
 
