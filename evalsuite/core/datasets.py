@@ -268,12 +268,30 @@ def fetch(url: str, out: IO[bytes], max_bytes: int) -> None:
         )
 
 
+EXPANDED_RATIO = 40  # a workbook's XML is 5-10 times its zip; more is a bomb
+EXPANDED_FLOOR = 16 << 20
+
+
 def xlsx_to_csv(workbook: bytes, sheet: str) -> bytes:
     """One sheet of a workbook as CSV bytes (pandas ``to_csv(index=False)``, UTF-8)."""
     import io
 
+    import zipfile
+
     import pandas as pd
 
+    # Bounded before parsing: a workbook is a zip of XML, and a 1 MB one can hold 232 MB of XML
+    # (175 s and 731 MB to parse before any checksum could refuse it). zipfile reads a member no
+    # further than its declared size, so the declared sizes bound the work.
+    limit = max(EXPANDED_FLOOR, EXPANDED_RATIO * len(workbook))
+    try:
+        with zipfile.ZipFile(io.BytesIO(workbook)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise DataSetError(f"the downloaded workbook is not a zip archive: {exc}") from None
+    if expanded > limit:
+        raise DataSetError(f"the downloaded workbook expands to {expanded:,} bytes, more than {limit:,} "
+                           f"({EXPANDED_RATIO} x its size); not read")
     try:
         frame = pd.read_excel(io.BytesIO(workbook), sheet_name=int(sheet) if sheet.isdigit() else sheet)
     except ImportError as exc:

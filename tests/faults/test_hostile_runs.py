@@ -262,3 +262,26 @@ def test_a_policy_with_mixed_key_types_is_bad_input(tmp_path):
     policy = tmp_path / "policy.yaml"
     policy.write_text("1: 2\nalpha: 0.05\nzeta: 3\n")
     assert main(["gate", "--baseline", str(out), "--candidate", str(out), "--policy", str(policy)]) == 2
+
+
+def test_a_workbook_bomb_is_refused_before_it_is_parsed(tmp_path, loopback_http):
+    """Issue 30 item 14: a 0.1 MB workbook holding 128 MB of XML is refused from its zip's
+    declared sizes, in well under a second, and nothing is left in the data folder."""
+    import io
+    import zipfile
+
+    from evalsuite.core.datasets import pull
+    from evalsuite.core.errors import DataSetError
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/worksheets/sheet1.xml", "<c><v>1</v></c>" * (128 * 1024 * 1024 // 15))
+    bomb = buffer.getvalue()
+    assert len(bomb) < 1_000_000
+    url = loopback_http({"/book.xlsx": bomb})
+    start = time.perf_counter()
+    with pytest.raises(DataSetError, match="expands to"):
+        pull("hte-suzuki-miyaura", url + "/book.xlsx", folder=tmp_path / "data")
+    assert time.perf_counter() - start < 10
+    assert list((tmp_path / "data").iterdir()) == []
