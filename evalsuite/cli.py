@@ -85,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replies per item, epoch e sent with seed + e (default 1); adds pass@k, maj@K, consistency")
     p.add_argument("--no-progress", action="store_true")
     add_grade_args(p)
+    add_judge_args(p)
     p.add_argument("--report", type=Path, help="also write the HTML report to this file")
     p.set_defaults(handler=cmd_run)
 
@@ -129,6 +130,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_export)
     add_serve_parser(sub)
     return parser
+
+
+def add_judge_args(p: argparse.ArgumentParser) -> None:
+    from evalsuite.engine.checks import argtype
+
+    p.add_argument("--judge-model", help="a judge model (openai/NAME ...) for benchmarks that declare a judge "
+                   "protocol (chembench4k, matbench-text); its tokens are counted apart")
+    p.add_argument("--judge-base-url", action="append", default=[], help="the judge's server URL; repeatable")
+    p.add_argument("--judge-temperature", type=argtype("--temperature"), help="judge temperature (default 0)")
+    p.add_argument("--judge-max-tokens", type=argtype("--max-tokens"), help="judge token limit (default 8192)")
+    p.add_argument("--judge-price", metavar="INPUT,OUTPUT", help="the judge's price per million tokens")
+
+
+def judge_config(args: argparse.Namespace) -> Any:
+    if not args.judge_model:
+        return None
+    from dataclasses import replace
+
+    from evalsuite.engine.judge import JUDGE_SETTINGS, JudgeConfig
+    from evalsuite.files.accounting import Prices
+
+    settings = JUDGE_SETTINGS
+    if args.judge_temperature is not None:
+        settings = replace(settings, temperature=args.judge_temperature)
+    if args.judge_max_tokens is not None:
+        settings = replace(settings, max_tokens=args.judge_max_tokens)
+    try:
+        prices = Prices.parse(args.judge_price) if args.judge_price else None
+    except ValueError as exc:
+        from evalsuite.core.errors import RunError
+
+        raise RunError(str(exc).replace("--price", "--judge-price")) from None
+    return JudgeConfig(model=args.judge_model, base_urls=args.judge_base_url, settings=settings,
+                       max_retries=args.max_retries, prices=prices, use_cache=not args.no_cache, cache_path=args.cache)
 
 
 def add_generation_args(p: argparse.ArgumentParser) -> None:
@@ -267,10 +302,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         grade_workers=args.grade_workers,
         grade_timeout_s=args.grade_timeout,
+        judge=judge_config(args),
     )
     runner = Runner(config)
     data = runner.run()
     print_summary(data, args.out)
+    from evalsuite.engine.judge import summary_lines
+
+    for line in summary_lines(data):
+        print(line)
     if args.report:
         write_report([args.out], args.report)
     from evalsuite.engine.checks import error_rate_problem

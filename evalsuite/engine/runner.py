@@ -70,6 +70,8 @@ class RunConfig:
     prices: Prices | None = None
     grade_workers: int | None = None  # None: the machine's cores; 0: grade in process
     grade_timeout_s: float = 30.0
+    judge: Any = None
+    """``evalsuite.engine.judge.JudgeConfig``: a judge model grades the benchmarks that declare one."""
 
 
 @dataclass
@@ -220,6 +222,10 @@ class Runner:
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed,
                                     epochs=cfg.epochs, prices=cfg.prices)
         summary["accounting"]["wall_seconds"] = round(elapsed, 3)
+        if cfg.judge is not None:
+            from evalsuite.engine.judge import judge_run
+
+            judge_run(cfg.judge, cfg.out, {n: p.bench for n, p in self.planned.items()}, summary)
         run_info = results.provenance(
             model=cfg.model,
             backend=self.backend.identity(),
