@@ -57,7 +57,7 @@ def parse_formula(text: str) -> Formula:
         match = TOKEN.match(text, pos)
         if match is None:
             return Formula(None, f"not a formula: unexpected {text[pos:pos + 10]!r}")
-        symbol, number, opened, closed, multiplier = match.groups()
+        symbol, number, opened, _closed, multiplier = match.groups()
         if symbol:
             if symbol not in elements:
                 return Formula(None, f"unknown element {symbol!r}")

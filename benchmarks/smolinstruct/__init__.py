@@ -15,7 +15,12 @@ from evalsuite.benchmarks.smolinstruct.molecules import (
     MoleculeGeneration,
     Retrosynthesis,
 )
-from evalsuite.benchmarks.smolinstruct.name_conversion import IupacToFormula, IupacToSmiles, SmilesToFormula, SmilesToIupac
+from evalsuite.benchmarks.smolinstruct.name_conversion import (
+    IupacToFormula,
+    IupacToSmiles,
+    SmilesToFormula,
+    SmilesToIupac,
+)
 from evalsuite.benchmarks.smolinstruct.property_prediction import Bbbp, ClinTox, Esol, Hiv, Lipophilicity, Sider
 from evalsuite.core.benchmark import Family
 

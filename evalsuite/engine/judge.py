@@ -62,6 +62,11 @@ class JudgeConfig:
     cache_path: Path | None = None
 
 
+def judge_metric_of(bench: Benchmark) -> str:
+    """The benchmark's judged metric name (``judge_accuracy``, ``judge_abs_error``)."""
+    return str(getattr(bench, "judge_metric", ""))
+
+
 def declares_judge(bench: Benchmark) -> bool:
     return all(hasattr(bench, name) for name in ("judge_request", "judge_score", "judge_metric"))
 
@@ -111,7 +116,7 @@ def judge_run(config: JudgeConfig, run_dir: Path, benches: dict[str, Benchmark],
     pairs: list[tuple[float, float]] = []
     for name, bench in judged.items():
         mine = [line for key, line in sorted(lines.items()) if key[0] == name]
-        if not str(getattr(bench, "judge_metric")).endswith("abs_error"):
+        if not judge_metric_of(bench).endswith("abs_error"):
             pairs += [(float(line.get("rule") or 0.0), float(line["judged"])) for line in mine
                       if line.get("judged") is not None]
         for line in mine:
@@ -137,7 +142,7 @@ async def send(config: JudgeConfig, benches: dict[str, Benchmark], records: list
     cache = ReplyCache(config.cache_path or default_cache_path()) if config.use_cache and backend.cacheable else None
     identity = canonical_json(backend.identity())
     settings_json = canonical_json(config.settings.to_dict())
-    queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue()
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     for record in records:
         queue.put_nowait(record)
     await backend.start()
@@ -202,7 +207,7 @@ def same_number(rule_prediction: Any, verdict: str) -> bool:
 
 def judge_summary(bench: Benchmark, lines: list[dict[str, Any]]) -> dict[str, Any]:
     """The judged metric beside the rule's on the same replies, and how far they agree."""
-    metric = str(getattr(bench, "judge_metric"))
+    metric = judge_metric_of(bench)
     scored = [line for line in lines if line.get("judged") is not None]
     numeric = metric.endswith("abs_error")
     if numeric:

@@ -36,7 +36,7 @@ def test_oracle_is_perfect(name, fixture_data):
 
 def chembench(fixture_data, protocol="opencompass", shots=0):
     bench = registry.create("chembench4k/name-conversion", {"protocol": protocol, "shots": shots})
-    return bench, list(bench.samples(fixture_data, 0, None))[0]  # gold A (CCO is ethanol)
+    return bench, next(iter(bench.samples(fixture_data, 0, None)))  # gold A (CCO is ethanol)
 
 
 @pytest.mark.parametrize(("reply", "strict", "oc"), [
@@ -56,11 +56,11 @@ def test_chembench_letters(fixture_data, reply, strict, oc):
 
 
 def test_chembench_prompt_and_shots(fixture_data):
-    bench, sample = chembench(fixture_data)
+    _, sample = chembench(fixture_data)
     assert sample.prompt_text == ("There is a single choice question about chemistry. Answer the question by replying "
                                   "A, B, C or D.\nQuestion: What is the SMILES of ethanol?\nA. CCO\nB. CCC\nC. CO\n"
                                   "D. CC=O\nAnswer: ")
-    bench, sample = chembench(fixture_data, shots=5)
+    _bench, sample = chembench(fixture_data, shots=5)
     assert [m["role"] for m in sample.messages] == ["user", "assistant"] * 5 + ["user"]
     assert [m["content"] for m in sample.messages[1:10:2]] == ["A", "B", "C", "D", "A"]
 

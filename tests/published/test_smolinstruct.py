@@ -125,7 +125,7 @@ def test_formula_with_an_unknown_element_is_invalid_strictly_but_parsed_by_openc
     record = grade("smolinstruct/nc-i2f", fixture_data, "<MOLFORMULA> Xx2 </MOLFORMULA>", "opencompass")
     assert record.scores["invalid"] == 1.0 and record.scores["oc_score"] == 0.0
     # brackets: strictly Ca(OH)2 = CaH2O2; OpenCompass's validity regex refuses brackets
-    bench, sample = first("smolinstruct/nc-s2f", fixture_data, "opencompass")
+    _bench, _sample = first("smolinstruct/nc-s2f", fixture_data, "opencompass")
     from evalsuite.scorers import formula, opencompass
 
     assert formula.same_formula("Ca(OH)2", "CaO2H2")
@@ -191,11 +191,11 @@ def test_yes_no(fixture_data, reply, strict, oc):
 
 
 def test_opencompass_prompt_is_the_config_instruction(fixture_data):
-    bench, sample = first("smolinstruct/nc-i2f", fixture_data, "opencompass")
+    _, sample = first("smolinstruct/nc-i2f", fixture_data, "opencompass")
     text = sample.prompt_text
     assert text.startswith("You are an expert chemist. Given the IUPAC representation of compounds")
     assert "\n    The input contains the IUPAC representation" in text
     assert text.endswith("\nQuestion: What is the molecular formula of the compound with the IUPAC name "
                          "<IUPAC> ethanol </IUPAC>?\nAnswer: ")
-    bench, sample = first("smolinstruct/nc-i2f", fixture_data, "strict")
+    _bench, sample = first("smolinstruct/nc-i2f", fixture_data, "strict")
     assert sample.prompt_text == "What is the molecular formula of the compound with the IUPAC name <IUPAC> ethanol </IUPAC>?"
