@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list benchmarks, one per line (name, then description)")
     p.add_argument("--long", action="store_true", help="also each benchmark's notes (e.g. how a TAIL task differs from the paper)")
+    p.add_argument("--suites", action="store_true", help="list the named suites (--benchmark @NAME) instead")
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("samples", help="print a benchmark's samples as JSON Lines")
@@ -242,6 +243,13 @@ def parse_data(items: list[str]) -> dict[str, Path]:
 def cmd_list(args: argparse.Namespace) -> int:
     from evalsuite.core import registry
 
+    if getattr(args, "suites", False):
+        from evalsuite.engine import suites
+
+        for name in suites.names():
+            suite = suites.load(name)
+            print(f"@{name}\t{suite.description}\t{', '.join(suite.benchmarks)}\t{' '.join(suite.options)}")
+        return EXIT_OK
     registry.warn_broken()
     for name, entry in sorted(registry.benchmarks().items()):
         print(f"{name}\t{entry.description}")
@@ -278,11 +286,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from evalsuite.engine.runner import RunConfig, Runner
     from evalsuite.engine.shards import parse_shard
 
+    from evalsuite.engine import suites
+
     shard = parse_shard(args.shard)
+    benchmarks, args.options, _ = suites.expand(args.benchmark.split(","), args.options)
     generation = generation_config(args)
     args.out = args.out or default_out(generation["model"])
     config = RunConfig(
-        benchmarks=args.benchmark.split(","),
+        benchmarks=benchmarks,
         out=args.out,
         data=parse_data(args.data),
         limit=args.limit,
