@@ -282,11 +282,10 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from evalsuite.engine import suites
     from evalsuite.engine.model_config import default_out, generation_config
     from evalsuite.engine.runner import RunConfig, Runner
     from evalsuite.engine.shards import parse_shard
-
-    from evalsuite.engine import suites
 
     shard = parse_shard(args.shard)
     benchmarks, args.options, _ = suites.expand(args.benchmark.split(","), args.options)
