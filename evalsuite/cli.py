@@ -120,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = data_sub.add_parser("pull", help="download data sets into the cache, checksum verified")
     q.add_argument("names", nargs="+", metavar="NAME")
     q.add_argument("--url", help="download from this http(s) URL instead of the public source (one NAME)")
+    q.add_argument("--sha256", help="the file's sha256, for a data set that pins none (smolinstruct; one NAME)")
     q.set_defaults(handler=cmd_data_pull)
 
     p = sub.add_parser("export", help="export benchmarks to another harness (lm-eval) or as training data (train)")
@@ -449,10 +450,10 @@ def cmd_data_list(args: argparse.Namespace) -> int:
 def cmd_data_pull(args: argparse.Namespace) -> int:
     from evalsuite.core.datasets import cli_pull
 
-    if args.url and len(args.names) > 1:
-        print("evalsuite: --url needs exactly one data set NAME", file=sys.stderr)
+    if (args.url or args.sha256) and len(args.names) > 1:
+        print("evalsuite: --url and --sha256 need exactly one data set NAME", file=sys.stderr)
         return EXIT_USAGE
-    return max(cli_pull(name, args.url) for name in args.names)
+    return max(cli_pull(name, args.url, args.sha256) for name in args.names)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

@@ -4,7 +4,9 @@ opencompass/configs/datasets/ChemBench/ChemBench_llmjudge_gen_c584cf.py).
 
 Data (``--data``): the data set's folder (``test/{Name}_benchmark.json``, ``dev/...`` for shots),
 or a folder or file of ``{Name}_benchmark.json``: a JSON list of ``{"question", "A", "B", "C",
-"D", "answer"}`` with the answer a letter. Sample id: the 0-based index in the file, 4 digits.
+"D", "answer"}`` with the answer a letter. Without ``--data``: OpenCompass's archive that
+``evalsuite data pull chembench4k`` put in the cache (md5-verified), read in place. Sample id:
+the 0-based index in the file, 4 digits.
 
 Prompt (OpenCompass's, the data set has none): ``There is a single choice question about
 chemistry. Answer the question by replying A, B, C or D.\\nQuestion: {question}\\nA. {A}\\nB. {B}
@@ -76,11 +78,21 @@ def question_text(row: dict[str, Any]) -> str:
     return f"{row['question']}\nA. {row['A']}\nB. {row['B']}\nC. {row['C']}\nD. {row['D']}"
 
 
-def load(path: Path, what: str) -> list[dict[str, Any]]:
+def load(where: Path | tuple[Path, str], what: str) -> list[dict[str, Any]]:
+    """The questions of a file, or of a member (by name suffix) of the pulled zip."""
+    path = where[0] if isinstance(where, tuple) else where
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise DataError(path, 0, f"larger than {MAX_FILE_BYTES} bytes")
-        rows = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(where, tuple):
+            from evalsuite.core.datasets import zip_member
+
+            raw = zip_member(path, where[1], MAX_FILE_BYTES)
+            if raw is None:
+                raise BenchmarkError(f"{what}: {where[1]} is not in {path}")
+            rows = json.loads(raw.decode("utf-8"))
+        else:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise DataError(path, 0, f"larger than {MAX_FILE_BYTES} bytes")
+            rows = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise BenchmarkError(f"{what}: cannot read {path}: {exc}") from None
     except json.JSONDecodeError as exc:
@@ -116,11 +128,16 @@ class ChemBenchSubset(BenchmarkBase):
             return (strict,)
         return (strict, continuous("oc_score", worst=0.0, description="OpenCompass first_capital_postprocess x 100"))
 
-    def file(self, data: Path | None, split: str) -> Path:
+    def file(self, data: Path | None, split: str) -> Path | tuple[Path, str]:
         name = f"{self.subset}_benchmark.json"
         if data is None:
-            raise BenchmarkError(f"{self.name}: no data; pass --data PATH to the ChemBench4K folder "
-                                 "(test/{Name}_benchmark.json)")
+            from evalsuite.core.datasets import cached_path
+
+            pulled = cached_path("chembench4k")
+            if pulled is None:
+                raise BenchmarkError(f"{self.name}: no data; run `evalsuite data pull chembench4k` or pass "
+                                     "--data PATH to the ChemBench4K folder (test/{Name}_benchmark.json)")
+            return pulled, f"{split}/{name}"
         data = Path(data)
         if data.is_file():
             if split != "test":

@@ -6,8 +6,9 @@ opencompass/configs/datasets/matbench/matbench_llm_judge_gen_0e9276.py). Not Mat
 absolute error; ``matbench-text/expt-is-metal`` and ``matbench-text/glass``: yes / no accuracy.
 
 Data (``--data``): a folder holding ``matbench_base_fold_0_{task}_test.json`` (OpenCompass's
-layout), or that file: a JSON list of ``{"problem": str, "answer": float | bool}``. Sample id:
-the 0-based index, 5 digits. Prompt: the ``problem`` as it is (the judge config's prompt).
+layout), or that file: a JSON list of ``{"problem": str, "answer": float | bool}``; without it,
+OpenCompass's archive that ``evalsuite data pull matbench-text`` put in the cache (md5-verified),
+read in place. Sample id: the 0-based index, 5 digits. Prompt: the ``problem`` as it is (the judge config's prompt).
 
 Strict scoring: the answer (answer tag, ``\\boxed{}``, ``Final Answer:``, or a reply that is only
 the answer) must be one number (``abs_error``, ``squared_error``) or yes / no / true / false
@@ -105,21 +106,37 @@ class MatbenchTask(BenchmarkBase):
         if self.option("protocol") not in PROTOCOLS:
             raise BenchmarkError(f"{self.name}: protocol must be one of {', '.join(PROTOCOLS)}")
 
-    def file(self, data: Path | None) -> Path:
+    def file(self, data: Path | None) -> Path | tuple[Path, str]:
         name = f"matbench_base_fold_0_{self.task}_test.json"
         if data is None:
-            raise BenchmarkError(f"{self.name}: no data; pass --data PATH to a folder holding {name}")
+            from evalsuite.core.datasets import cached_path
+
+            pulled = cached_path("matbench-text")
+            if pulled is None:
+                raise BenchmarkError(f"{self.name}: no data; run `evalsuite data pull matbench-text` or pass "
+                                     f"--data PATH to a folder holding {name}")
+            return pulled, name
         path = Path(data)
         path = path / name if path.is_dir() else path
         if not path.is_file():
             raise BenchmarkError(f"{self.name}: data file not found: {path}")
         return path
 
-    def rows(self, path: Path) -> list[dict[str, Any]]:
+    def rows(self, where: Path | tuple[Path, str]) -> list[dict[str, Any]]:
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise DataError(path, 0, f"larger than {MAX_FILE_BYTES} bytes")
-            rows = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(where, tuple):
+                from evalsuite.core.datasets import zip_member
+
+                path, member = where
+                raw = zip_member(path, member, MAX_FILE_BYTES)
+                if raw is None:
+                    raise BenchmarkError(f"{self.name}: {member} is not in {path}")
+                rows = json.loads(raw.decode("utf-8"))
+            else:
+                path = where
+                if path.stat().st_size > MAX_FILE_BYTES:
+                    raise DataError(path, 0, f"larger than {MAX_FILE_BYTES} bytes")
+                rows = json.loads(path.read_text(encoding="utf-8"))
         except OSError as exc:
             raise BenchmarkError(f"{self.name}: cannot read {path}: {exc}") from None
         except json.JSONDecodeError as exc:
@@ -136,8 +153,9 @@ class MatbenchTask(BenchmarkBase):
         raise NotImplementedError
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
-        path = self.file(data)
-        for index, row in take(enumerate(self.rows(path)), limit):
+        where = self.file(data)
+        path = where[0] if isinstance(where, tuple) else where
+        for index, row in take(enumerate(self.rows(where)), limit):
             yield Sample(id=f"{index:05d}", messages=[{"role": "user", "content": row["problem"]}],
                          target=self.gold(row["answer"], path, index), metadata={"task": self.task})
 

@@ -8,7 +8,9 @@ JSON list, each with ``input`` (the templated query the data set gives the model
 OpenCompass's ``SmolInstructDataset.load`` filters the test split by ``task``
 (opencompass/datasets/smolinstruct.py). ``--data`` may also name a folder: every ``*.jsonl`` and
 ``*.json`` in it is read. Sample id: ``sample_id`` or ``idx`` when the row has one, else the
-0-based row number among the task's rows. There is no pinned download (docs/benchmarks/intern-s1.md).
+0-based row number among the task's rows. ``--data`` naming a ``.zip``, or no ``--data`` after
+``evalsuite data pull smolinstruct --sha256 HEX``: the data set's own archive, rows built as its
+loader script builds them (``release``).
 
 Prompt (option ``prompt``): ``data`` sends the row's ``input`` as it is; ``opencompass`` sends the
 0-shot instruction of OpenCompass's configs (opencompass/configs/datasets/SmolInstruct/
@@ -112,6 +114,12 @@ class SmolInstructTask(BenchmarkBase):
     # -- data ------------------------------------------------------------------------------
     def rows(self, data: Path | None) -> Iterator[Row]:
         path = self.resolve(data)
+        if path.suffix == ".zip":
+            from evalsuite.benchmarks.smolinstruct.release import release_rows
+
+            for key, text, output in release_rows(path, self.task):
+                yield Row(key, text, output)
+            return
         index = 0
         for file, where, row in read_rows(path):
             if not isinstance(row, dict):
@@ -132,13 +140,10 @@ class SmolInstructTask(BenchmarkBase):
             return Path(data)
         from evalsuite.core.datasets import cached_path
 
-        try:
-            cached = cached_path("smolinstruct")
-        except Exception:  # noqa: BLE001 - no registered pull: the message below says what to do
-            cached = None
+        cached = cached_path("smolinstruct")
         if cached is None:
-            raise BenchmarkError(f"{self.name}: no data; pass --data PATH to SMolInstruct rows "
-                                 "(JSON Lines with input, output, task)")
+            raise BenchmarkError(f"{self.name}: no data; run `evalsuite data pull smolinstruct --sha256 HEX` "
+                                 "or pass --data PATH to SMolInstruct rows (JSON Lines with input, output, task)")
         return cached
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
