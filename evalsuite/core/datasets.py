@@ -123,7 +123,7 @@ DATASETS: dict[str, DataSet] = {
         # with the md5 of its registry (opencompass/utils/datasets_info.py); sizes are bounds.
         DataSet(
             name="chembench4k",
-            url="http://opencompass.oss-cn-shanghai.aliyuncs.com/datasets/data/ChemBench4K.zip",
+            url="https://opencompass.oss-cn-shanghai.aliyuncs.com/datasets/data/ChemBench4K.zip",
             sha256=None,
             md5="fc23fd21b2566a5dbbebfa4601d7779c",
             filename="chembench4k.zip",
@@ -133,7 +133,7 @@ DATASETS: dict[str, DataSet] = {
         ),
         DataSet(
             name="matbench-text",
-            url="http://opencompass.oss-cn-shanghai.aliyuncs.com/datasets/data/Matbench.zip",
+            url="https://opencompass.oss-cn-shanghai.aliyuncs.com/datasets/data/Matbench.zip",
             sha256=None,
             md5="99f9457f54f4f419da9556af56ac4c24",
             filename="matbench_text.zip",
