@@ -134,3 +134,43 @@ def test_judge_tokens_are_counted_apart(judged_run):
     assert results["accounting"]["completion_tokens"] == model_completion
     assert results["accounting"]["prompt_tokens"] == sum(
         sum(len(m["content"].split()) for m in s["prompt"]) for s in samples)
+
+
+MATBENCH_TABLE = {  # problem start -> (model reply, judge reply)
+    "What is the yield strength in MPa of the steel with composition Fe0.7": ("\\boxed{1000}", "1000.0"),
+    "What is the yield strength in MPa of the steel with composition Fe0.62": ("somewhere between 1700 and 1900 MPa", "1800"),
+}
+NUMBER_SYSTEM = "You are a helpful assistant who extracts the answer as float of models' outputs."
+
+
+def test_matbench_regression_judge_extracts_the_number(tmp_path, fixture_data, monkeypatch):
+    """Golds 1056.2 and 1820.0 MPa. Item 1: ours reads 1000 (error 56.2), the judge 1000.0: agree.
+    Item 2: no single answer for us (a failed extraction), the judge reads 1800 (error 20): disagree.
+    Judged MAE (56.2 + 20) / 2 = 38.1; ours 56.2 over the one answered item; agreement 50%, no kappa
+    for numbers."""
+    monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path / "cache"))
+
+    def respond(messages):
+        text = messages[-1]["content"]
+        for start, (reply, number) in MATBENCH_TABLE.items():
+            if start in text:
+                return number if messages[0]["content"] == NUMBER_SYSTEM else reply
+        raise AssertionError(text[:80])
+
+    out = tmp_path / "run"
+    with DevServer(respond) as server:
+        assert main(["run", "--model", "openai/dev", "--base-url", server.url, "--benchmark", "matbench-text/steels",
+                     "--data", str(fixture_data), "--out", str(out), "--no-progress",
+                     "--judge-model", "openai/judge", "--judge-base-url", server.url, "--report",
+                     str(tmp_path / "report.html")]) == 0
+    judge = json.loads((out / "results.json").read_text())["benchmarks"]["matbench-text/steels"]["judge"]
+    assert judge["metric"] == "judge_abs_error" and judge["judged"] == pytest.approx(38.1)
+    assert judge["rule"] == pytest.approx(56.2)
+    assert judge["agreement"]["percent"] == pytest.approx(50.0) and judge["agreement"]["kappa"] is None
+    assert [d["id"] for d in judge["disagreements"]] == ["00001"]
+    # the regression judge never sees the gold
+    lines = [json.loads(line) for line in (out / "judge.jsonl").read_text().splitlines()]
+    assert all("1056.2" not in line["request"][-1]["content"] and "1820" not in line["request"][-1]["content"]
+               for line in lines)
+    html = (tmp_path / "report.html").read_text()
+    assert "Judge and rule" in html and "judge_abs_error" in html and "1 disagreement" in html
