@@ -82,11 +82,13 @@ def sample_of(record: dict[str, Any]) -> Sample:
                   metadata=record.get("metadata") or {})
 
 
-def judged_keys(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
+def judged_keys(path: Path, model: str) -> dict[tuple[str, str, int], dict[str, Any]]:
+    """The lines of ``judge.jsonl`` that judge ``model`` wrote without error (the last per reply):
+    a resume with another judge judges again rather than reusing another model's verdicts."""
     found: dict[tuple[str, str, int], dict[str, Any]] = {}
     if path.exists():
         for _, line in read_lines(path):
-            if line is not None and not line.get("error"):
+            if line is not None and not line.get("error") and line.get("judge_model") == model:
                 found[key_of(line)] = line
     return found
 
@@ -107,11 +109,11 @@ def judge_run(config: JudgeConfig, run_dir: Path, benches: dict[str, Benchmark],
         summary["judge_accounting"] = {"model": config.model, "note": "no selected benchmark declares a judge"}
         return
     path = run_dir / JUDGE_FILE
-    done = judged_keys(path)
+    done = judged_keys(path, config.model)
     todo = [r for r in journaled(run_dir, set(judged)) if key_of(r) not in done and not r.get("error")]
     if todo:
         asyncio.run(send(config, judged, todo, path))
-    lines = judged_keys(path)
+    lines = judged_keys(path, config.model)
     tally = {"requests": 0, "from_cache": 0, "prompt_tokens": 0, "completion_tokens": 0}
     pairs: list[tuple[float, float]] = []
     for name, bench in judged.items():
@@ -184,6 +186,7 @@ async def judge_one(config: JudgeConfig, bench: Benchmark, record: dict[str, Any
     headline = bench.headline
     line: dict[str, Any] = {
         "benchmark": record["benchmark"], "id": record["id"], "epoch": int(record.get("epoch") or 0),
+        "judge_model": config.model,
         "request": messages, "raw_reply": reply.text, "reasoning": reply.reasoning, "usage": reply.usage,
         "cached": reply.cached, "error": reply.error, "rule": (record.get("scores") or {}).get(headline),
         "rule_prediction": record.get("prediction"), "rule_extraction": record.get("extraction"),

@@ -174,3 +174,19 @@ def test_matbench_regression_judge_extracts_the_number(tmp_path, fixture_data, m
                for line in lines)
     html = (tmp_path / "report.html").read_text()
     assert "Judge and rule" in html and "judge_abs_error" in html and "1 disagreement" in html
+
+
+def test_another_judge_model_judges_again(tmp_path, fixture_data, monkeypatch):
+    monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "run"
+    args = ["run", "--model", "openai/dev", "--benchmark", "chembench4k/name-conversion", "--data", str(fixture_data),
+            "--out", str(out), "--no-progress"]
+    with DevServer(respond) as server:
+        assert main([*args, "--base-url", server.url, "--judge-model", "openai/judge",
+                     "--judge-base-url", server.url]) == 0
+        assert main([*args, "--base-url", server.url, "--judge-model", "openai/other-judge",
+                     "--judge-base-url", server.url]) == 0
+        judges = [b["model"] for b in server.stats.bodies if b["model"] != "dev"]
+    assert judges == ["judge", "judge", "other-judge", "other-judge"]
+    results = json.loads((out / "results.json").read_text())
+    assert results["judge_accounting"]["model"] == "openai/other-judge" and results["judge_accounting"]["requests"] == 2
