@@ -28,7 +28,7 @@ def test_listed():
 def test_oracle_is_perfect(name, fixture_data):
     bench = registry.create(name)
     samples = list(bench.samples(fixture_data, 0, None))
-    assert len(samples) == 2
+    assert len(samples) == 3
     for sample in samples:
         scores = graded(bench, sample, bench.oracle_response(sample)).scores
         assert scores[bench.headline] == (0.0 if bench.headline == "abs_error" else 1.0)

@@ -64,13 +64,13 @@ def judged_run(tmp_path_factory, fixture_data):
     try:
         with DevServer(respond) as server:
             code = main(["run", "--model", "openai/dev", "--base-url", server.url, "--benchmark", SUBSETS,
-                         "--data", str(fixture_data), "--out", str(out), "--no-progress",
+                         "--data", str(fixture_data), "--first", "2", "--out", str(out), "--no-progress",
                          "--judge-model", "openai/judge", "--judge-base-url", server.url])
             bodies = list(server.stats.bodies)
             # the same command again: everything journaled and judged, nothing sent
             sent = server.stats.requests
             assert main(["run", "--model", "openai/dev", "--base-url", server.url, "--benchmark", SUBSETS,
-                         "--data", str(fixture_data), "--out", str(out), "--no-progress",
+                         "--data", str(fixture_data), "--first", "2", "--out", str(out), "--no-progress",
                          "--judge-model", "openai/judge", "--judge-base-url", server.url]) == 0
             assert server.stats.requests == sent
     finally:
@@ -160,7 +160,7 @@ def test_matbench_regression_judge_extracts_the_number(tmp_path, fixture_data, m
     out = tmp_path / "run"
     with DevServer(respond) as server:
         assert main(["run", "--model", "openai/dev", "--base-url", server.url, "--benchmark", "matbench-text/steels",
-                     "--data", str(fixture_data), "--out", str(out), "--no-progress",
+                     "--data", str(fixture_data), "--first", "2", "--out", str(out), "--no-progress",
                      "--judge-model", "openai/judge", "--judge-base-url", server.url, "--report",
                      str(tmp_path / "report.html")]) == 0
     judge = json.loads((out / "results.json").read_text())["benchmarks"]["matbench-text/steels"]["judge"]
@@ -179,7 +179,8 @@ def test_matbench_regression_judge_extracts_the_number(tmp_path, fixture_data, m
 def test_another_judge_model_judges_again(tmp_path, fixture_data, monkeypatch):
     monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path / "cache"))
     out = tmp_path / "run"
-    args = ["run", "--model", "openai/dev", "--benchmark", "chembench4k/name-conversion", "--data", str(fixture_data),
+    args = ["run", "--model", "openai/dev", "--benchmark", "chembench4k/name-conversion", "--first", "2",
+            "--data", str(fixture_data),
             "--out", str(out), "--no-progress"]
     with DevServer(respond) as server:
         assert main([*args, "--base-url", server.url, "--judge-model", "openai/judge",

@@ -50,7 +50,7 @@ def test_intern_s1_suite_with_its_model_config(tmp_path, fixture_data, cache, ca
         assert main(["run", "--model-config", str(REPO / "examples/models/intern-s1.yaml"), "--benchmark", TAIL,
                      "--limit", "2", "--base-url", server.url, "--out", str(tmp_path / "tail"), "--no-progress"]) == 0
         tail_bodies = server.stats.bodies[len(bodies):]
-    # 14 + 9 + 4 benchmarks, 2 items each (--limit 2 of the two fixture rows)
+    # 14 + 9 + 4 benchmarks, 2 items each (--limit 2: a seeded subset of the three fixture rows)
     assert len(bodies) == 54
     assert {family_of(b) for b in bodies} == {"smolinstruct", "chembench4k", "matbench-text"}
     for body in bodies:  # the model card's science protocol: OpenCompass's top_p 0.95, thinking on
