@@ -18,6 +18,7 @@ from typing import ClassVar
 from evalsuite.benchmarks.smolinstruct.answers import tagged
 from evalsuite.benchmarks.smolinstruct.base import SmolInstructTask, gold_core, hint
 from evalsuite.core.metrics import Metric, continuous, proportion
+from evalsuite.core.reward_spec import RewardSpec
 from evalsuite.core.types import Prediction, Sample, Score
 from evalsuite.scorers import chemistry, meteor
 from evalsuite.scorers import opencompass as oc
@@ -29,6 +30,8 @@ SMILES_REPLY = ("Your reply should contain the SMILES representation of {what} w
 class SmilesTask(SmolInstructTask):
     headline: ClassVar[str] = "accuracy"
     grade_cost: ClassVar[str] = "heavy"
+    # as forward-synthesis: right is 1, a valid wrong molecule earns half its similarity
+    reward: ClassVar[RewardSpec] = RewardSpec("accuracy", partial="tanimoto", partial_weight=0.5)
     oc_metric: ClassVar[Metric] = continuous("oc_score", worst=0.0, description="OpenCompass FTS: Morgan Tanimoto x 100")
 
     def strict_metrics(self) -> tuple[Metric, ...]:
@@ -99,7 +102,7 @@ class MoleculeCaptioning(SmolInstructTask):
         "The input contains the SMILES representation of the molecule. Your reply should contain a natural language description of the molecule. "
         "Your reply must be valid and chemically reasonable.")
     headline: ClassVar[str] = "meteor"
-    oc_metric: ClassVar[Metric] = continuous("oc_score", worst=0.0, description="OpenCompass MeteorEvaluator, 0..1")
+    reward: ClassVar[RewardSpec] = RewardSpec("meteor", credit=("meteor",))  # METEOR is never exactly 1    oc_metric: ClassVar[Metric] = continuous("oc_score", worst=0.0, description="OpenCompass MeteorEvaluator, 0..1")
 
     def strict_metrics(self) -> tuple[Metric, ...]:
         return (continuous("meteor", worst=0.0, description="METEOR of the caption against the gold, 0..1"),)
