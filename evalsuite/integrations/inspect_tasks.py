@@ -219,10 +219,18 @@ def task_factory(benchmark: str) -> Any:
 
 
 def register_all() -> list[str]:
-    """One task per registered benchmark (not per family: a family has no single dataset)."""
+    """One task per registered benchmark (not per family: a family has no single dataset), named
+    ``evalsuite/<benchmark>``. Inspect prefixes the package name only where it finds evalsuite
+    installed (site-packages, or an editable install with PEP 610 ``direct_url.json``:
+    inspect_ai/_util/package.py ``get_installed_package_name``); run from a checkout whose
+    ``evalsuite.egg-info`` shadows the install it does not, so the prefix is then given."""
+    from inspect_ai._util.registry import registry_info
+
     names = sorted(registry.benchmarks())
     for name in names:
-        task(name=name)(task_factory(name))
+        registered = task(name=name)(task_factory(name))
+        if not registry_info(registered).name.startswith(f"{SCORER}/"):
+            task(name=f"{SCORER}/{name}")(task_factory(name))
     return names
 
 
