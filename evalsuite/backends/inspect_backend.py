@@ -203,7 +203,42 @@ class InspectBackend:
         self.api: Any = None
 
     def unsupported(self, settings: GenerationSettings) -> list[str]:
-        return unsupported_for(self.provider, settings)
+        return [*unsupported_for(self.provider, settings), *self.dropped_by_model(settings)]
+
+    def dropped_by_model(self, settings: GenerationSettings) -> list[str]:
+        """Settings Inspect's ``openai`` provider leaves out for the kind of model it takes the
+        name for (inspect_ai/model/_providers/openai_completions.py
+        ``completion_params_completions``, openai_responses.py): temperature for o-series, gpt-5
+        and any name it does not know (taken for a frontier model, ``is_latest_model``), where
+        the temperature is always 1; ``reasoning_effort`` for older gpt models; the seed on the
+        Responses API. Refused unless what the model does anyway is what was asked."""
+        if self.provider != "openai":
+            return []
+        api = self.model_api().api
+        out = []
+        if (api.is_o_series() or api.is_gpt_5()) and settings.temperature != 1.0:
+            out.append(f"temperature={settings.temperature} (Inspect sends no temperature to {self.name}: it takes it "
+                       "for an o-series / gpt-5 model; use inspect/openai-api/<service>/<model> for another server)")
+        if getattr(api, "responses_api", False) and settings.seed is not None:
+            out.append("seed (the Responses API takes none; --model-args responses_api=false for chat completions)")
+        if settings.reasoning_effort is not None and api.is_gpt() and not api.is_gpt_5():
+            out.append("reasoning_effort")
+        return out
+
+    def model_api(self) -> Any:
+        """Inspect's Model, built once (the provider's client; no request is sent)."""
+        if self.api is None:
+            try:
+                from inspect_ai.model import GenerateConfig, get_model
+            except ImportError as exc:
+                raise BackendError(f"inspect-ai is not installed: {INSTALL_HINT} ({exc})") from None
+            try:
+                # Inspect retries and limits concurrency itself; evalsuite's workers bound what is in flight.
+                self.api = get_model(self.name, config=GenerateConfig(max_connections=self.max_concurrency),
+                                     memoize=False, **self.args)
+            except Exception as exc:  # noqa: BLE001 - a missing provider package or key, said plainly
+                raise BackendError(self._scrub(f"inspect model {self.name}: {type(exc).__name__}: {exc}")) from None
+        return self.api
 
     def identity(self) -> dict[str, Any]:
         args = {k: secret_digest(str(v)) if is_secret_name(k) else v for k, v in sorted(self.args.items())
@@ -216,16 +251,7 @@ class InspectBackend:
         return [redact_url(str(self.args["base_url"]))] if "base_url" in self.args else []
 
     async def start(self) -> None:
-        try:
-            from inspect_ai.model import GenerateConfig, get_model
-        except ImportError as exc:
-            raise BackendError(f"inspect-ai is not installed: {INSTALL_HINT} ({exc})") from None
-        try:
-            # Inspect retries and limits concurrency itself; evalsuite's workers bound what is in flight.
-            self.api = get_model(self.name, config=GenerateConfig(max_connections=self.max_concurrency),
-                                 memoize=False, **self.args)
-        except Exception as exc:  # noqa: BLE001 - a missing provider package or key, said plainly
-            raise BackendError(self._scrub(f"inspect model {self.name}: {type(exc).__name__}: {exc}")) from None
+        self.model_api()
 
     async def generate(self, request: Request) -> Reply:
         from inspect_ai.model import GenerateConfig
@@ -236,7 +262,7 @@ class InspectBackend:
             config["seed"] = settings.seed + request.epoch  # epoch e is sent with seed + e, as openai/ does
         started = time.perf_counter()
         try:
-            output = await self.api.generate(chat_messages(request.messages()), config=GenerateConfig(**config))
+            output = await self.model_api().generate(chat_messages(request.messages()), config=GenerateConfig(**config))
         except BackendError as exc:
             return Reply(text=None, error=str(exc))
         except Exception as exc:  # noqa: BLE001 - the sample's recorded error
