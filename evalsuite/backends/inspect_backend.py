@@ -133,7 +133,8 @@ def chat_messages(messages: list[Message]) -> list[Any]:
             for part in content:
                 if images.is_image(part):
                     url = "data:image/png;base64," + base64.b64encode(images.get(part)).decode("ascii")
-                    parts.append(ContentImage(image=url, detail=part.get("detail") or images.DEFAULT_DETAIL))
+                    detail: Any = part.get("detail") or images.DEFAULT_DETAIL  # one of images.DETAILS
+                    parts.append(ContentImage(image=url, detail=detail))
                 else:
                     parts.append(ContentText(text=part.get("text", "")))
             content = parts

@@ -171,7 +171,7 @@ def model_output(line: dict[str, Any], model: str) -> Any:
         prompt, completion = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
         inspect_usage = ModelUsage(input_tokens=prompt, output_tokens=completion, total_tokens=prompt + completion,
                                    reasoning_tokens=usage.get("reasoning_tokens"))
-    stop = STOP_REASONS.get(line.get("finish_reason") or "", "unknown")
+    stop: Any = STOP_REASONS.get(line.get("finish_reason") or "", "unknown")  # an Inspect StopReason
     message = ChatMessageAssistant(content=content or "", model=model)
     return ModelOutput(model=model, choices=[ChatCompletionChoice(message=message, stop_reason=stop)],
                        usage=inspect_usage, error=line.get("error"), time=line.get("latency_s"))

@@ -3,10 +3,6 @@ journal as our own ``openai/`` backend on the same replies; settings Inspect can
 
 from __future__ import annotations
 
-import json
-
-import pytest
-
 from evalsuite.cli import main
 from evalsuite.integrations.devserver import DevReply, DevServer
 
@@ -61,7 +57,7 @@ def test_inspect_openai_provider_gives_the_journal_of_openai_backend(tmp_path, m
     assert len(thought) == 1 and thought[0]["reasoning"] == "let me think step by step about it"
     assert all(r["usage"]["prompt_tokens"] == len(" ".join(m["content"] for m in r["prompt"]).split())
                for r in b.values())
-    assert [r for r in b.values() if r["response"] == REFUSAL][0]["extraction"] == "failed: refusal"
+    assert next(r for r in b.values() if r["response"] == REFUSAL)["extraction"] == "failed: refusal"
     assert through["benchmarks"][BENCHMARK]["metrics"] == direct["benchmarks"][BENCHMARK]["metrics"]
     # Inspect sent the benchmark's settings: temperature, the token limit, the run's seed.
     inspect_bodies = bodies[LIMIT:]

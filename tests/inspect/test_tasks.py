@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from evalsuite.core import registry
 from evalsuite.engine import subset
 
@@ -64,3 +65,30 @@ def test_inspect_eval_matches_evalsuite_run(tmp_path, benchmark, limit):
         assert directions[name] == result["higher_is_better"][name], name
     assert evalscore.metadata["headline"] == result["headline"]
 
+
+
+def test_epochs_match_avg_and_pass_at_k(tmp_path):
+    """``-T epochs=2``: the evalsuite metric equals ``evalsuite run --epochs 2`` (avg@2, pass@k, maj@2),
+    and Inspect's own reducers give the headline's avg@2 (mean) and pass@2 (pass_at_2)."""
+    benchmark, limit = "tail/lcs", 8
+    replies = mixed_replies(benchmark, limit)
+    log = inspect_eval(benchmark, mock_model(replies), tmp_path, limit=limit, epochs=2)
+    assert sorted(s.epoch for s in log.samples) == [1] * limit + [2] * limit
+    replay = write_replay(tmp_path / "replay.jsonl", {str(s.id): s.output.completion for s in log.samples})
+    data = evalsuite_run(tmp_path / "run", f"replay/{replay}", benchmark, limit, "--epochs", "2")
+    result = data["benchmarks"][benchmark]
+
+    [ours] = [s for s in log.results.scores if s.reducer is None]
+    expected = {name: m["value"] for name, m in result["metrics"].items() if m["value"] is not None}
+    assert {"pass@1", "pass@2", "maj@2"} <= set(expected)
+    assert set(ours.metrics) == set(expected)
+    for name, value in expected.items():
+        assert math.isclose(ours.metrics[name].value, value, abs_tol=1e-12), name
+    reduced = {s.reducer: s.metrics["headline"].value for s in log.results.scores if s.reducer is not None}
+    assert math.isclose(reduced["mean"], result["metrics"]["accuracy"]["value"], abs_tol=1e-12)
+    assert math.isclose(reduced["pass_at_2"], result["metrics"]["pass@2"]["value"], abs_tol=1e-12)
+    # Independently: both epochs got the same replies, so an item passes at 2 exactly when its
+    # first reply is right; a quarter of the items got the oracle's answer.
+    correct = sum(1 for s in log.samples if s.epoch == 1 and s.scores["evalsuite"].value.get("accuracy") == 1.0)
+    assert correct >= limit // 4
+    assert math.isclose(result["metrics"]["pass@2"]["value"], correct / limit, abs_tol=1e-12)
