@@ -62,12 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_samples)
 
     p = sub.add_parser("run", help="evaluate a model on benchmarks; writes OUT/results.json and OUT/samples.jsonl")
-    p.add_argument("--model", help="openai/NAME, local/smollm2, replay/PATH.jsonl, oracle, lm-eval/NAME")
+    p.add_argument("--model", help="openai/NAME, local/smollm2, replay/PATH.jsonl, oracle, lm-eval/NAME, "
+                   "inspect/PROVIDER/NAME")
     p.add_argument("--benchmark", required=True, help="comma-separated benchmark or family names")
     p.add_argument("--out", type=Path, help="run directory, resumed when it exists (default runs/<model name>)")
     add_data_args(p)
     p.add_argument("--base-url", action="append", default=[], help="OpenAI-compatible server URL; repeat for replicas")
-    p.add_argument("--model-args", help="k=v,... for lm-eval model classes")
+    p.add_argument("--model-args", help="k=v,... for lm-eval model classes and inspect/ providers")
     p.add_argument("--max-concurrency", type=bounded("--max-concurrency"), help="requests in flight (default 8)")
     p.add_argument("--timeout", type=bounded("--timeout"),
                    help="seconds per request (default: max(120, max_tokens / 25), so long thinking fits)")

@@ -45,6 +45,7 @@ from evalsuite.core.benchmark import Benchmark
 from evalsuite.core.types import BenchmarkResult, GenerationSettings, Sample
 from evalsuite.engine.grading import grade, record_of
 
+PACKAGE = "evalsuite"
 SCORER = "evalsuite"
 RECORD = "evalsuite_record"
 TASK_PARAMS = ("data", "limit", "first", "seed", "epochs")
@@ -229,8 +230,8 @@ def register_all() -> list[str]:
     names = sorted(registry.benchmarks())
     for name in names:
         registered = task(name=name)(task_factory(name))
-        if not registry_info(registered).name.startswith(f"{SCORER}/"):
-            task(name=f"{SCORER}/{name}")(task_factory(name))
+        if not registry_info(registered).name.startswith(f"{PACKAGE}/"):
+            task(name=f"{PACKAGE}/{name}")(task_factory(name))
     return names
 
 

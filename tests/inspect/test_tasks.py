@@ -7,10 +7,16 @@ import math
 
 import pytest
 
-from evalsuite.core import registry
+from evalsuite.core import images, registry
 from evalsuite.engine import subset
 
 from .conftest import JUNK, REFUSAL, evalsuite_run, journal, mixed_replies, mock_model, write_replay
+
+
+def resolve_sample_attachments(sample):
+    from inspect_ai.log import resolve_sample_attachments as resolve
+
+    return resolve(sample)
 
 
 def inspect_eval(benchmark: str, model, tmp_path, **task_args):
@@ -22,7 +28,8 @@ def inspect_eval(benchmark: str, model, tmp_path, **task_args):
     return log
 
 
-@pytest.mark.parametrize(("benchmark", "limit"), [("tail/lcs", 8), ("retrosynthesis", 8), ("crystal-stability", 12)])
+@pytest.mark.parametrize(("benchmark", "limit"), [("tail/lcs", 8), ("retrosynthesis", 8), ("crystal-stability", 12),
+                                                  ("molecule-recognition", 4)])
 def test_inspect_eval_matches_evalsuite_run(tmp_path, benchmark, limit):
     replies = mixed_replies(benchmark, limit)
     log = inspect_eval(benchmark, mock_model(replies), tmp_path, limit=limit)
@@ -40,6 +47,12 @@ def test_inspect_eval_matches_evalsuite_run(tmp_path, benchmark, limit):
     drawn = {s.id: s for s in subset.select(bench, None, 0, limit=limit)}
     for sample_id, sample in samples.items():
         score, record = sample.scores["evalsuite"], records[sample_id]
+        # The prompt Inspect sent is the one evalsuite sent, pictures included (as PNG data URLs).
+        assert [m.role for m in sample.input] == [m["role"] for m in record["prompt"]]
+        sent = resolve_sample_attachments(sample).input  # Inspect's log keeps data URLs as attachments
+        pictures = [c for m in sent if isinstance(m.content, list) for c in m.content if c.type == "image"]
+        assert len(pictures) == len(list(images.parts(record["prompt"])))
+        assert all(c.image.startswith("data:image/png;base64,") for c in pictures)
         assert score.value == {k: v for k, v in record["scores"].items() if v is not None}
         assert score.metadata["evalsuite_record"]["scores"] == record["scores"]
         assert score.metadata["evalsuite_record"]["extraction"] == record["extraction"]
