@@ -57,7 +57,8 @@ def create_backend(
     if kind == "inspect" and name:
         from evalsuite.backends.inspect_backend import InspectBackend
 
-        return InspectBackend(name, model_args or "", max_concurrency=max_concurrency)
+        return InspectBackend(name, model_args or "", max_concurrency=max_concurrency, timeout_s=timeout_s,
+                              max_retries=max_retries)
     raise BackendError(
         f"unknown model string {model!r}: use openai/NAME (with --base-url), local/smollm2, "
         "replay/PATH.jsonl, oracle, lm-eval/NAME or inspect/PROVIDER/NAME"

@@ -192,7 +192,8 @@ class InspectBackend:
     cacheable = True
     accepts_images = True  # Inspect sends ContentImage to the providers that take pictures
 
-    def __init__(self, name: str, model_args: str = "", *, max_concurrency: int = 8):
+    def __init__(self, name: str, model_args: str = "", *, max_concurrency: int = 8, timeout_s: float | None = None,
+                 max_retries: int = 8):
         if provider_of(name) == name or not name.split("/", 1)[1]:
             raise BackendError(f"inspect/{name}: use inspect/<provider>/<model>, e.g. inspect/anthropic/claude-...")
         self.name = name
@@ -200,6 +201,8 @@ class InspectBackend:
         self.provider = provider_of(name)
         self.args = parse_model_args(model_args)
         self.max_concurrency = max_concurrency
+        self.timeout_s = timeout_s
+        self.max_retries = max_retries
         self._scrub = Scrubber([str(v) for k, v in self.args.items() if is_secret_name(k)])
         self.api: Any = None
 
@@ -234,9 +237,11 @@ class InspectBackend:
             except ImportError as exc:
                 raise BackendError(f"inspect-ai is not installed: {INSTALL_HINT} ({exc})") from None
             try:
-                # Inspect retries and limits concurrency itself; evalsuite's workers bound what is in flight.
-                self.api = get_model(self.name, config=GenerateConfig(max_connections=self.max_concurrency),
-                                     memoize=False, **self.args)
+                # Inspect retries, times out and limits concurrency itself: --max-retries, --timeout
+                # and --max-concurrency become its settings (None: Inspect's own timeout).
+                config = GenerateConfig(max_connections=self.max_concurrency, max_retries=self.max_retries,
+                                        timeout=None if self.timeout_s is None else max(1, round(self.timeout_s)))
+                self.api = get_model(self.name, config=config, memoize=False, **self.args)
             except Exception as exc:  # noqa: BLE001 - a missing provider package or key, said plainly
                 raise BackendError(self._scrub(f"inspect model {self.name}: {type(exc).__name__}: {exc}")) from None
         return self.api

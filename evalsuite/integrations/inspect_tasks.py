@@ -9,7 +9,8 @@ importing it registers one task per registered benchmark, named as the benchmark
 - Dataset: the samples ``evalsuite run`` would draw with those parameters: same ids, the messages
   sent (the benchmark's system prompt in front, image parts as ``ContentImage`` data URLs), the
   target as text, the sample's metadata.
-- Config: the benchmark's generation settings as ``GenerateConfig`` (``task_config``).
+- Config: the benchmark's generation settings as ``GenerateConfig`` (``task_config``); the solver
+  generates once per epoch with the seed + epoch, as ``evalsuite run`` does.
 - Scorer ``evalsuite``: grades ``state.output`` with ``evalsuite.engine.grading`` (``grade`` and
   ``record_of``, what ``evalsuite run`` journals), returning a ``Score`` whose value holds the
   per-sample values that are set, ``answer`` the extracted prediction, ``explanation`` our reason,
@@ -36,7 +37,7 @@ from inspect_ai.dataset import MemoryDataset
 from inspect_ai.dataset import Sample as InspectSample
 from inspect_ai.model import GenerateConfig
 from inspect_ai.scorer import Metric, SampleScore, Score, Target, metric, scorer
-from inspect_ai.solver import TaskState, generate
+from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from evalsuite.backends.base import Request
 from evalsuite.backends.inspect_backend import chat_messages, reply_of
@@ -158,6 +159,20 @@ def headline(name: str) -> Metric:
     return compute
 
 
+@solver
+def generate_per_epoch(seed: int | None) -> Solver:
+    """``generate()``, with epoch e (1-based in Inspect) sent with seed + e - 1 as ``evalsuite run
+    --epochs`` sends it: Inspect itself sends every epoch with the task's one seed, so a server
+    that honours seeds would give K identical replies."""
+
+    async def solve(state: TaskState, generate: Generate) -> TaskState:
+        if seed is None:
+            return await generate(state, tool_calls="none")
+        return await generate(state, tool_calls="none", seed=seed + state.epoch - 1)
+
+    return solve
+
+
 def evalsuite_scorer(bench: Benchmark, samples: dict[str, Sample], settings: GenerationSettings,
                      options: dict[str, str], seed: int, epochs: int) -> Any:
     metrics: list[Any] = [evalsuite_metrics(bench.name, options, seed, epochs)]
@@ -200,7 +215,7 @@ def build_task(benchmark: str, *, data: str | None = None, limit: int | None = N
     reducers = Epochs(epochs, ["mean", f"pass_at_{epochs}"]) if epochs > 1 else None
     return Task(
         dataset=dataset,
-        solver=generate(),
+        solver=generate_per_epoch(settings.seed),
         scorer=evalsuite_scorer(bench, by_id, settings, options, seed, epochs),
         config=GenerateConfig(**task_config(settings)),
         epochs=reducers,

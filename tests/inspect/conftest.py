@@ -39,14 +39,17 @@ def mixed_replies(benchmark: str, limit: int, seed: int = 0) -> dict[str, str]:
     return replies
 
 
-def mock_model(replies: dict[str, str]) -> Any:
+def mock_model(replies: dict[str, str], seeds: list[int | None] | None = None) -> Any:
     """Inspect's ``mockllm`` answering each prompt from ``replies``. Each output carries its usage:
     without it mockllm counts tokens with tiktoken's o200k_base, which it downloads
-    (inspect_ai/model/_providers/mockllm.py), and tests never reach the network."""
+    (inspect_ai/model/_providers/mockllm.py), and tests never reach the network. ``seeds``
+    collects the seed each request was sent with."""
     from inspect_ai.model import ModelOutput, ModelUsage, get_model
 
     def answer(input: list[Any], tools: Any, tool_choice: Any, config: Any) -> ModelOutput:
         text = replies[input[-1].text]
+        if seeds is not None:
+            seeds.append(config.seed)
         usage = ModelUsage(input_tokens=len(input[-1].text.split()), output_tokens=len(text.split()),
                            total_tokens=len(input[-1].text.split()) + len(text.split()))
         return ModelOutput.from_content("mockllm/model", text).model_copy(update={"usage": usage})

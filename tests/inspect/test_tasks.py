@@ -84,11 +84,13 @@ def test_epochs_match_avg_and_pass_at_k(tmp_path):
     """``-T epochs=2``: the evalsuite metric equals ``evalsuite run --epochs 2`` (avg@2, pass@k, maj@2),
     and Inspect's own reducers give the headline's avg@2 (mean) and pass@2 (pass_at_2)."""
     benchmark, limit = "tail/lcs", 8
-    replies = mixed_replies(benchmark, limit)
-    log = inspect_eval(benchmark, mock_model(replies), tmp_path, limit=limit, epochs=2)
+    replies = mixed_replies(benchmark, limit, seed=5)
+    seeds: list[int | None] = []
+    log = inspect_eval(benchmark, mock_model(replies, seeds), tmp_path, limit=limit, epochs=2, seed=5)
     assert sorted(s.epoch for s in log.samples) == [1] * limit + [2] * limit
+    assert sorted(seeds) == [5] * limit + [6] * limit  # epoch e sent with seed + e, as evalsuite run sends it
     replay = write_replay(tmp_path / "replay.jsonl", {str(s.id): s.output.completion for s in log.samples})
-    data = evalsuite_run(tmp_path / "run", f"replay/{replay}", benchmark, limit, "--epochs", "2")
+    data = evalsuite_run(tmp_path / "run", f"replay/{replay}", benchmark, limit, "--epochs", "2", "--seed", "5")
     result = data["benchmarks"][benchmark]
 
     [ours] = [s for s in log.results.scores if s.reducer is None]
