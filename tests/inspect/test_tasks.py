@@ -107,3 +107,25 @@ def test_epochs_match_avg_and_pass_at_k(tmp_path):
     correct = sum(1 for s in log.samples if s.epoch == 1 and s.scores["evalsuite"].value.get("accuracy") == 1.0)
     assert correct >= limit // 4
     assert math.isclose(result["metrics"]["pass@2"]["value"], correct / limit, abs_tol=1e-12)
+
+
+def test_task_parameters_are_the_run_options(tmp_path):
+    """``-T buckets=L -T seed=1 -T limit=4``: the samples ``evalsuite samples tail/compare-numbers
+    --set buckets=L --seed 1 --limit 4`` prints, and a log that imports back with those options."""
+    import json
+
+    from evalsuite.cli import main
+
+    benchmark = "tail/compare-numbers"
+    bench = registry.create(benchmark, {"buckets": "L"})
+    drawn = list(subset.select(bench, None, 1, limit=4))
+    replies = {s.prompt_text: bench.oracle_response(s) for s in drawn}
+    log = inspect_eval(benchmark, mock_model(replies), tmp_path, limit=4, seed=1, buckets="L")
+    assert [str(s.id) for s in log.samples] == sorted(s.id for s in drawn)
+    assert {s.metadata["bucket"] for s in log.samples} == {"L"}
+    assert log.eval.task_args["buckets"] == "L" and log.eval.task_args["seed"] == 1
+    assert all(s.scores["evalsuite"].value["accuracy"] == 1.0 for s in log.samples)  # the oracle's answers
+    assert main(["import", "inspect", log.location, "--out", str(tmp_path / "run")]) == 0
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    options = config["benchmarks"][benchmark]["options"]
+    assert options["buckets"] == "L" and options == bench.config()["options"] and config["seed"] == 1
