@@ -21,6 +21,7 @@ reasoning, ``ModelUsage`` as usage and the stop reason as ``finish_reason`` (Ins
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -39,6 +40,7 @@ EXTRA_BODY_PROVIDERS = frozenset({"openai", "openai-api", "vllm", "sglang"})
 TOP_K_PROVIDERS = frozenset({"anthropic", "google", "hf", "bedrock", "together", "sagemaker", "mockllm"})
 # GenerateConfig.reasoning_effort's Literal in inspect_ai/model/_generate_config.py.
 REASONING_EFFORTS = ("none", "minimal", "low", "medium", "high", "xhigh", "max")
+ENV_SECRET_SUFFIXES = ("_API_KEY", "_KEY", "_TOKEN", "_SECRET", "_PASSWORD")
 # StopReason (inspect_ai/model/_model_output.py) -> the OpenAI finish_reason our records keep.
 FINISH_REASONS = {"stop": "stop", "max_tokens": "length", "model_length": "length", "tool_calls": "tool_calls",
                   "content_filter": "content_filter"}
@@ -203,7 +205,10 @@ class InspectBackend:
         self.max_concurrency = max_concurrency
         self.timeout_s = timeout_s
         self.max_retries = max_retries
-        self._scrub = Scrubber([str(v) for k, v in self.args.items() if is_secret_name(k)])
+        # Inspect's providers read their keys from the environment (ANTHROPIC_API_KEY,
+        # <SERVICE>_API_KEY, ...); none of them, nor a secret model-arg, reaches a recorded error.
+        from_env = [v for k, v in os.environ.items() if k.upper().endswith(ENV_SECRET_SUFFIXES)]
+        self._scrub = Scrubber([*(str(v) for k, v in self.args.items() if is_secret_name(k)), *from_env])
         self.api: Any = None
 
     def unsupported(self, settings: GenerationSettings) -> list[str]:
@@ -272,7 +277,9 @@ class InspectBackend:
         except BackendError as exc:
             return Reply(text=None, error=str(exc))
         except Exception as exc:  # noqa: BLE001 - the sample's recorded error
-            return Reply(text=None, error=self._scrub(f"inspect {type(exc).__name__}: {exc}")[:500],
+            last = getattr(exc, "last_attempt", None)  # Inspect retries with tenacity: the cause, not RetryError
+            cause = last.exception() if last is not None and last.failed else exc
+            return Reply(text=None, error=self._scrub(f"inspect {type(cause).__name__}: {cause}")[:500],
                          latency_s=round(time.perf_counter() - started, 4), attempts=1)
         reply = reply_of(output)
         reply.latency_s = round(time.perf_counter() - started, 4)

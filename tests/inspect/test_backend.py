@@ -3,6 +3,8 @@ journal as our own ``openai/`` backend on the same replies; settings Inspect can
 
 from __future__ import annotations
 
+import json
+
 from evalsuite.cli import main
 from evalsuite.integrations.devserver import DevReply, DevServer
 
@@ -103,3 +105,21 @@ def test_inspect_model_string_needs_a_provider_and_a_model(tmp_path, capsys):
     assert "inspect/<provider>/<model>" in capsys.readouterr().err
 
 
+
+
+def test_a_provider_key_never_reaches_the_journal(tmp_path, monkeypatch):
+    """The provider's key (read by Inspect from the environment) is scrubbed from any recorded
+    error; an unreachable server is recorded as the connection error itself."""
+    key = "sk-test-secret-0123456789"
+    monkeypatch.setenv("LOCAL_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: connection refused
+    monkeypatch.setenv("LOCAL_API_KEY", key)
+    from evalsuite.backends.inspect_backend import InspectBackend
+
+    backend = InspectBackend("openai-api/local/dev", max_retries=0)
+    assert key not in backend._scrub(f"401 for key {key}")
+    code = main(["run", "--model", "inspect/openai-api/local/dev", "--benchmark", BENCHMARK, "--limit", "1",
+                 "--no-progress", "--max-retries", "0", "--timeout", "5", "--out", str(tmp_path / "run"),
+                 "--no-cache"])
+    assert code == 1  # every sample failed
+    [record] = journal(tmp_path / "run")
+    assert record["error"].startswith("inspect APIConnectionError") and key not in json.dumps(record)
