@@ -19,6 +19,7 @@ by another scorer is graded again from its output), config.json, and results.jso
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -106,8 +107,10 @@ def eval_log(name: str, data: dict[str, Any], config: dict[str, Any], lines: lis
     usage = total_usage([s.output.usage for s in samples if s.output.usage is not None])
     task_args = {"seed": run.get("seed", 0), "limit": run.get("limit"), "first": run.get("first"),
                  "epochs": epochs, **(spec.get("options") or {})}
+    ident = hashlib.sha256(json.dumps([name, model, created], default=str).encode()).hexdigest()[:22]
     return EvalLog(
         eval=EvalSpec(
+            eval_id=ident, run_id=ident, task_id=ident,  # stable: the same run exports to the same ids
             task=TASK_PREFIX + name, task_args=task_args, model=model, created=created,
             dataset=EvalDataset(name=name, samples=len(ids), sample_ids=ids),
             config=EvalConfig(limit=run.get("limit"), epochs=epochs),
