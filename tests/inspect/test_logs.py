@@ -96,9 +96,16 @@ def test_export_with_epochs_keeps_every_reply(tmp_path):
 
 
 def test_bad_input_is_refused_plainly(tmp_path, capsys):
+    from inspect_ai.log import EvalConfig, EvalDataset, EvalLog, EvalSpec, write_eval_log
+
     (tmp_path / "not-a-log.eval").write_bytes(b"not a zip")
     assert main(["import", "inspect", str(tmp_path / "not-a-log.eval"), "--out", str(tmp_path / "x")]) == 2
     assert "not an Inspect log" in capsys.readouterr().err
+    other = EvalLog(eval=EvalSpec(task="theirs/task", model="m", dataset=EvalDataset(), config=EvalConfig(),
+                                  created="2025-01-01T00:00:00+00:00"))
+    write_eval_log(other, str(tmp_path / "other.eval"))
+    assert main(["import", "inspect", str(tmp_path / "other.eval"), "--out", str(tmp_path / "x")]) == 2
+    assert "is not an evalsuite task" in capsys.readouterr().err
     assert main(["export", "inspect", str(tmp_path), "--out", str(tmp_path / "x.eval")]) == 2
     assert main(["export", "inspect", str(tmp_path), "--out", str(tmp_path / "x.txt")]) == 2
     assert not (tmp_path / "x").exists()
