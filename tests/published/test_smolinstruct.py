@@ -177,6 +177,7 @@ def test_opencompass_takes_the_first_number_strict_the_last_marker(fixture_data)
     ("yes.", 1.0, 100.0),
     ("No", 0.0, 0.0),
     ("Final Answer: Yes", 1.0, 100.0),
+    ("<BOOLEAN> Yes </BOOLEAN>", 1.0, 100.0),  # the data set's own answer tag
     # not one word: no strict answer; OpenCompass: the reply starts with "yes"
     ("Yes, nicotine crosses it readily.", 0.0, 100.0),
     # ends with "no": OpenCompass reads No; strictly there is no answer
