@@ -102,7 +102,8 @@ class MoleculeCaptioning(SmolInstructTask):
         "The input contains the SMILES representation of the molecule. Your reply should contain a natural language description of the molecule. "
         "Your reply must be valid and chemically reasonable.")
     headline: ClassVar[str] = "meteor"
-    reward: ClassVar[RewardSpec] = RewardSpec("meteor", credit=("meteor",))  # METEOR is never exactly 1    oc_metric: ClassVar[Metric] = continuous("oc_score", worst=0.0, description="OpenCompass MeteorEvaluator, 0..1")
+    reward: ClassVar[RewardSpec] = RewardSpec("meteor", credit=("meteor",))  # METEOR is never exactly 1
+    oc_metric: ClassVar[Metric] = continuous("oc_score", worst=0.0, description="OpenCompass MeteorEvaluator, 0..1")
 
     def strict_metrics(self) -> tuple[Metric, ...]:
         return (continuous("meteor", worst=0.0, description="METEOR of the caption against the gold, 0..1"),)
@@ -114,7 +115,8 @@ class MoleculeCaptioning(SmolInstructTask):
     def score_strict(self, prediction: Prediction, sample: Sample) -> Score:
         if not prediction.ok:
             return Score({"meteor": 0.0}, prediction.failure)
-        return Score({"meteor": meteor.meteor(str(prediction.value), str(sample.target))})
+        value = meteor.meteor(str(prediction.value), str(sample.target))
+        return Score({"meteor": value}, None if meteor.synonyms_available() else "METEOR without WordNet synonyms (NLTK data not installed)")
 
     def score_opencompass(self, content: str, gold_output: str) -> float:
         return meteor.meteor(content, gold_output)
