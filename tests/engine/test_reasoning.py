@@ -178,7 +178,7 @@ def post_chat(url: str, reply: DevReply, max_tokens: int = 50) -> dict:
         body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "q"}], "max_tokens": max_tokens})
         request = urllib.request.Request(f"{server.url}/chat/completions", data=body.encode(),
                                          headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(request) as response:  # noqa: S310 - loopback
+        with urllib.request.urlopen(request) as response:
             return json.loads(response.read())
 
 

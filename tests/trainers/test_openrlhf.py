@@ -66,9 +66,9 @@ def test_executor_on_evalsuite_server(bytes_tokenizer, reward_url, monkeypatch):
                                      tokenize=False, add_generation_prompt=True)
     ids = lambda text: tok(text=text, add_special_tokens=False)["input_ids"]  # noqa: E731
     cases = [  # (response ids, finish_reason, expected reward from the server)
-        (ids("Final Answer: 7") + [tok.eos_token_id], "stop", 1.0),
-        (ids("Final Answer: 8") + [tok.eos_token_id], "stop", 0.0),
-        (ids("Final Answer: 7") + [tok.eos_token_id, tok.pad_token_id], "stop", 1.0),
+        ([*ids("Final Answer: 7"), tok.eos_token_id], "stop", 1.0),
+        ([*ids("Final Answer: 8"), tok.eos_token_id], "stop", 0.0),
+        ([*ids("Final Answer: 7"), tok.eos_token_id, tok.pad_token_id], "stop", 1.0),
         (ids("Final Answer: 7"), "length", 1.0),  # cut: OpenRLHF does not tell the server, see below
     ]
     executor = SingleTurnAgentExecutor(f"{reward_url}/get_reward")
