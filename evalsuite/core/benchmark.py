@@ -115,6 +115,10 @@ class BenchmarkBase:
     """A longer reply fails as ``no-answer: reply over N characters`` before any extraction (a
     64k-token reply is about 256,000 characters of text; the cap bounds what one degenerate
     reply costs a grader, on the event loop of ``run`` too)."""
+    target_type: ClassVar[type | None] = None
+    """The type of ``Sample.target`` (``str``, ``dict``): a target handed to the rewards API is
+    checked against it, and a ``str`` is read as JSON text only where the target is not a
+    ``str`` (unambiguous). None: not declared, the target is taken as given."""
     grade_cost: ClassVar[str] = "light"
     """``heavy``: grading a reply costs milliseconds (RDKit), so ``run`` grades it in the process
     pool (``evalsuite.engine.grade_pool``); ``light`` ones are graded in process, where a pool's
