@@ -154,7 +154,7 @@ def request_for(i: int, tail: list) -> tuple[str, bytes, dict[str, Any]]:
         body = [{"benchmark": b, "target": t, "completion": c} for b, t, c, _ in chosen]
         return kind, json.dumps(body).encode(), {"status": 200, "scores": [s for *_, s in chosen]}
     if kind == "megabyte":
-        b, t, c, s = tail[i % len(tail)]
+        b, t, c, _ = tail[i % len(tail)]
         body = [{"benchmark": b, "target": t, "completion": "x" * 1_000_000 + "\n" + c}]
         return kind, json.dumps(body).encode(), {"status": 200, "statuses": ["no-answer"]}  # over the reply cap
     if kind == "big-smiles":

@@ -41,9 +41,7 @@ def create_backend(
 
         return ReplayBackend(name)
     if kind == "openai" and name:
-        from evalsuite.backends.openai_compat import OpenAIBackend
-
-        from evalsuite.backends.openai_compat import MAX_REPLY_BYTES
+        from evalsuite.backends.openai_compat import MAX_REPLY_BYTES, OpenAIBackend
 
         return OpenAIBackend(name, base_urls or [], timeout_s=timeout_s, retry=retry, headers=headers,
                              max_tokens_param=max_tokens_param, max_reply_bytes=max_reply_bytes or MAX_REPLY_BYTES)

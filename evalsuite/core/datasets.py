@@ -326,7 +326,6 @@ EXPANDED_FLOOR = 16 << 20
 def xlsx_to_csv(workbook: bytes, sheet: str) -> bytes:
     """One sheet of a workbook as CSV bytes (pandas ``to_csv(index=False)``, UTF-8)."""
     import io
-
     import zipfile
 
     import pandas as pd

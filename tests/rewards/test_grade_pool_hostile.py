@@ -17,7 +17,6 @@ from evalsuite.core.types import Reply
 from evalsuite.engine.grade_pool import GradePool, GradePoolUnhealthy, Item, Progress, Worker, grade_item
 
 
-
 def _helpers():
     spec = importlib.util.spec_from_file_location("rewards_helpers", Path(__file__).with_name("helpers.py"))
     module = importlib.util.module_from_spec(spec)
