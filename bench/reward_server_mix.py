@@ -274,8 +274,11 @@ async def timed_slow(url: str, count: int) -> list[tuple[str, float]]:
             body = [{"benchmark": "retrosynthesis", "target": "CCO",
                      "completion": slow_completion(281 + n), "options": SLOW_OPTIONS}]
             async with session.post(f"{url}/score", json=body) as response:
-                row = (await response.json())[0]
-            out.append((row["status"], row["latency_ms"]))
+                answer = await response.json()
+            if response.status != 200:
+                out.append((f"HTTP {response.status}: {answer}", -1.0))
+                continue
+            out.append((answer[0]["status"], answer[0]["latency_ms"]))
     return out
 
 
