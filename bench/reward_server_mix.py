@@ -141,7 +141,7 @@ def request_for(i: int, tail: list) -> tuple[str, bytes, dict[str, Any]]:
     """(kind, body, what is expected) of request i."""
     if i % 500 == 499:  # one 2.7 MB request: chunks far over a pipe buffer (issue 30)
         chosen = [tail[(i + j) % len(tail)] for j in range(20)]
-        body = [{"benchmark": b, "target": t, "completion": "\n" * 135_000 + c} for b, t, c, _ in chosen]
+        body = [{"benchmark": b, "target": t, "completion": " " * 135_000 + c} for b, t, c, _ in chosen]
         return "big-request", json.dumps(body).encode(), {"status": 200, "scores": [s for *_, s in chosen]}
     if i % 50 == 49:
         slow = slow_completion(i // 50 % 280)
