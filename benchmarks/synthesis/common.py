@@ -166,6 +166,7 @@ class SynthesisBase(BenchmarkBase):
     """Options, validation and aggregation shared by retrosynthesis and forward synthesis."""
 
     group_by: ClassVar[tuple[str, ...]] = ("reaction_class",)
+    max_reply_chars: ClassVar[int | None] = None  # extract refuses a reply over MAX_REPLY_CHARS (100,000) itself
     target_type: ClassVar[type | None] = str  # a SMILES string
     options: ClassVar[dict[str, Any]] = {"match_mode": "exact", "source": "auto", "input": "text"}
     """``input=image``: the given molecules are drawn instead of written (docs/contracts.md#images),

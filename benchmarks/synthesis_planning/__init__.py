@@ -115,6 +115,7 @@ class SynthesisPlanning(BenchmarkBase):
     )
     version: ClassVar[str] = "1"
     headline: ClassVar[str] = "solved"
+    max_reply_chars: ClassVar[int | None] = None  # extract refuses a reply over MAX_REPLY_CHARS (200,000) itself
     metrics: ClassVar[tuple[Metric, ...]] = METRICS
     group_by: ClassVar[tuple[str, ...]] = ("ref_length", "topology")
     options: ClassVar[dict[str, Any]] = {"k": 10, "ranking": "model", "stock_match": "full", "stock": ""}

@@ -111,10 +111,11 @@ class BenchmarkBase:
     """The training reward (``evalsuite.rewards``); None: the headline metric, exact 0/1."""
     reward_metadata: ClassVar[tuple[str, ...]] = ()
     """Sample metadata keys that extraction or scoring reads (a trainer must carry them)."""
-    max_reply_chars: ClassVar[int] = 400_000
+    max_reply_chars: ClassVar[int | None] = 400_000
     """A longer reply fails as ``no-answer: reply over N characters`` before any extraction (a
     64k-token reply is about 256,000 characters of text; the cap bounds what one degenerate
-    reply costs a grader, on the event loop of ``run`` too)."""
+    reply costs a grader, on the event loop of ``run`` too). None: the benchmark's ``extract``
+    refuses a long reply itself, under a smaller cap of its own."""
     target_type: ClassVar[type | None] = None
     """The type of ``Sample.target`` (``str``, ``dict``): a target handed to the rewards API is
     checked against it, and a ``str`` is read as JSON text only where the target is not a
