@@ -67,6 +67,7 @@ from evalsuite.benchmarks.crystal.data import (
     true_hull_distance,
 )
 from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError
 from evalsuite.core.extraction import extract_answer
 from evalsuite.core.metrics import Metric, aggregate_only, continuous, descriptive, proportion
@@ -192,6 +193,28 @@ class CrystalStability(BenchmarkBase):
         layout = source if source in LAYOUTS else None
         left_out: Counter[str] = Counter()
         return self.counted(read_materials(path, layout=layout, require_cif=cif, left_out=left_out), left_out)
+
+    def data_info(self, data: Path | None) -> DataInfo:
+        """``embedded (334 compounds)`` (282 in formation-energy mode), the pulled WBM summary or MP
+        energies, or the ``--data`` file."""
+        from evalsuite.core import data_info
+
+        source = self.option("source")
+        if data is None and source in ("auto", "embedded"):
+            from evalsuite.benchmarks.crystal import embedded
+
+            rows = (embedded.self_consistent_materials() if self.option("mode") == "formation-energy"
+                    else embedded.stored_materials())
+            return data_info.embedded(len(rows), "compounds")
+        if data is None:
+            from evalsuite.core.datasets import cached_path
+
+            pulled = cached_path(PULLED[source])
+            name = {"wbm": "WBM summary (Matbench Discovery)", "mp-energies": "MP energies (Matbench Discovery)"}[source]
+            if pulled is None:
+                return data_info.DataInfo(name=name, source="pulled", unit="compounds")
+            return data_info.of_file(pulled, name=name, source="pulled", unit="compounds")
+        return data_info.of_file(Path(data), unit="compounds")
 
     def counted(self, materials: Iterator[Material], left_out: Counter[str]) -> Iterator[Material]:
         """The rows, recording what was read and left out once the file has been read to its end

@@ -283,10 +283,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def print_summary(data: dict[str, Any], out: Path) -> None:
+    from evalsuite.core.data_info import label_of
+
     requests = data["run"]["requests"]
     epochs = int(data["run"].get("epochs") or 1)
-    rows: list[tuple[str, ...]] = [("benchmark", "n", "metric", "value", "95% CI", "flexible", "no answer", "truncated", "errors",
-                                    "tokens/sample", "cost")]
+    rows: list[tuple[str, ...]] = [("benchmark", "data", "n", "metric", "value", "95% CI", "flexible", "no answer",
+                                    "truncated", "errors", "tokens/sample", "cost")]
     if epochs > 1:
         rows[0] += (f"pass@{epochs}", f"maj@{epochs}")
 
@@ -312,6 +314,7 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
         flexible = res["metrics"].get(f"{headline}_flexible", {}).get("value")
         rows.append((
             name,
+            label_of(res.get("data")) or "-",
             str(res["n"]),
             headline,
             "-" if value is None else f"{value:.3f}",
@@ -329,6 +332,10 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    embedded = [name for name, res in data["benchmarks"].items() if (res.get("data") or {}).get("embedded")]
+    if embedded:
+        print(f"\nembedded teaching sets, not the published benchmarks: {', '.join(embedded)} "
+              "(`evalsuite data pull` or --data PATH for those)")
     print(
         f"\nrequests: {requests['sent_to_model']} sent to the model, {requests['from_cache']} from cache, "
         f"{requests['skipped_journal']} already in the journal; {data['run']['wall_seconds']:.1f} s"

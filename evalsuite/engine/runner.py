@@ -218,7 +218,8 @@ class Runner:
         finally:
             self.planner.close()
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed,
-                                    epochs=cfg.epochs, prices=cfg.prices)
+                                    epochs=cfg.epochs, prices=cfg.prices,
+                                    data={n: p.data for n, p in self.planned.items()})
         summary["accounting"]["wall_seconds"] = round(elapsed, 3)
         run_info = results.provenance(
             model=cfg.model,

@@ -104,10 +104,12 @@ def load_epochs(run_dir: Path, reads: Mapping[str, Reads], epochs: int) -> dict[
 
 
 def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epochs: int = 1,
-              prices: Prices | None = None) -> dict[str, Any]:
+              prices: Prices | None = None, data: Mapping[str, Path | None] | None = None) -> dict[str, Any]:
     """Every benchmark's results from the journal (each with its ``accounting``), ``families`` and
     the run's ``accounting``; with ``epochs`` > 1 the repeated-sampling metrics of
-    ``evalsuite.stats.repeated`` (avg@K, pass@k, maj@K, consistency)."""
+    ``evalsuite.stats.repeated`` (avg@K, pass@k, maj@K, consistency). ``data``: each benchmark's
+    ``--data`` path (None: its default data); given, every benchmark's entry names its data
+    (``data``: name, source, embedded, rows, n; ``data_of``)."""
     from evalsuite.files.accounting import account
 
     if epochs > 1:
@@ -124,7 +126,24 @@ def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epo
     per_benchmark, run_accounting = account(run_dir, benches, prices)
     for name, entry in per_benchmark.items():
         results[name]["accounting"] = entry
+    if data is not None:
+        for name, bench in benches.items():
+            results[name]["data"] = data_of(bench, data.get(name), results[name].get("n"))
     return {"benchmarks": results, "families": family_summaries(results), "accounting": run_accounting}
+
+
+def data_of(bench: Benchmark, path: Path | None, n: int | None) -> dict[str, Any] | None:
+    """The benchmark's data named (``evalsuite.core.data_info``), with ``n`` the samples graded;
+    None for a benchmark that cannot say (one written before data naming), or when naming it
+    fails (a pulled file since removed): naming never stops a run from writing its results."""
+    describe = getattr(bench, "data_info", None)
+    if describe is None:
+        return None
+    try:
+        info = describe(path)
+    except Exception:  # noqa: BLE001 - a name is provenance; the results matter more
+        return None
+    return {**info.to_dict(n), "label": info.label()}
 
 
 def partial_results(run_dir: Path) -> dict[str, Any]:
@@ -135,7 +154,8 @@ def partial_results(run_dir: Path) -> dict[str, Any]:
     config = read_json(run_dir / CONFIG)
     specs = config.get("benchmarks") or {}
     benches = {name: registry.create(name, spec.get("options") or {}) for name, spec in specs.items()}
-    summary = aggregate(run_dir, benches, int(config.get("seed") or 0))
+    paths = {name: Path(spec["data"]) if spec.get("data") else None for name, spec in specs.items()}
+    summary = aggregate(run_dir, benches, int(config.get("seed") or 0), data=paths)
     for name, result in summary["benchmarks"].items():
         result["partial"] = True
         result["planned"] = specs[name].get("samples")
