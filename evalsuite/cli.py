@@ -336,9 +336,13 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
     if embedded:
         print(f"\nembedded teaching sets, not the published benchmarks: {', '.join(embedded)} "
               "(`evalsuite data pull` or --data PATH for those)")
+    sessions = data["run"].get("sessions") or []
+    now = sessions[-1] if sessions else {"requests": requests, "wall_seconds": data["run"]["wall_seconds"]}
     print(
-        f"\nrequests: {requests['sent_to_model']} sent to the model, {requests['from_cache']} from cache, "
-        f"{requests['skipped_journal']} already in the journal; {data['run']['wall_seconds']:.1f} s"
+        f"\nrequests: {now['requests']['sent_to_model']} sent to the model, {now['requests']['from_cache']} from cache, "
+        f"{now['requests']['skipped_journal']} already in the journal; {now['wall_seconds']:.1f} s"
+        + (f" (run started {data['run']['started']}, {len(sessions)} invocations, "
+           f"{data['run']['wall_seconds']:.1f} s in all)" if len(sessions) > 1 else "")
     )
     if epochs > 1:
         print(f"{epochs} replies per item: value = mean over all replies (avg@{epochs}), 95% CI from a bootstrap "
@@ -371,8 +375,11 @@ def write_report(runs: list[Path], out: Path) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     for run in args.runs:
-        if not (run / "results.json").exists() and run.suffix != ".json":
-            raise FileNotFoundError(f"{run}: no results.json (is it a run directory?)")
+        interrupted = (run / "config.json").is_file() and (run / "samples.jsonl").is_file()
+        if not (run / "results.json").exists() and run.suffix != ".json" and not interrupted:
+            # an interrupted run (config.json + samples.jsonl) is rendered from its journal, marked partial
+            raise FileNotFoundError(f"{run}: no results.json, and no config.json + samples.jsonl of an "
+                                    "interrupted run (is it a run directory?)")
     write_report(args.runs, args.out)
     return EXIT_OK
 

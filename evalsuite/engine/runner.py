@@ -220,12 +220,25 @@ class Runner:
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed,
                                     epochs=cfg.epochs, prices=cfg.prices,
                                     data={n: p.data for n, p in self.planned.items()})
-        summary["accounting"]["wall_seconds"] = round(elapsed, 3)
+        # a rerun of a finished run keeps the first completion's provenance; this one's timing is appended
+        timing = results.carried_provenance(cfg.out, {
+            "started": started,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "wall_seconds": round(elapsed, 3),
+            "requests": {
+                "sent_to_model": self.counters.requested,
+                "from_cache": self.counters.cached,
+                "skipped_journal": self.counters.skipped,
+                "scored": self.counters.scored,
+                "errors": self.counters.errors,
+            },
+        })
+        summary["accounting"]["wall_seconds"] = timing["wall_seconds"]
         run_info = results.provenance(
             model=cfg.model,
             backend=self.backend.identity(),
-            started=started,
-            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+            started=timing["started"],
+            finished=timing["finished"],
             seed=cfg.seed,
             limit=cfg.limit,
             **({"first": cfg.first} if cfg.first is not None else {}),
@@ -234,14 +247,9 @@ class Runner:
             benchmarks=self.fingerprint()["benchmarks"],
             endpoints=results.merged_endpoints(cfg.out, self.backend),
             data_hashes={n: p.data_hash for n, p in self.planned.items()},
-            requests={
-                "sent_to_model": self.counters.requested,
-                "from_cache": self.counters.cached,
-                "skipped_journal": self.counters.skipped,
-                "scored": self.counters.scored,
-                "errors": self.counters.errors,
-            },
-            wall_seconds=round(elapsed, 3),
+            requests=timing["requests"],
+            wall_seconds=timing["wall_seconds"],
+            sessions=timing["sessions"],
             prices=cfg.prices.to_dict() if cfg.prices else None,
         )
         data = {"run": run_info, **summary}

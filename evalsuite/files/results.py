@@ -146,6 +146,40 @@ def data_of(bench: Benchmark, path: Path | None, n: int | None) -> dict[str, Any
     return {**info.to_dict(n), "label": info.label()}
 
 
+REQUEST_TOTALS = ("sent_to_model", "from_cache", "scored", "errors")
+
+
+def carried_provenance(run_dir: Path, session: dict[str, Any]) -> dict[str, Any]:
+    """``started``, ``finished``, ``wall_seconds``, ``requests`` and ``sessions`` for results.json
+    when this invocation (``session``: its started, finished, wall_seconds, requests) ends.
+
+    A rerun of a finished run keeps the first completion's provenance: its ``started``; its
+    ``finished`` unless this invocation graded something new; ``wall_seconds`` and the request
+    counts summed over every invocation (``skipped_journal``: the first one's). Each invocation's
+    own timing is appended to ``sessions``. Without an earlier results.json (a first run, or
+    the resume of an interrupted one) the session is the whole story."""
+    try:
+        previous = read_json(run_dir / RESULTS)["run"]
+        if not isinstance(previous, dict) or not previous.get("started"):
+            raise ValueError("no provenance")
+    except (OSError, ValueError, KeyError, TypeError):
+        return {**session, "sessions": [session]}
+    sessions = previous.get("sessions") or [{key: previous.get(key) for key in
+                                             ("started", "finished", "wall_seconds", "requests")}]
+    sessions = [*sessions, session]
+    earlier = previous.get("requests") or {}
+    did_work = bool(session["requests"].get("scored")) or bool(session["requests"].get("sent_to_model"))
+    requests = {key: int(earlier.get(key) or 0) + int(session["requests"].get(key) or 0) for key in REQUEST_TOTALS}
+    requests["skipped_journal"] = int(earlier.get("skipped_journal") or 0)
+    return {
+        "started": previous["started"],
+        "finished": session["finished"] if did_work else previous.get("finished", session["finished"]),
+        "wall_seconds": round(float(previous.get("wall_seconds") or 0.0) + float(session["wall_seconds"]), 3),
+        "requests": requests,
+        "sessions": sessions,
+    }
+
+
 def partial_results(run_dir: Path) -> dict[str, Any]:
     """What results.json would say of an interrupted run (config.json and samples.jsonl, no
     results.json): the journal aggregated with the benchmarks and options its config names.
