@@ -287,8 +287,9 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
 
     requests = data["run"]["requests"]
     epochs = int(data["run"].get("epochs") or 1)
-    rows: list[tuple[str, ...]] = [("benchmark", "data", "n", "metric", "value", "95% CI", "flexible", "no answer",
-                                    "truncated", "errors", "tokens/sample", "cost")]
+    # "truncated" beside the headline: a headline of cut-off replies measures the token budget
+    rows: list[tuple[str, ...]] = [("benchmark", "data", "n", "metric", "value", "truncated", "95% CI", "flexible",
+                                    "no answer", "errors", "tokens/sample", "cost")]
     if epochs > 1:
         rows[0] += (f"pass@{epochs}", f"maj@{epochs}")
 
@@ -318,10 +319,10 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
             str(res["n"]),
             headline,
             "-" if value is None else f"{value:.3f}",
+            rate(res, "truncation_rate"),
             ci_text,
             "-" if flexible is None else f"{flexible:.3f}",
             rate(res, "extraction_failure_rate"),
-            rate(res, "truncation_rate"),
             rate(res, "error_rate"),
             "-" if per_sample is None else f"{per_sample:,.0f}",
             money(spent.get("cost")),
