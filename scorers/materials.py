@@ -194,7 +194,10 @@ _GENERIC = re.compile(
 )
 _CONDITION = re.compile(r"\b(?:when|whenever|if|means|defined|definition|whose|i\.e\.)", re.IGNORECASE)
 _OPTIONS = re.compile(r"\b(?:un)?stable\s*(?:/|or|vs\.?|versus)\s*(?:un)?stable\b"
-                      r"|\bwhether\b[^.;,!?\n]*", re.IGNORECASE)
+                      r"|\bwhether\b[^.;,!?\n]*"
+                      # "the material is stable when its energy above the hull is 0": a condition
+                      r"|\b(?:(?:un|meta-?)?stable|on\s+the\s+(?:convex\s+)?hull)\s+(?:only\s+)?"
+                      r"(?:when|if|whenever|provided|as\s+long\s+as)\b[^.;!?\n]*", re.IGNORECASE)
 _CLAUSE_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=\))\s*(?=[A-Z])")
 _UNCERTAIN = re.compile(r"\b(?:not\s+sure|unsure|uncertain|cannot\s+(?:be\s+)?(?:determine|tell|say)|can't\s+(?:determine|tell|say)"
                         r"|unable\s+to\s+(?:determine|tell|say)|unclear|unknown)\b", re.IGNORECASE)

@@ -71,6 +71,14 @@ REPLIES: list[tuple[str, str | None]] = [
     ("Stability means an energy above the hull of 0 eV/atom.", NONE),
     ("Whether it is stable or unstable depends on the functional.", NONE),
     ("The answer is one of: stable / unstable.", NONE),
+    # replies the embedded model wrote in the README's main job (no Final Answer line)
+    ("The material is stable when its energy above the convex hull of formation energies is 0 eV/atom.", NONE),
+    ("No, the material is not stable. The material is unstable when its energy above the convex hull of "
+     "formation energies is 0 eV/atom.", U),
+    ("The crystal lattice of FeF3 is a thermodynamically stable material. The material is stable when its "
+     "energy above the convex hull of the competing phases of the F-Fe chemical system is 0 eV/atom.", S),
+    ("The crystal lattice of FeF2 is a metastable system, and the system is stable when the energy above the "
+     "convex hull is 0 eV/atom.", U),
     # "yes" / "no" mean something only as the opening word
     ("It is stable, with no competing phase below it.", S),
     ("Yes.", S),
