@@ -17,7 +17,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # a misspelled flag: the command's own usage, not the top-level one
+        owning_parser(parser, getattr(args, "handler", None)).error(f"unrecognized arguments: {' '.join(extras)}")
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
@@ -34,6 +36,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"evalsuite: error: {exc}", file=sys.stderr)
             return EXIT_USAGE
         raise
+
+
+def owning_parser(parser: argparse.ArgumentParser, handler: Any) -> argparse.ArgumentParser:
+    """The (sub)command parser whose handler this is, searched depth first; ``parser`` if none."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if child.get_default("handler") is handler and handler is not None:
+                    return child
+                found = owning_parser(child, handler)
+                if found is not child:
+                    return found
+    return parser
 
 
 def user_errors() -> tuple[type[BaseException], ...]:

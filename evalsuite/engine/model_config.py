@@ -188,4 +188,6 @@ def generation_config(args: Any) -> dict[str, Any]:
 def default_out(model: str) -> Path:
     """``runs/<model name>`` when no ``--out`` is given."""
     name = model.rstrip("/").rsplit("/", 1)[-1] or "run"
+    if model.startswith("replay/"):  # replay/examples/pr-replies.jsonl -> runs/pr-replies
+        name = Path(name).stem or "run"
     return Path("runs") / re.sub(r"[^A-Za-z0-9._-]+", "-", name)
