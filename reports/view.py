@@ -282,8 +282,8 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
         confusion = run.benchmarks[name].get("confusion")
         if isinstance(confusion, dict) and all(k in confusion for k in ("tp", "fp", "tn", "fn")):
             missing = run.benchmarks[name].get("missing_predictions")
-            sec.confusions.append(Confusion(view, *(int(confusion[k]) for k in ("tp", "fp", "tn", "fn")),
-                                            missing=int(missing) if isinstance(missing, int) else 0))
+            sec.confusions.append(Confusion(view, int(confusion["tp"]), int(confusion["fp"]), int(confusion["tn"]),
+                                            int(confusion["fn"]), int(missing) if isinstance(missing, int) else 0))
     sec.pass_at_k = pass_block(name, present)
     fields = result0.get("molecule_fields")
     if isinstance(fields, list) and fields:
