@@ -248,6 +248,9 @@ def parse_stability(text: str | None) -> Parsed:
     if not claims:
         if _UNCERTAIN.search(text):
             return Parsed(None, "no stability verdict: the answer says it cannot tell")
+        if _CLAIM.search(text):
+            return Parsed(None, "no stability verdict: the answer only restates the definition, asks, "
+                                "or names the options")
         return Parsed(None, "no stability label (stable/unstable) in answer")
     return Parsed(claims[-1])
 

@@ -113,6 +113,11 @@ def test_reply_read_as_a_chemist_would(bench, reply, verdict):
         assert prediction.value == verdict
 
 
+def test_a_definition_alone_says_why_it_is_no_answer(bench):
+    prediction = bench.extract("A material is stable when its energy above the hull is 0 eV/atom.", sample(True))
+    assert not prediction.ok and "only restates the definition" in (prediction.failure or "")
+
+
 def test_restated_definition_scores_the_verdict(bench):
     """The issue's reply, scored: called stable, truth stable, correct."""
     reply = "Final Answer: stable (its energy above the hull is 0 eV/atom)"
