@@ -112,6 +112,10 @@ class BenchmarkBase:
     """The training reward (``evalsuite.rewards``); None: the headline metric, exact 0/1."""
     reward_metadata: ClassVar[tuple[str, ...]] = ()
     """Sample metadata keys that extraction or scoring reads (a trainer must carry them)."""
+    target_type: ClassVar[type | None] = None
+    """The type of ``Sample.target`` (``str``, ``dict``): a target handed to the rewards API is
+    checked against it, and a ``str`` is read as JSON text only where the target is not a
+    ``str`` (unambiguous). None: not declared, the target is taken as given."""
     grade_cost: ClassVar[str] = "light"
     """``heavy``: grading a reply costs milliseconds (RDKit), so ``run`` grades it in the process
     pool (``evalsuite.engine.grade_pool``); ``light`` ones are graded in process, where a pool's
@@ -156,11 +160,11 @@ class BenchmarkBase:
 
     def data_info(self, data: Path | None) -> DataInfo:
         """The data these options and ``--data`` grade, named (``evalsuite.core.data_info``). The
-        default: the ``--data`` file by its name, else generated items; a benchmark with an
-        embedded or pulled set says which."""
+        default: the ``--data`` file by its name, else the benchmark's default data, unnamed; a
+        benchmark with an embedded, pulled or generated set says which."""
         from evalsuite.core import data_info
 
-        return data_info.of_file(data) if data is not None else data_info.GENERATED
+        return data_info.of_file(data) if data is not None else data_info.DEFAULT
 
     # -- to implement -------------------------------------------------------------------
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:

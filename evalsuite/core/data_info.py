@@ -82,3 +82,5 @@ def embedded(rows: int, unit: str) -> DataInfo:
 
 
 GENERATED = DataInfo(name="generated", source="generated")
+DEFAULT = DataInfo(name="default data", source="default")
+"""A benchmark that does not name its default data (neither embedded nor pulled said)."""
