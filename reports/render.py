@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from evalsuite import __version__
 from evalsuite.reports.lm_eval_import import read_input
+from evalsuite.reports.sweep import expand, sections
 from evalsuite.reports.view import build
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -34,6 +35,7 @@ def environment() -> Environment:
 def render_report(run_dirs: list[Path]) -> str:
     if not run_dirs:
         raise ValueError("report: give at least one run directory (or lm-eval results file)")
+    run_dirs, swept = expand(run_dirs)  # a sweep folder: its sub-runs, and its own section
     runs = [read_input(d) for d in run_dirs]  # run directories, or lm-eval results JSON files
     env = environment()
     script = env.get_template("report.js.jinja").render()
@@ -43,6 +45,7 @@ def render_report(run_dirs: list[Path]) -> str:
            "img-src data:; base-uri 'none'; form-action 'none'")
     return env.get_template("report.html.jinja").render(
         report=build(runs),
+        sweeps=sections(swept),
         script=Markup(script),
         style=Markup(style),
         csp=csp,

@@ -54,8 +54,7 @@ def test_one_request_per_item_with_n_equals_separate_requests(tmp_path, monkeypa
 
     n_run, separate = scored(tmp_path / "n"), scored(tmp_path / "sep")
     assert len(n_run) == 4 * N and n_run == separate == scored(tmp_path / "again")
-    for (_, epoch), (response, _, finish) in n_run.items():
-        assert finish == "stop"
+    assert {finish for _, _, finish in n_run.values()} == {"stop"}
     for line in journal(tmp_path / "n"):
         prompt = line["prompt"][-1]["content"]
         assert line["response"] == reply_for(prompt, line["epoch"], table[prompt])
