@@ -424,14 +424,24 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
+    from evalsuite.files.sweep import is_sweep
     from evalsuite.gate.compare import run_gate
 
+    if is_sweep(args.baseline) or is_sweep(args.candidate):
+        from evalsuite.gate.sweep import run_gate_sweep
+
+        return run_gate_sweep(args.baseline, args.candidate, args.policy, args.json)
     return run_gate(args.baseline, args.candidate, args.policy, args.json)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from evalsuite.files.sweep import is_sweep
     from evalsuite.gate.compare import run_compare
 
+    if is_sweep(args.a) or is_sweep(args.b):
+        from evalsuite.gate.sweep import run_compare_sweep
+
+        return run_compare_sweep(args.a, args.b)
     return run_compare(args.a, args.b)
 
 
