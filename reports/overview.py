@@ -6,13 +6,12 @@ instead of a section per task up front. One function per view; the template has 
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
-from typing import Any
 
 from markupsafe import Markup, escape
 
 from evalsuite.files.frames import Run
+from evalsuite.reports.cells import as_float
 
 BUCKETS = ("S", "M", "L")
 
@@ -68,21 +67,13 @@ def family_tables(runs: list[Run], labels: list[str]) -> list[FamilyTable]:
             overall = summary.get("overall") or {}
             per_class = summary.get("classes") or {}
             classes += [c for c in per_class if c not in classes]
-            rows.append(FamilyRow(label, number(overall.get("accuracy")), number(overall.get("id_accuracy")),
-                                  number(overall.get("ood_accuracy")), number(overall.get("ood_id_ratio")),
+            rows.append(FamilyRow(label, as_float(overall.get("accuracy")), as_float(overall.get("id_accuracy")),
+                                  as_float(overall.get("ood_accuracy")), as_float(overall.get("ood_id_ratio")),
                                   overall.get("n"),
-                                  {c: number((v or {}).get("accuracy")) for c, v in per_class.items()}))
+                                  {c: as_float((v or {}).get("accuracy")) for c, v in per_class.items()}))
         if rows:
             tables.append(FamilyTable(family, classes, rows))
     return tables
-
-
-def number(value: Any) -> float | None:
-    try:
-        out = float(value)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(out) else out
 
 
 def tail_heatmap(runs: list[Run], labels: list[str]) -> Markup:
@@ -108,7 +99,7 @@ def tail_heatmap(runs: list[Run], labels: list[str]) -> Markup:
             groups = ((run.benchmarks.get(task) or {}).get("groups") or {}).get("bucket") or {}
             for b, bucket in enumerate(BUCKETS):
                 entry = ((groups.get(bucket) or {}).get("metrics") or {}).get("accuracy") or {}
-                value = number(entry.get("value"))
+                value = as_float(entry.get("value"))
                 x, y = x0 + b * cell_w, top + i * cell_h
                 fill = "#f3f4f6" if value is None else f"rgb({int(255 - 218 * value)},{int(255 - 156 * value)},{int(255 - 20 * value)})"
                 tip = f"{label}: {task} {bucket}: " + ("not run" if value is None else f"accuracy {value:.3f}, n={entry.get('n')}")
