@@ -62,12 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_samples)
 
     p = sub.add_parser("run", help="evaluate a model on benchmarks; writes OUT/results.json and OUT/samples.jsonl")
-    p.add_argument("--model", help="openai/NAME, local/smollm2, replay/PATH.jsonl, oracle, lm-eval/NAME")
+    p.add_argument("--model", help="openai/NAME, local/smollm2, replay/PATH.jsonl, oracle, lm-eval/NAME, "
+                   "inspect/PROVIDER/NAME")
     p.add_argument("--benchmark", required=True, help="comma-separated benchmark or family names")
     p.add_argument("--out", type=Path, help="run directory, resumed when it exists (default runs/<model name>)")
     add_data_args(p)
     p.add_argument("--base-url", action="append", default=[], help="OpenAI-compatible server URL; repeat for replicas")
-    p.add_argument("--model-args", help="k=v,... for lm-eval model classes")
+    p.add_argument("--model-args", help="k=v,... for lm-eval model classes and inspect/ providers")
     p.add_argument("--max-concurrency", type=bounded("--max-concurrency"), help="requests in flight (default 8)")
     p.add_argument("--timeout", type=bounded("--timeout"),
                    help="seconds per request (default: max(120, max_tokens / 25), so long thinking fits)")
@@ -124,13 +125,22 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--url", help="download from this http(s) URL instead of the public source (one NAME)")
     q.set_defaults(handler=cmd_data_pull)
 
-    p = sub.add_parser("export", help="export benchmarks to another harness (lm-eval) or as training data (train)")
-    p.add_argument("target", choices=["lm-eval", "train"])
-    p.add_argument("--benchmark", required=True)
+    p = sub.add_parser("export", help="export benchmarks to another harness (lm-eval) or as training data (train); "
+                       "a run as an Inspect log (inspect RUN_DIR)")
+    p.add_argument("target", choices=["lm-eval", "train", "inspect"])
+    p.add_argument("run_dir", nargs="?", type=Path, metavar="RUN_DIR", help="inspect: the run directory to export")
+    p.add_argument("--benchmark", help="lm-eval, train: the benchmark or family (required)")
     p.add_argument("--out", required=True, type=Path)
     add_data_args(p)
     add_export_train_args(p)
     p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("import", help="an Inspect log of an evalsuite task as a run directory (import inspect LOG)")
+    p.add_argument("source", choices=["inspect"])
+    p.add_argument("log", type=Path, metavar="LOG")
+    p.add_argument("--out", type=Path, help="run directory to write (default runs/<log name>)")
+    p.add_argument("--overwrite", action="store_true", help="replace a run directory that is not empty")
+    p.set_defaults(handler=cmd_import)
     add_serve_parser(sub)
     return parser
 
@@ -469,6 +479,12 @@ def cmd_data_pull(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from evalsuite.core.errors import EvalsuiteError
+
+    if args.target == "inspect":
+        return cmd_export_inspect(args)
+    if args.run_dir is not None or not args.benchmark:
+        raise EvalsuiteError(f"export {args.target} takes --benchmark and no RUN_DIR")
     if args.target == "train":
         return cmd_export_train(args)
     from evalsuite.integrations.export_lm_eval import export, task_name
@@ -479,6 +495,32 @@ def cmd_export(args: argparse.Namespace) -> int:
         f"wrote lm-eval tasks to {args.out}; run: lm_eval --include_path {args.out} --tasks {task_name(args.benchmark)} "
         "--apply_chat_template --model local-chat-completions --model_args base_url=URL/chat/completions"
     )
+    return EXIT_OK
+
+
+def cmd_export_inspect(args: argparse.Namespace) -> int:
+    from evalsuite.core.errors import EvalsuiteError
+
+    if args.run_dir is None or args.benchmark:
+        raise EvalsuiteError("export inspect takes a RUN_DIR (and no --benchmark): evalsuite export inspect RUN_DIR --out run.eval")
+    try:
+        from evalsuite.integrations.inspect_log import export_run
+    except ImportError as exc:
+        raise EvalsuiteError(f"inspect-ai is not installed: pip install 'evalsuite[inspect]' ({exc})") from None
+    for path in export_run(args.run_dir, args.out):
+        print(f"wrote {path}; open it with: inspect view --log-dir {path.parent}")
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from evalsuite.core.errors import EvalsuiteError
+
+    try:
+        from evalsuite.integrations.inspect_log import import_log
+    except ImportError as exc:
+        raise EvalsuiteError(f"inspect-ai is not installed: pip install 'evalsuite[inspect]' ({exc})") from None
+    out = import_log(args.log, args.out or Path("runs") / args.log.stem, overwrite=args.overwrite)
+    print(f"wrote run directory {out} (results.json, samples.jsonl, config.json)")
     return EXIT_OK
 
 

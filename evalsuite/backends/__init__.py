@@ -54,9 +54,14 @@ def create_backend(
         except ImportError as exc:
             raise BackendError(f"lm-eval backend unavailable: {exc}") from None
         return LmEvalBackend(name, model_args or "", max_concurrency=max_concurrency)
+    if kind == "inspect" and name:
+        from evalsuite.backends.inspect_backend import InspectBackend
+
+        return InspectBackend(name, model_args or "", max_concurrency=max_concurrency, timeout_s=timeout_s,
+                              max_retries=max_retries)
     raise BackendError(
         f"unknown model string {model!r}: use openai/NAME (with --base-url), local/smollm2, "
-        "replay/PATH.jsonl, oracle or lm-eval/NAME"
+        "replay/PATH.jsonl, oracle, lm-eval/NAME or inspect/PROVIDER/NAME"
     )
 
 
