@@ -27,7 +27,7 @@ def overrides_at(config: RunConfig, key: str, value: Any) -> dict[str, Any]:
         types = GENERATION_TYPES[key]
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             names = " or ".join(t.__name__ for t in types)
-            raise RunError(f"--sweep {key}: {value!r} is not a {names}")
+            raise RunError(f"--sweep {key}: the values must be {names}, not {value!r}")
         if config.overrides.get(key) is not None:
             raise RunError(f"--sweep {key} and a fixed {key} (flag or model config) both given: keep one")
         return {**config.overrides, key: value}
