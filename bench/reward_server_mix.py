@@ -85,7 +85,7 @@ def rss_mb(pid: int) -> float:
 
 
 def tail_cases(count: int) -> list[tuple[str, str, str, float]]:
-    """(benchmark, target JSON, completion, expected score): right answers then off-by-one ones."""
+    """(benchmark, target, completion, expected score): right answers then off-by-one ones."""
     from evalsuite.core import registry
 
     bench = registry.create("tail/large-number-addition", {"per_bucket": str(count // 3 + 1)})
@@ -94,9 +94,9 @@ def tail_cases(count: int) -> list[tuple[str, str, str, float]]:
         if i % 2:
             last = sample.target[-1]
             wrong = sample.target[:-1] + str((int(last) + 1) % 10)
-            cases.append((bench.name, json.dumps(sample.target), f"Final Answer: {wrong}", 0.0))
+            cases.append((bench.name, sample.target, f"Final Answer: {wrong}", 0.0))
         else:
-            cases.append((bench.name, json.dumps(sample.target), bench.oracle_response(sample), 1.0))
+            cases.append((bench.name, sample.target, bench.oracle_response(sample), 1.0))
     return cases
 
 
@@ -136,7 +136,7 @@ def request_for(i: int, tail: list) -> tuple[str, bytes, dict[str, Any]]:
     """(kind, body, what is expected) of request i."""
     if i % 50 == 49:
         slow = slow_completion(i // 50 % 280)
-        body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"), "completion": slow,
+        body = [{"benchmark": "retrosynthesis", "target": "CCO", "completion": slow,
                  "options": SLOW_OPTIONS}]
         return "slow", json.dumps(body).encode(), {"status": 200, "statuses": ["timeout"]}
     kind = KINDS[i % len(KINDS)]
@@ -149,7 +149,7 @@ def request_for(i: int, tail: list) -> tuple[str, bytes, dict[str, Any]]:
         body = [{"benchmark": b, "target": t, "completion": "x" * 1_000_000 + "\n" + c}]
         return kind, json.dumps(body).encode(), {"status": 200, "scores": [s]}
     if kind == "big-smiles":
-        body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"), "completion": json.dumps(["C" * 5000])}]
+        body = [{"benchmark": "retrosynthesis", "target": "CCO", "completion": json.dumps(["C" * 5000])}]
         return kind, json.dumps(body).encode(), {"status": 200, "statuses": ["invalid"]}
     if kind == "bad-json":
         return kind, b'[{"benchmark": "tail/lcs", "target": ', {"status": 400}
@@ -209,7 +209,7 @@ async def timed_slow(url: str, count: int) -> list[tuple[str, float]]:
     out = []
     async with aiohttp.ClientSession() as session:
         for n in range(count):
-            body = [{"benchmark": "retrosynthesis", "target": json.dumps("CCO"),
+            body = [{"benchmark": "retrosynthesis", "target": "CCO",
                      "completion": slow_completion(281 + n), "options": SLOW_OPTIONS}]
             async with session.post(f"{url}/score", json=body) as response:
                 row = (await response.json())[0]

@@ -53,7 +53,7 @@ def retro_requests(n: int, data: Path) -> list[Request]:
         # canonical form cached in whichever worker took the first, with one worker or many
         sample = samples[(i // 2) % len(samples)]
         reply = bench.oracle_response(sample) if i % 2 == 0 else json.dumps(["CCO", sample.target, "CC(=O)O"])
-        out.append(Request("retrosynthesis", json.dumps(sample.target), reply))
+        out.append(Request("retrosynthesis", sample.target, reply))
     return out
 
 

@@ -94,6 +94,7 @@ class CrystalStability(BenchmarkBase):
     description = ("Thermodynamic stability of inorganic crystals (Materials Project, Matbench Discovery's "
                    "WBM), graded with pymatgen hulls and Matbench Discovery metrics")
     version = "2"
+    target_type = dict
     headline = "f1"
     group_by = ("arity",)
     stratify_by = ("stable",)  # the target's class: a --limit subset keeps both classes

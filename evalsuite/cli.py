@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list benchmarks, one per line (name, then description)")
     p.add_argument("--long", action="store_true", help="also each benchmark's notes (e.g. how a TAIL task differs from the paper)")
+    p.add_argument("--suites", action="store_true", help="list the named suites (--benchmark @NAME) instead")
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("samples", help="print a benchmark's samples as JSON Lines")
@@ -90,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "reasoning_effort=low,high, or any body field) into OUT/KEY=VALUE sub-runs; OUT/results.json "
                         "gives accuracy, tokens, truncation and cost per value")
     add_grade_args(p)
+    add_judge_args(p)
     p.add_argument("--report", type=Path, help="also write the HTML report to this file")
     p.set_defaults(handler=cmd_run)
 
@@ -123,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = data_sub.add_parser("pull", help="download data sets into the cache, checksum verified")
     q.add_argument("names", nargs="+", metavar="NAME")
     q.add_argument("--url", help="download from this http(s) URL instead of the public source (one NAME)")
+    q.add_argument("--sha256", help="the file's sha256, for a data set that pins none (smolinstruct; one NAME)")
     q.set_defaults(handler=cmd_data_pull)
 
     p = sub.add_parser("export", help="export benchmarks to another harness (lm-eval) or as training data (train); "
@@ -143,6 +146,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_import)
     add_serve_parser(sub)
     return parser
+
+
+def add_judge_args(p: argparse.ArgumentParser) -> None:
+    from evalsuite.engine.checks import argtype
+
+    p.add_argument("--judge-model", help="a judge model (openai/NAME ...) for benchmarks that declare a judge "
+                   "protocol (chembench4k, matbench-text); its tokens are counted apart")
+    p.add_argument("--judge-base-url", action="append", default=[], help="the judge's server URL; repeatable")
+    p.add_argument("--judge-temperature", type=argtype("--temperature"), help="judge temperature (default 0)")
+    p.add_argument("--judge-max-tokens", type=argtype("--max-tokens"), help="judge token limit (default 8192)")
+    p.add_argument("--judge-price", metavar="INPUT,OUTPUT", help="the judge's price per million tokens")
+
+
+def judge_config(args: argparse.Namespace) -> Any:
+    if not args.judge_model:
+        return None
+    from dataclasses import replace
+
+    from evalsuite.engine.judge import JUDGE_SETTINGS, JudgeConfig
+    from evalsuite.files.accounting import Prices
+
+    settings = JUDGE_SETTINGS
+    if args.judge_temperature is not None:
+        settings = replace(settings, temperature=args.judge_temperature)
+    if args.judge_max_tokens is not None:
+        settings = replace(settings, max_tokens=args.judge_max_tokens)
+    try:
+        prices = Prices.parse(args.judge_price) if args.judge_price else None
+    except ValueError as exc:
+        from evalsuite.core.errors import RunError
+
+        raise RunError(str(exc).replace("--price", "--judge-price")) from None
+    return JudgeConfig(model=args.judge_model, base_urls=args.judge_base_url, settings=settings,
+                       max_retries=args.max_retries, prices=prices, use_cache=not args.no_cache, cache_path=args.cache)
 
 
 def add_generation_args(p: argparse.ArgumentParser) -> None:
@@ -221,6 +258,13 @@ def parse_data(items: list[str]) -> dict[str, Path]:
 def cmd_list(args: argparse.Namespace) -> int:
     from evalsuite.core import registry
 
+    if getattr(args, "suites", False):
+        from evalsuite.engine import suites
+
+        for name in suites.names():
+            suite = suites.load(name)
+            print(f"@{name}\t{suite.description}\t{', '.join(suite.benchmarks)}\t{' '.join(suite.options)}")
+        return EXIT_OK
     registry.warn_broken()
     for name, entry in sorted(registry.benchmarks().items()):
         print(f"{name}\t{entry.description}")
@@ -253,15 +297,17 @@ def cmd_samples(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from evalsuite.engine import suites
     from evalsuite.engine.model_config import default_out, generation_config
     from evalsuite.engine.runner import RunConfig, Runner
     from evalsuite.engine.shards import parse_shard
 
     shard = parse_shard(args.shard)
+    benchmarks, args.options, _ = suites.expand(args.benchmark.split(","), args.options)
     generation = generation_config(args)
     args.out = args.out or default_out(generation["model"])
     config = RunConfig(
-        benchmarks=args.benchmark.split(","),
+        benchmarks=benchmarks,
         out=args.out,
         data=parse_data(args.data),
         limit=args.limit,
@@ -281,12 +327,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         epochs=args.epochs,
         grade_workers=args.grade_workers,
         grade_timeout_s=args.grade_timeout,
+        judge=judge_config(args),
     )
     if args.sweep:
         return run_sweep_command(args, config)
     runner = Runner(config)
     data = runner.run()
     print_summary(data, args.out)
+    from evalsuite.engine.judge import summary_lines
+
+    for line in summary_lines(data):
+        print(line)
     if args.report:
         write_report([args.out], args.report)
     from evalsuite.engine.checks import error_rate_problem
@@ -472,10 +523,10 @@ def cmd_data_list(args: argparse.Namespace) -> int:
 def cmd_data_pull(args: argparse.Namespace) -> int:
     from evalsuite.core.datasets import cli_pull
 
-    if args.url and len(args.names) > 1:
-        print("evalsuite: --url needs exactly one data set NAME", file=sys.stderr)
+    if (args.url or args.sha256) and len(args.names) > 1:
+        print("evalsuite: --url and --sha256 need exactly one data set NAME", file=sys.stderr)
         return EXIT_USAGE
-    return max(cli_pull(name, args.url) for name in args.names)
+    return max(cli_pull(name, args.url, args.sha256) for name in args.names)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

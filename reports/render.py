@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from evalsuite import __version__
 from evalsuite.reports.lm_eval_import import read_input
+from evalsuite.reports.published import judge_views, references
 from evalsuite.reports.sweep import expand, sections
 from evalsuite.reports.view import build
 
@@ -43,9 +44,13 @@ def render_report(run_dirs: list[Path]) -> str:
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (f"default-src 'none'; script-src 'sha256-{digest}'; style-src 'unsafe-inline'; "
            "img-src data:; base-uri 'none'; form-action 'none'")
+    report = build(runs)
+    labels = [view.label for view in report.runs]
     return env.get_template("report.html.jinja").render(
-        report=build(runs),
+        report=report,
         sweeps=sections(swept),
+        published=references(runs, labels),
+        judged=judge_views(runs, labels),
         script=Markup(script),
         style=Markup(style),
         csp=csp,

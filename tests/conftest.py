@@ -122,3 +122,22 @@ def loopback_http():
     for httpd in servers:
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture(scope="module")
+def reward_url():
+    """``evalsuite serve rewards`` as a real process on a free loopback port (one grade worker)."""
+    import asyncio
+
+    spec = importlib.util.spec_from_file_location("reward_server_mix", Path(__file__).parents[1] / "bench" / "reward_server_mix.py")
+    mix = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mix)
+    port = mix.free_port()
+    process = mix.start_server(port, 5.0, workers=1)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        asyncio.run(mix.wait_healthy(url))
+        yield url
+    finally:
+        process.kill()
+        process.wait()

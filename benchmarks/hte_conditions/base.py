@@ -10,7 +10,10 @@ are not on its menu.
 Reply: up to k conditions, best first, after ``Final Answer:`` (or in answer tags), as codes, as
 names (``SPhos, K3PO4, MeOH``; one condition per line or separated by ``;``), or as JSON (a list
 of codes / names / objects ``{"ligand": "L3", "base": "K3PO4", ...}``). Conditions beyond k and
-repeats are ignored. A reply naming anything that is not on the item's menu (an unknown label or
+repeats are ignored. The answer ends where its block ends (the marker's line and the lines up to
+the first blank line): prose after it is not read as further choices. A reply with no answer
+marker is read whole for conditions, and that earns flexible credit only (``normalised_yield_flexible``).
+A reply naming anything that is not on the item's menu (an unknown label or
 name, or an unmeasured cell) is wrong as a whole, with the reason recorded.
 
 Data: ``--data`` names the member's CSV, or a folder holding ``suzuki_miyaura.csv`` /
@@ -33,7 +36,7 @@ from typing import Any, ClassVar
 
 from evalsuite.core.benchmark import BenchmarkBase, take
 from evalsuite.core.errors import BenchmarkError, DataError
-from evalsuite.core.extraction import FINAL_ANSWER_MARK, extract_answer, last_json, strip_think
+from evalsuite.core.extraction import FINAL_ANSWER_MARK, FLEXIBLE, extract_answer, last_json, strip_think
 from evalsuite.core.metrics import Metric, continuous, proportion
 from evalsuite.core.reward_spec import RewardSpec
 from evalsuite.core.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
@@ -81,6 +84,7 @@ class HteConditions(BenchmarkBase):
     options = {"k": 3}
     reward = RewardSpec("top1_hit", credit=("normalised_yield",))
     reward_metadata = ("menu", "aliases")  # replies are read against the item's menu
+    target_type = dict  # {"yields": {code: %}, ...}
     dataset_name: ClassVar[str] = ""
     reaction: ClassVar[str] = ""
     generation = GenerationSettings(max_tokens=2048)
@@ -196,10 +200,12 @@ class HteConditions(BenchmarkBase):
                 return Prediction.failed("invalid: JSON answer is not a list of conditions", stage=found.stage)
         else:
             if found.stage == "final-answer":
-                # the extractor keeps only the first line after "Final Answer:"; take them all
+                # the extractor keeps only the first line after "Final Answer:"; the ranked list
+                # may run on over the lines of its block, and ends there
                 answer = text_after_final_answer(reply or "") or answer
             entries = menu.codes_in(answer) or [e for e in ENTRY_SPLIT.split(answer) if e.strip()]
-        return self.choices(entries, menu, found.stage)
+        # no answer marker: the reply's conditions earn flexible credit only (the extraction rule)
+        return self.choices(entries, menu, FLEXIBLE if found.stage == "whole-reply" else found.stage)
 
     def from_structured(self, value: Any, sample: Sample) -> Prediction:
         entries = json_entries(value)
@@ -274,12 +280,21 @@ def names_of(code: str, records: Sequence[SampleRecord]) -> str:
     return ", ".join(parts)
 
 
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
 def text_after_final_answer(reply: str) -> str | None:
-    """Everything after the last 'Final Answer:' marker outside think blocks (the codes may span
-    several lines)."""
+    """The block of the last 'Final Answer:' marker outside think blocks: its line and the lines
+    after it up to the first blank line (the codes may span several lines; prose after the answer,
+    which may name other conditions, is not read as further choices)."""
     text = strip_think(reply)[0]
     marks = list(FINAL_ANSWER_MARK.finditer(text))
-    return text[marks[-1].end():].strip() if marks else None
+    if not marks:
+        return None
+    after = text[marks[-1].end():].lstrip(" \t")
+    if after.startswith("\n"):  # "Final Answer:" alone on its line: the block starts below it
+        after = after.lstrip()
+    return BLANK_LINE.split(after, 1)[0].strip()
 
 
 def json_entries(parsed: Any) -> list[Any] | None:

@@ -67,6 +67,7 @@ class ReactionConditions(BenchmarkBase):
     description = "Predict catalyst, solvents and reagents of a reaction (USPTO-Condition layout), top-k slot accuracy"
     version = "1"
     headline = "overall_top1"
+    target_type = dict  # slot -> SMILES
 
     def declared_metrics(self) -> tuple[Metric, ...]:
         return tuple(proportion(name) for name in cond.slot_metric_names(self.ks))

@@ -166,6 +166,7 @@ class SynthesisBase(BenchmarkBase):
     """Options, validation and aggregation shared by retrosynthesis and forward synthesis."""
 
     group_by: ClassVar[tuple[str, ...]] = ("reaction_class",)
+    target_type: ClassVar[type | None] = str  # a SMILES string
     options: ClassVar[dict[str, Any]] = {"match_mode": "exact", "source": "auto", "input": "text"}
     """``input=image``: the given molecules are drawn instead of written (docs/contracts.md#images),
     graded exactly as the text variant, so the two scores compare on the same items."""

@@ -71,6 +71,7 @@ class TailTask(BenchmarkBase):
     """Base of one TAIL task. Subclasses set the class attributes and the five methods below."""
 
     task: ClassVar[str] = ""
+    target_type: ClassVar[type | None] = str  # format_answer's text
     task_class: ClassVar[str] = ""
     ranges: ClassVar[dict[str, tuple[int, int]]] = {}
     templates: ClassVar[tuple[str, ...]] = ()

@@ -20,8 +20,10 @@ writing 30,000 tokens at 50 tokens/s needs 10 minutes, so the default allows
 
 The retry policy is ours, because a benchmark run needs different rules than an interactive app:
 - 429: wait what ``Retry-After`` says (capped), then retry;
-- 5xx, 408, 409, timeouts, dropped connections, malformed or empty responses: exponential
-  backoff with full jitter, up to ``max_retries``;
+- 5xx, 408, 409, timeouts, dropped connections, malformed or empty responses, and a 200 whose
+  ``finish_reason`` says the server gave up (``GAVE_UP``: ``abort``, ``error``): exponential
+  backoff with full jitter, up to ``max_retries``; then the sample has no reply (an error,
+  counted in ``error_rate``, never scored);
 - any other 4xx: the sample fails at once with the server's message (retrying cannot help).
 Several base URLs are replicas of one model: requests go round-robin to replicas that are not
 cooling down after a refused connection, so a dead replica is routed around.
@@ -215,11 +217,18 @@ class OpenAIBackend:
                     status, headers = response.status, response.headers
                 latency = time.perf_counter() - started
                 if status == 200:
-                    reply = reply_of(json.loads(raw)) if request.n == 1 else n_choices(json.loads(raw), request.n)
-                    if reply is not None:
+                    data = json.loads(raw)
+                    reply = reply_of(data) if request.n == 1 else n_choices(data, request.n)
+                    gave_up = next((c.finish_reason for c in (reply.choices or [reply]) if c.finish_reason in GAVE_UP),
+                                   None) if reply is not None else None
+                    if gave_up is not None:
+                        # the server gave up on the request (HTTP 200 all the same): never the model's answer
+                        last_problem = f"finish_reason {gave_up!r} from {replica.base_url}: the server gave up"
+                    elif reply is not None:
                         reply.latency_s, reply.attempts = round(latency, 4), attempt + 1
                         return reply
-                    last_problem = f"no choices in the response from {replica.base_url}"
+                    else:
+                        last_problem = f"no choices in the response from {replica.base_url}"
                 elif status == 429:
                     last_problem = f"429 from {replica.base_url}: {error_message(raw)}"
                     delay = retry_after(headers)
@@ -244,6 +253,13 @@ class OpenAIBackend:
                 await asyncio.sleep(delay if delay is not None else self.retry.backoff(attempt, self._rng))
         return Reply(text=None, error=self._scrub(f"gave up after {self.retry.max_retries + 1} attempts: {last_problem}"),
                      latency_s=round(latency, 4), attempts=self.retry.max_retries + 1)
+
+
+# finish_reason values that say the server, not the model, ended the reply: retried like a 5xx.
+# vLLM "abort", "error" (vllm/v1/engine/__init__.py FINISH_REASON_STRINGS); SGLang "abort"
+# (sglang/srt/entrypoints/openai/protocol.py); LMDeploy "abort" (a stopped or stale session,
+# content ""), "error", "parse_error" (lmdeploy/serve/openai/protocol.py, serve/core/async_engine.py).
+GAVE_UP = frozenset({"abort", "error", "parse_error", "cancelled"})
 
 
 def check_base_url(url: str) -> None:

@@ -111,6 +111,10 @@ class BenchmarkBase:
     """The training reward (``evalsuite.rewards``); None: the headline metric, exact 0/1."""
     reward_metadata: ClassVar[tuple[str, ...]] = ()
     """Sample metadata keys that extraction or scoring reads (a trainer must carry them)."""
+    target_type: ClassVar[type | None] = None
+    """The type of ``Sample.target`` (``str``, ``dict``): a target handed to the rewards API is
+    checked against it, and a ``str`` is read as JSON text only where the target is not a
+    ``str`` (unambiguous). None: not declared, the target is taken as given."""
     grade_cost: ClassVar[str] = "light"
     """``heavy``: grading a reply costs milliseconds (RDKit), so ``run`` grades it in the process
     pool (``evalsuite.engine.grade_pool``); ``light`` ones are graded in process, where a pool's

@@ -19,6 +19,13 @@ pandas ``to_csv(index=False)``, which needs ``openpyxl``) and the checksum is th
 An entry whose publisher gives only an md5 (``md5`` set, ``sha256`` None: Matbench Discovery's
 figshare files) is verified against that md5; the sha256 of the verified file is then recorded
 beside it, in ``FILENAME.sha256`` (``sha256sum`` format), and printed by ``data pull``.
+
+An entry with neither (``smolinstruct``: the publisher gives no checksum and none could be
+established here) is refused before any byte is downloaded, unless ``data pull --sha256 HEX``
+pins one: the file is then verified against that hash, as a pinned one would be.
+
+A pulled zip archive (``chembench4k``, ``matbench-text``, ``smolinstruct``) is kept as it is;
+benchmarks read its members in place (``zip_member``), each size-capped, never extracted.
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
@@ -112,6 +119,39 @@ DATASETS: dict[str, DataSet] = {
             description="Materials Project formation energies and hull distances (eV/atom), as "
             "Matbench Discovery publishes them (figshare.com/files/52080797)",
         ),
+        # -- Intern-S1's science set (docs/benchmarks/intern-s1.md). OpenCompass's own archives,
+        # with the md5 of its registry (opencompass/utils/datasets_info.py); sizes are bounds.
+        DataSet(
+            name="chembench4k",
+            url="https://opencompass.oss-cn-shanghai.aliyuncs.com/datasets/data/ChemBench4K.zip",
+            sha256=None,
+            md5="fc23fd21b2566a5dbbebfa4601d7779c",
+            filename="chembench4k.zip",
+            max_bytes=64 << 20,
+            description="ChemBench4K (ChemLLM; AI4Chem/ChemBench4K), 9 subsets of four-option questions, "
+            "dev/ and test/ {Name}_benchmark.json, as OpenCompass packs it",
+        ),
+        DataSet(
+            name="matbench-text",
+            url="https://opencompass.oss-cn-shanghai.aliyuncs.com/datasets/data/Matbench.zip",
+            sha256=None,
+            md5="99f9457f54f4f419da9556af56ac4c24",
+            filename="matbench_text.zip",
+            max_bytes=256 << 20,
+            description="OpenCompass's Matbench text tasks (matbench_base_fold_0_{task}_test.json for steels, "
+            "expt_gap, expt_is_metal, glass)",
+        ),
+        DataSet(
+            name="smolinstruct",
+            # No checksum is published and none could be established offline: `data pull
+            # smolinstruct --sha256 HEX` after checking the file yourself.
+            url="https://huggingface.co/datasets/osunlp/SMolInstruct/resolve/main/data.zip",
+            sha256=None,
+            filename="smolinstruct_data.zip",
+            max_bytes=4 << 30,
+            description="SMolInstruct's data.zip (osunlp/SMolInstruct): raw items, templates and the "
+            "instruction-tuning sample lists the data set's loader script combines",
+        ),
         DataSet(
             name="paroutes-ref-routes",
             url=PAROUTES + "ref-routes.json",
@@ -169,10 +209,21 @@ def sha256_of_stream(handle: IO[bytes]) -> str:
     return digest.hexdigest()
 
 
-def pull(name: str, url: str | None = None, folder: Path | None = None) -> Path:
+def pull(name: str, url: str | None = None, folder: Path | None = None, sha256: str | None = None) -> Path:
     """Download data set ``name`` (from ``url`` when given) into ``folder`` (default: the data
-    cache), verify it, and return its path."""
+    cache), verify it, and return its path. ``sha256``: the hash to verify an entry that pins
+    none (refused before downloading without it); for a pinned entry it must be the pinned one."""
     entry = dataset(name)
+    if sha256 is not None:
+        sha256 = sha256.strip().lower()
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise DataSetError(f"{name}: --sha256 must be 64 hexadecimal digits")
+        if entry.sha256 is not None and entry.sha256 != sha256:
+            raise DataSetError(f"{name}: --sha256 differs from the pinned {entry.sha256}")
+        entry = replace(entry, sha256=sha256)
+    elif entry.sha256 is None and entry.md5 is None:
+        raise DataSetError(f"{name}: no checksum is pinned for {entry.url}; download it yourself, check it, "
+                           f"and pass `--sha256 HEX`, or give the benchmark --data PATH")
     final = (folder or data_dir()) / entry.filename
     if final.is_file() and verify(entry, final) is None:
         return final
@@ -283,13 +334,36 @@ def xlsx_to_csv(workbook: bytes, sheet: str) -> bytes:
     return frame.to_csv(index=False).encode("utf-8")
 
 
-def cli_pull(name: str, url: str | None = None) -> int:
-    """``evalsuite data pull NAME [--url URL]``: 0 pulled, 1 failed, 2 unknown name."""
+def zip_member(path: Path, suffix: str, max_bytes: int) -> bytes | None:
+    """The bytes of the member of zip ``path`` whose name is ``suffix`` or ends with ``/suffix``
+    (the shortest such name), read in place; None when there is none; a member larger than
+    ``max_bytes`` uncompressed is refused."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            found = [i for i in archive.infolist() if i.filename == suffix or i.filename.endswith("/" + suffix)]
+            if not found:
+                return None
+            info = min(found, key=lambda i: len(i.filename))
+            if info.file_size > max_bytes:
+                raise DataSetError(f"{path}: {info.filename} is {info.file_size:,} bytes, more than {max_bytes:,}")
+            with archive.open(info) as handle:
+                data = handle.read(max_bytes + 1)
+            if len(data) > max_bytes:
+                raise DataSetError(f"{path}: {info.filename} is larger than {max_bytes:,} bytes")
+            return data
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise DataSetError(f"cannot read the archive {path}: {exc}") from None
+
+
+def cli_pull(name: str, url: str | None = None, sha256: str | None = None) -> int:
+    """``evalsuite data pull NAME [--url URL] [--sha256 HEX]``: 0 pulled, 1 failed, 2 unknown name."""
     if name not in DATASETS:
         print(f"evalsuite: unknown data set {name!r}; `evalsuite data list` shows the known ones", file=sys.stderr)
         return 2
     try:
-        path = pull(name, url)
+        path = pull(name, url, sha256=sha256)
     except DataSetError as exc:
         print(f"evalsuite: {exc}", file=sys.stderr)
         return 1

@@ -96,6 +96,8 @@ _DERIVED = re.compile(r"^(?P<base>.+)_flexible$")
 # Repeated sampling (--epochs K, evalsuite.stats.repeated): pass@k / maj@K of the headline, or of a
 # named metric as ``<metric>_pass@k`` / ``<metric>_maj@K``; consistency of the answers.
 _REPEATED = re.compile(r"^(?:(?P<base>.+)_)?(?P<kind>pass|maj)@(?P<k>[1-9][0-9]*)$")
+# G-Pass@k at a threshold and mG-Pass@k of the headline (Liu et al. 2024; evalsuite.stats.repeated).
+_G_PASS = re.compile(r"^(?P<kind>m?G-Pass)@(?P<k>[1-9][0-9]*)(?:_(?P<tau>[01]\.[0-9]+))?$")
 CONSISTENCY = Metric("consistency", "proportion", None, False,
                      "share of items whose --epochs replies all give the same answer")
 
@@ -140,6 +142,13 @@ class MetricSet(Mapping[str, Metric]):
                                    description=f"pass@{repeated.group('k')} of {base.name} (Chen et al. 2021)")
                 return replace(base, name=name, per_sample=False,
                                description=f"{base.name} of the majority answer of {repeated.group('k')} replies")
+        g_pass = _G_PASS.match(name)
+        if g_pass and self.headline in self._by_name:
+            base = self._by_name[self.headline]
+            what = (f"G-Pass@{g_pass.group('k')} at threshold {g_pass.group('tau')}" if g_pass.group("tau")
+                    else f"mG-Pass@{g_pass.group('k')}")
+            return replace(base, name=name, kind="continuous", higher_is_better=True, per_sample=False,
+                           description=f"{what} of {base.name} (Liu et al. 2024, arXiv 2412.13147)")
         if name == CONSISTENCY.name:
             return CONSISTENCY
         return default

@@ -2,7 +2,9 @@
 
 Servers hand reasoning back in one of two ways: apart from the content (vLLM, SGLang and
 LMDeploy's reasoning parsers: ``message.reasoning_content`` or ``message.reasoning``), or inline
-as a ``<think>...</think>`` block at the front of the content. Either way the answer is read from
+as a ``<think>...</think>`` block at the front of the content, or, when the chat template opened
+the block in the prompt (R1, QwQ, Qwen3-Thinking) and no reasoning parser ran, as
+``reasoning</think>answer`` with no opening tag. Either way the answer is read from
 the final content only: a draft answer inside the reasoning is not an answer.
 
 A reply is truncated (docs/contracts.md#samplesjsonl) when the server stopped it for length
@@ -19,6 +21,7 @@ from evalsuite.core.types import Reply
 
 THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL | re.IGNORECASE)
 THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
+THINK_CLOSE = re.compile(r"</think>", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +33,23 @@ class Parts:
 
 
 def split_think(text: str) -> tuple[str, str | None, bool]:
-    """(content without think blocks, the blocks' text joined, whether a block never closed)."""
-    blocks = [match.group(1).strip() for match in THINK.finditer(text)]
+    """(content without think blocks, the blocks' text joined, whether a block never closed).
+
+    A closing ``</think>`` without its opening tag ends reasoning that began in the prompt: the
+    R1, QwQ and Qwen3-Thinking templates end the generation prompt with ``<think>``, so without a
+    server-side reasoning parser (and always in a trainer's decoded completion) the reply is
+    ``reasoning</think>answer``. Everything before the last such tag is reasoning."""
+    lone = None
+    for match in THINK_CLOSE.finditer(THINK.sub(lambda m: "\0" * len(m.group(0)), text)):
+        lone = match  # the paired blocks are blanked out (same length), so positions stay true
+    head = ""
+    if lone is not None:
+        head, text = text[:lone.start()], text[lone.end():]
+    blocks = [match.group(1).strip() for match in THINK.finditer(head)]
+    rest = THINK.sub("", head).strip()
+    if rest:
+        blocks.append(THINK_OPEN.sub("", rest).strip())
+    blocks += [match.group(1).strip() for match in THINK.finditer(text)]
     content = THINK.sub("", text)
     unclosed = THINK_OPEN.search(content)
     if unclosed is not None:  # everything after an unclosed <think> is reasoning, cut off
@@ -46,7 +64,7 @@ def parts_of(reply: Reply) -> Parts:
     reasoning = reply.reasoning or None
     content = reply.text
     unclosed = False
-    if content is not None and THINK_OPEN.search(content):
+    if content is not None and (THINK_OPEN.search(content) or THINK_CLOSE.search(content)):
         content, inline, unclosed = split_think(content)
         if inline:
             reasoning = f"{reasoning}\n\n{inline}" if reasoning else inline

@@ -1,8 +1,14 @@
 """``--model-config FILE.yaml``: what a team checks into its repository about one model, and the
 generation options given on the command line (docs/contracts.md#model-config).
 
-Precedence, per setting: a CLI flag, then the model config, then the benchmark's default. Extra
-body fields merge key by key in the same order. The file is read with ``yaml.safe_load`` and
+Precedence, per setting: a CLI flag, then the model config's entry for the benchmark (under
+``benchmarks:``), then the model config, then the benchmark's default. Extra body fields merge key
+by key in the same order.
+
+``benchmarks:`` maps a benchmark name, a family name or a glob (``chembench4k/*``) to its own
+``generation`` and ``extra_body`` (thinking on for one family and off for another, as vendor
+evaluation configs do). A benchmark takes the entry of its exact name, else of its family, else
+the first glob in file order that matches it; entries do not stack. The file is read with ``yaml.safe_load`` and
 checked: an unknown key or a value of the wrong type is an error naming the file and key, not a
 setting silently ignored.
 """
@@ -29,7 +35,8 @@ DEDICATED = {**{name: "--" + name.replace("_", "-") for name in GENERATION_TYPES
 RESERVED = ("model", "messages", "stream", "n")
 """Body fields the harness owns: a reply is one non-streamed choice for the benchmark's messages."""
 KEYS = ("model", "base_url", "generation", "extra_body", "max_tokens_param", "timeout", "max_concurrency", "price",
-        "n_sampling")
+        "benchmarks", "n_sampling")
+PER_BENCHMARK_KEYS = ("generation", "extra_body")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
 
@@ -43,6 +50,8 @@ class ModelConfig:
     timeout_s: float | None = None
     max_concurrency: int | None = None
     prices: Prices | None = None
+    per_benchmark: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """pattern -> {"generation": {...}, "extra_body": {...}}"""
     n_sampling: bool | None = None
 
 
@@ -88,6 +97,22 @@ def load(path: Path) -> ModelConfig:
         config.max_concurrency = want("max_concurrency", (int,), raw["max_concurrency"])
     if "n_sampling" in raw:
         config.n_sampling = want("n_sampling", (bool,), raw["n_sampling"])
+    for pattern, entry in want("benchmarks", (dict,), raw.get("benchmarks") or {}).items():
+        where = f"benchmarks.{pattern}"
+        entry = want(where, (dict,), entry or {})
+        unknown = sorted(set(entry) - set(PER_BENCHMARK_KEYS))
+        if unknown:
+            raise RunError(f"--model-config {path}: {where}: unknown key(s) {', '.join(map(str, unknown))} "
+                           f"(known: {', '.join(PER_BENCHMARK_KEYS)})")
+        generation = {}
+        for key, value in want(f"{where}.generation", (dict,), entry.get("generation") or {}).items():
+            if key not in GENERATION_TYPES:
+                raise RunError(f"--model-config {path}: {where}.generation.{key} is not a generation setting "
+                               f"(known: {', '.join(GENERATION_TYPES)})")
+            generation[key] = want(f"{where}.generation.{key}", GENERATION_TYPES[key], value)
+        extra = check_extra_body(want(f"{where}.extra_body", (dict,), entry.get("extra_body") or {}),
+                                 f"--model-config {path}: {where}.extra_body")
+        config.per_benchmark[str(pattern)] = {"generation": generation, "extra_body": extra}
     if "price" in raw:
         price = want("price", (dict, list), raw["price"])
         pair = [price.get("input"), price.get("output")] if isinstance(price, dict) else price
@@ -174,6 +199,13 @@ def generation_config(args: Any) -> dict[str, Any]:
     extra_body = {**config.extra_body, **parse_gen_args(args.gen_arg)}
     if extra_body:
         overrides["extra_body"] = extra_body
+    per_benchmark = {}
+    for pattern, entry in config.per_benchmark.items():
+        merged = {**config.generation, **entry["generation"], **{k: v for k, v in flags.items() if v is not None}}
+        body = {**config.extra_body, **entry["extra_body"], **parse_gen_args(args.gen_arg)}
+        if body:
+            merged["extra_body"] = body
+        per_benchmark[pattern] = merged
     model = args.model or config.model
     if not model:
         raise RunError("run needs --model (or a model config with a model string)")
@@ -191,7 +223,24 @@ def generation_config(args: Any) -> dict[str, Any]:
         "max_tokens_param": args.max_tokens_param or config.max_tokens_param or "max_tokens",
         "prices": prices,
         "n_sampling": next((v for v in (getattr(args, "n_sampling", None), config.n_sampling) if v is not None), True),
+        "per_benchmark": per_benchmark,
     }
+
+
+def overrides_for(name: str, overrides: dict[str, Any], per_benchmark: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The overrides that apply to benchmark ``name``: its model-config entry (exact name, then
+    family, then the first matching glob), already merged with the config and the flags; else
+    the run's own."""
+    from fnmatch import fnmatchcase
+
+    family = name.split("/", 1)[0]
+    for pattern in (name, family):
+        if pattern in per_benchmark:
+            return per_benchmark[pattern]
+    for pattern, merged in per_benchmark.items():
+        if fnmatchcase(name, pattern):
+            return merged
+    return overrides
 
 
 def default_out(model: str) -> Path:

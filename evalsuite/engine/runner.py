@@ -29,6 +29,7 @@ from evalsuite.engine.cache import ReplyCache, canonical_json, default_cache_pat
 from evalsuite.engine.checks import validate_config
 from evalsuite.engine.grade_pool import RunGrader
 from evalsuite.engine.grading import grade, record_of
+from evalsuite.engine.model_config import overrides_for
 from evalsuite.engine.pipeline import PIPELINE_DEPTH, Job, Turns, make_progress
 from evalsuite.engine.planner import SamplePlanner, prompt_order
 from evalsuite.engine.rundir import in_shard, prepare_out_dir, sample_digest_text
@@ -76,6 +77,10 @@ class RunConfig:
     prices: Prices | None = None
     grade_workers: int | None = None  # None: the machine's cores; 0: grade in process
     grade_timeout_s: float = 30.0
+    per_benchmark: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Model-config overrides per benchmark / family / glob (``model_config.overrides_for``)."""
+    judge: Any = None
+    """``evalsuite.engine.judge.JudgeConfig``: a judge model grades the benchmarks that declare one."""
 
 
 @dataclass
@@ -132,7 +137,7 @@ class Runner:
             raise RunError(f"--epochs must be at least 1, got {cfg.epochs}")
         for name in names:
             bench = registry.create(name, options[name])
-            settings = bench.generation.with_overrides(cfg.overrides)
+            settings = bench.generation.with_overrides(overrides_for(name, cfg.overrides, cfg.per_benchmark))
             if settings.seed is not None and cfg.overrides.get("seed") is None:
                 settings = replace(settings, seed=cfg.seed)  # --seed is the generation seed too
             data = cfg.data.get(name, cfg.data.get("*"))
@@ -227,6 +232,10 @@ class Runner:
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed,
                                     epochs=cfg.epochs, prices=cfg.prices)
         summary["accounting"]["wall_seconds"] = round(elapsed, 3)
+        if cfg.judge is not None:
+            from evalsuite.engine.judge import judge_run
+
+            judge_run(cfg.judge, cfg.out, {n: p.bench for n, p in self.planned.items()}, summary)
         run_info = results.provenance(
             model=cfg.model,
             backend=self.backend.identity(),

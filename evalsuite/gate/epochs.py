@@ -26,7 +26,8 @@ from evalsuite.core.types import SampleRecord
 from evalsuite.files.frames import Run
 from evalsuite.gate.recompute import RECOMPUTE_RESAMPLES, recomputer
 
-REPEATED = re.compile(r"^(?:(?P<base>.+)_)?(?:pass|maj)@[1-9][0-9]*$|^consistency$")
+REPEATED = re.compile(r"^(?:(?P<base>.+)_)?(?:pass|maj)@[1-9][0-9]*$|^consistency$"
+                      r"|^m?G-Pass@[1-9][0-9]*(?:_[01]\.[0-9]+)?$")
 
 
 def epochs_in(run: Run, benchmark: str) -> int:

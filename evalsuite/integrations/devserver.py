@@ -11,7 +11,10 @@ It emulates a reasoning server (vLLM, SGLang, LMDeploy with a reasoning parser):
 reasoning goes back in ``reasoning_content`` (content null when there is none) or inline as a
 ``<think>`` block; whitespace-separated words count as tokens, so ``usage`` reports prompt,
 completion and reasoning tokens, and a reply longer than the request's ``max_tokens`` /
-``max_completion_tokens`` is cut there with ``finish_reason: "length"``. Every request's body and
+``max_completion_tokens`` is cut there with ``finish_reason: "length"``. A ``DevReply``'s ``shape``
+sends it field for field as vLLM, SGLang or LMDeploy do, or as a DeepSeek-R1 reply with no
+reasoning parser (``reply_shape``, each cited to the server's source file), and its
+``finish_reason`` may say the server gave up (``abort``). Every request's body and
 headers are kept in ``stats.bodies`` / ``stats.headers`` (unless ``record_prompts`` is off).
 
 evalsuite's start-up probe (one request with ``PROBE_PROMPT``, see ``backends/probe.py``) is
@@ -48,14 +51,24 @@ Responder = Callable[..., "str | DevReply"]
 """messages -> reply text; with ``DevServer(..., with_body=True)``: (messages, request body) -> text,
 so a test can answer by the request's ``seed`` (``--epochs``)."""
 
+SHAPES = ("plain", "vllm", "vllm-0.10", "sglang", "lmdeploy", "r1")
+
+
 @dataclass(frozen=True)
 class DevReply:
     """A reply with reasoning: ``inline`` sends it as ``<think>reasoning</think>content``,
-    otherwise as ``reasoning_content`` beside ``content`` (None: a null content)."""
+    otherwise as ``reasoning_content`` beside ``content`` (None: a null content).
+
+    ``shape`` sends it exactly as one server does (``reply_shape``): ``vllm``, ``vllm-0.10``,
+    ``sglang``, ``lmdeploy``, or ``r1`` (no reasoning parser: ``reasoning</think>content``, no
+    opening tag). ``finish_reason`` overrides the server's (``"abort"``: LMDeploy's aborted
+    session, sent with content ``""``)."""
 
     content: str | None
     reasoning: str | None = None
     inline: bool = False
+    shape: str = "plain"
+    finish_reason: str | None = None
 
 
 
@@ -375,25 +388,76 @@ def completion(body: dict[str, Any], reply: str | DevReply, choices: list[str | 
         else:
             content = " ".join(said[:limit - len(thought)])
         thought, said = words(reasoning), words(content)
-    message: dict[str, Any] = {"role": "assistant", "content": content}
-    if reasoning is not None and reply.inline:
-        closed = "</think>" if finish == "stop" or content is not None else ""
-        message["content"] = f"<think>{reasoning}{closed}{content or ''}"
-    elif reasoning is not None:
-        message["reasoning_content"] = reasoning
+    finish = reply.finish_reason or finish
     prompt_tokens = sum(len(words(text_of(m.get("content")))) for m in body.get("messages") or [] if isinstance(m, dict))
     usage: dict[str, Any] = {"prompt_tokens": prompt_tokens, "completion_tokens": len(thought) + len(said),
                              "total_tokens": prompt_tokens + len(thought) + len(said)}
-    if reasoning is not None:
-        usage["completion_tokens_details"] = {"reasoning_tokens": len(thought)}
+    choice: dict[str, Any] = {"index": 0, "finish_reason": finish}
+    if reply.shape != "plain":
+        choice.update(reply_shape(reply.shape, content, reasoning, finish, usage, len(thought)))
+    else:
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if reasoning is not None and reply.inline:
+            closed = "</think>" if finish == "stop" or content is not None else ""
+            message["content"] = f"<think>{reasoning}{closed}{content or ''}"
+        elif reasoning is not None:
+            message["reasoning_content"] = reasoning
+        if reasoning is not None:
+            usage["completion_tokens_details"] = {"reasoning_tokens": len(thought)}
+        choice["message"] = message
     return {
         "id": "chatcmpl-dev",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": body.get("model", "dev"),
-        "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+        "choices": [choice],
         "usage": usage,
     }
+
+
+def reply_shape(shape: str, content: str | None, reasoning: str | None, finish: str, usage: dict[str, Any],
+                reasoning_tokens: int) -> dict[str, Any]:
+    """The choice's fields (message first) as the named server writes a non-streamed reply;
+    ``usage`` is completed in place."""
+    if shape in ("vllm", "vllm-0.10"):
+        # vllm/entrypoints/openai/chat_completion/protocol.py: ChatMessage{role, content, refusal,
+        # annotations, audio, function_call, tool_calls (dropped when empty), reasoning};
+        # ChatCompletionResponseChoice{..., stop_reason, token_ids}; UsageInfo has no reasoning
+        # tokens. The field was ``reasoning_content`` until vllm-project/vllm#27752 (both sent)
+        # and #33402 (``reasoning`` alone): "vllm-0.10" is the reply of a release before the rename.
+        key = "reasoning_content" if shape == "vllm-0.10" else "reasoning"
+        usage["prompt_tokens_details"] = None
+        message = {"role": "assistant", "content": content, "refusal": None, "annotations": None, "audio": None,
+                   "function_call": None, key: reasoning}
+        return {"message": message, "logprobs": None, "stop_reason": None, "token_ids": None}
+    if shape == "sglang":
+        # sglang/srt/entrypoints/openai/serving_chat.py (non-stream builder): content is "" rather
+        # than null when only reasoning came; protocol.py ChatMessage{role, content,
+        # reasoning_content, tool_calls (dropped when None)}; usage_processor.py: a flat
+        # ``reasoning_tokens`` always, ``completion_tokens_details`` only when it is above 0.
+        usage["prompt_tokens_details"] = None
+        usage["reasoning_tokens"] = reasoning_tokens
+        if reasoning_tokens > 0:
+            usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
+        message = {"role": "assistant", "content": content or "", "reasoning_content": reasoning}
+        return {"message": message, "logprobs": None, "matched_stop": None}
+    if shape == "lmdeploy":
+        # lmdeploy/serve/openai/protocol.py: ChatMessage{role, content, reasoning_content,
+        # tool_calls}; finish_reason in stop, length, tool_calls, parse_error, error, abort.
+        # serve/core/async_engine.py answers a stopped or stale session with response '' and
+        # finish_reason 'abort' (HTTP 200); usage carries completion_tokens_details.reasoning_tokens.
+        if reasoning_tokens > 0:
+            usage["completion_tokens_details"] = {"reasoning_tokens": reasoning_tokens}
+        message = {"role": "assistant", "content": "" if finish == "abort" else content,
+                   "reasoning_content": reasoning, "tool_calls": None}
+        return {"message": message, "logprobs": None}
+    if shape == "r1":
+        # No reasoning parser (any server) behind a DeepSeek-R1 style template, whose generation
+        # prompt ends in "<think>\n": the reply starts inside the reasoning and only closes it.
+        closed = "\n</think>\n\n" if finish == "stop" or content is not None else ""
+        text = f"{reasoning or ''}{closed}{content or ''}" if reasoning is not None else content
+        return {"message": {"role": "assistant", "content": text}, "logprobs": None}
+    raise ValueError(f"unknown reply shape {shape!r} (known: {', '.join(SHAPES)})")
 
 
 def replies_responder(path: str) -> Responder:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from evalsuite.rewards.adapters import compute_score, compute_score_batch, trl_reward
 from evalsuite.rewards.batch import Request, grade_many
-from evalsuite.rewards.core import STATUSES, Grade, RewardInputError, grade
+from evalsuite.rewards.core import STATUSES, Grade, GraderError, RewardInputError, grade
 
-__all__ = ["STATUSES", "Grade", "Request", "RewardInputError", "compute_score", "compute_score_batch", "grade",
+__all__ = ["STATUSES", "Grade", "GraderError", "Request", "RewardInputError", "compute_score", "compute_score_batch", "grade",
            "grade_many", "trl_reward"]

@@ -4,10 +4,19 @@
   calls ``compute_score(data_source=, solution_str=, ground_truth=, extra_info=)`` and reads the
   dict's ``score`` (other keys are logged); the ``BatchRewardManager`` calls
   ``compute_score(data_sources=, solution_strs=, ground_truths=, extra_infos=)``.
-- TRL ``GRPOTrainer(reward_funcs=[trl_reward("tail")])``: called as
-  ``f(prompts=, completions=, **columns)``, every dataset column but ``prompt`` as a list.
+- TRL ``GRPOTrainer(reward_funcs=[trl_reward("tail", eos_token_id=...)])``: called as
+  ``f(prompts=, completions=, completion_ids=, trainer_state=, log_extra=, log_metric=, **columns)``,
+  every other dataset column as a list (``GRPOTrainer._calculate_rewards``, trl 1.16.0
+  ``trl/trainer/grpo_trainer.py``).
 The row layout is what ``evalsuite export train`` writes: ``data_source`` = ``evalsuite/<benchmark>``,
-``ground_truth`` = the JSON of the target, ``extra_info`` = ``{"options": ..., "metadata": ...}``.
+``ground_truth`` = the JSON text of the target, ``extra_info`` = ``{"options": ..., "metadata": ...}``.
+
+Truncation: a cut-off completion gets no credit (``finish_reason="length"``). TRL's completions
+are decoded without special tokens, so its cut is read from ``completion_ids`` by TRL's own rule
+(the last id is neither an EOS id nor the pad id; trl 1.16.0 ``grpo_trainer.py``, where
+``completions/clipped_ratio`` and ``mask_truncated_completions`` use it), given the EOS ids.
+verl passes no truncation flag to ``compute_score`` (its rollout maps both "stop" and "length" to
+"completed"), so a ``truncated`` key in ``extra_info`` or keyword is honoured where a caller adds one.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from evalsuite.rewards.batch import Request, grade_many
-from evalsuite.rewards.core import DATA_SOURCE_PREFIX, Grade, RewardInputError, benchmark_name, grade
+from evalsuite.rewards.core import DATA_SOURCE_PREFIX, Grade, RewardInputError, benchmark_name
 
 COMPONENTS = ("score", "correct", "format_ok")
 
@@ -57,13 +66,24 @@ def compute_score(data_source: Any = None, solution_str: str | None = None, grou
                   extra_infos: Sequence[Any] | None = None, **kwargs: Any) -> dict[str, Any] | list[dict[str, Any]]:
     """verl's reward function, one row or (with the plural keywords) a batch.
 
-    Returns ``{"score", "acc", "format", "status"}`` (a list of them for a batch). Other keyword
-    arguments verl may pass (``num_turns`` ...) are accepted and ignored.
+    ``ground_truth`` is the export's JSON text of the target. Returns ``{"score", "acc",
+    "format", "status"}`` (a list of them for a batch); ``status`` is a string, which verl
+    keeps as per-sample ``reward_extra_info``. ``truncated=True`` (a keyword, or a key of
+    ``extra_info``): the response was cut off, no credit. Other keyword arguments verl may pass
+    (``reward_router_address`` ...) are accepted and ignored.
     """
     if data_sources is not None:
-        return compute_score_batch(data_sources, solution_strs or [], ground_truths or [], extra_infos)
-    options, metadata = extra_fields(extra_info)
-    return verl_result(grade(ours(data_source), ground_truth, solution_str, options=options, metadata=metadata))
+        return compute_score_batch(data_sources, solution_strs or [], ground_truths or [], extra_infos, **kwargs)
+    return verl_result(grade_many([verl_request(data_source, solution_str, ground_truth, extra_info,
+                                                kwargs.get("truncated"))], workers=0)[0])
+
+
+def verl_request(source: Any, text: Any, truth: Any, info: Any, truncated: Any = None) -> Request:
+    options, metadata = extra_fields(info)
+    if truncated is None and isinstance(info, Mapping):
+        truncated = info.get("truncated")
+    return Request(ours(source), truth, text, options, metadata, json_target=True,
+                   finish_reason="length" if truncated else None)
 
 
 def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[str], ground_truths: Sequence[Any],
@@ -74,31 +94,46 @@ def compute_score_batch(data_sources: Sequence[Any], solution_strs: Sequence[str
         raise RewardInputError(f"batch lengths differ: {n} data_sources, {len(solution_strs)} solution_strs, "
                                f"{len(ground_truths)} ground_truths")
     infos = list(extra_infos) if extra_infos is not None else [None] * n
-    requests = []
-    for source, text, truth, info in zip(data_sources, solution_strs, ground_truths, infos):
-        options, metadata = extra_fields(info)
-        requests.append(Request(ours(source), truth, text, options, metadata))
+    cut = kwargs.get("truncated")
+    flags = list(cut) if isinstance(cut, Sequence) else [None] * n
+    requests = [verl_request(source, text, truth, info, flag)
+                for source, text, truth, info, flag in zip(data_sources, solution_strs, ground_truths, infos, flags)]
     return [verl_result(g) for g in grade_many(requests)]
 
 
-def completion_text(completion: Any) -> str | None:
-    """A TRL completion: a plain string, or a conversational list of messages (the assistant's
-    contents joined, as the model wrote them)."""
-    if completion is None or isinstance(completion, str):
-        return completion
-    if isinstance(completion, Sequence):
-        parts = [m.get("content") for m in completion if isinstance(m, Mapping) and m.get("role", "assistant") == "assistant"]
-        return "".join(p for p in parts if isinstance(p, str))
-    raise RewardInputError(f"completion must be a string or a list of messages, got {type(completion).__name__}")
+def end_ids(eos_token_id: Any, pad_token_id: Any, tokenizer: Any) -> frozenset[int] | None:
+    """The ids that end a completion properly, TRL's set: the EOS ids (an int or a list; the
+    tokenizer's ``eos_token_id`` too) and the pad id. None when none is known (no cut check)."""
+    ids: set[int] = set()
+    for value in (eos_token_id, pad_token_id, *((getattr(tokenizer, "eos_token_id", None),
+                                                 getattr(tokenizer, "pad_token_id", None)) if tokenizer else ())):
+        if isinstance(value, int) and not isinstance(value, bool):
+            ids.add(value)
+        elif isinstance(value, Sequence) and not isinstance(value, str):
+            ids.update(v for v in value if isinstance(v, int))
+    return frozenset(ids) if ids else None
 
 
-def trl_reward(benchmark_or_family: str, component: str = "score") -> Callable[..., list[float | None]]:
+def cut_off(ids: Any, ends: frozenset[int] | None) -> bool:
+    """TRL's truncation rule: the completion's last id is not an end id (an empty one never ended)."""
+    if ends is None or ids is None:
+        return False
+    ids = list(ids.tolist() if hasattr(ids, "tolist") else ids)
+    return not ids or ids[-1] not in ends
+
+
+def trl_reward(benchmark_or_family: str, component: str = "score", *, eos_token_id: int | Sequence[int] | None = None,
+               pad_token_id: int | None = None, tokenizer: Any = None) -> Callable[..., list[float | None]]:
     """A GRPOTrainer reward function for a benchmark, or for every member of a family.
 
-    Each row's target comes from the ``ground_truth`` column, its benchmark from ``data_source``
-    when present (else ``benchmark_or_family`` must name one benchmark); rows of other
-    benchmarks get None (TRL skips them). ``component``: ``score``, ``correct`` or ``format_ok``.
+    Each row's target comes from the ``ground_truth`` column (JSON text, as the export writes
+    it), its benchmark from ``data_source`` when present (else ``benchmark_or_family`` must name
+    one benchmark); rows of other benchmarks get None (TRL skips them). ``component``:
+    ``score``, ``correct`` or ``format_ok``. With ``eos_token_id`` (an id or a list: the model's
+    ``generation_config.eos_token_id``), ``pad_token_id`` or a ``tokenizer`` (its EOS and pad ids),
+    a completion whose ``completion_ids`` do not end in one of them was cut off: no credit.
     """
+    ends = end_ids(eos_token_id, pad_token_id, tokenizer)
     from evalsuite.core import registry
 
     if component not in COMPONENTS:
@@ -115,9 +150,12 @@ def trl_reward(benchmark_or_family: str, component: str = "score") -> Callable[.
             raise RewardInputError("the dataset has no ground_truth column (export train writes one)")
         sources = columns.get("data_source") or [None] * len(completions)
         infos = columns.get("extra_info") or [None] * len(completions)
+        ids = columns.get("completion_ids")
+        if ids is None:
+            ids = [None] * len(completions)
         rows: list[int] = []
         requests: list[Request] = []
-        for i, (completion, truth, source, info) in enumerate(zip(completions, truths, sources, infos)):
+        for i, (completion, truth, source, info, row_ids) in enumerate(zip(completions, truths, sources, infos, ids)):
             name = benchmark_name(source) if isinstance(source, str) else single
             if name is None:
                 raise RewardInputError(f"row {i}: no data_source column, and {benchmark_or_family!r} is a family")
@@ -125,7 +163,8 @@ def trl_reward(benchmark_or_family: str, component: str = "score") -> Callable[.
                 continue
             options, metadata = extra_fields(info)
             rows.append(i)
-            requests.append(Request(name, truth, completion_text(completion), options, metadata))
+            requests.append(Request(name, truth, completion, options, metadata, json_target=True,
+                                    finish_reason="length" if cut_off(row_ids, ends) else None))
         out: list[float | None] = [None] * len(completions)
         for i, result in zip(rows, grade_many(requests)):
             value = getattr(result, component)

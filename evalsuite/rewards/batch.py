@@ -17,16 +17,21 @@ from typing import Any
 
 from evalsuite.core.types import Reply
 from evalsuite.engine.grade_pool import DEFAULT_TIMEOUT_S, GradePool, Item, grade_item
-from evalsuite.rewards.core import Grade, RewardInputError, benchmark_of, grade_of, sample_of
+from evalsuite.rewards.core import Grade, RewardInputError, benchmark_of, completion_of, grade_of, sample_of
 
 
 @dataclass(frozen=True, slots=True)
 class Request:
+    """``target`` as ``evalsuite samples`` prints it, or its JSON text with ``json_target``
+    (an export's ``ground_truth``); ``finish_reason="length"``: the completion was cut off."""
+
     benchmark: str
     target: Any
-    completion: str | None
+    completion: Any
     options: Mapping[str, Any] = field(default_factory=dict)
     metadata: Mapping[str, Any] | None = None
+    json_target: bool = False
+    finish_reason: str | None = None
 
 
 _pools: dict[tuple[int | None, float], GradePool] = {}
@@ -52,14 +57,13 @@ def close_pools() -> None:
 
 
 def item_of(request: Request, index: int) -> Item:
-    if request.completion is not None and not isinstance(request.completion, str):
-        raise RewardInputError(f"request {index}: completion must be a string")
     try:
+        text = completion_of(request.completion)
         bench = benchmark_of(request.benchmark, request.options)
-        sample = sample_of(bench, request.target, request.metadata)
+        sample = sample_of(bench, request.target, request.metadata, json_text=request.json_target)
     except RewardInputError as exc:
-        raise RewardInputError(f"request {index}: {exc}") from None
-    return Item(bench.name, dict(request.options), sample, Reply(text=request.completion))
+        raise RewardInputError(f"item {index}: {exc}") from None
+    return Item(bench.name, dict(request.options), sample, Reply(text=text, finish_reason=request.finish_reason))
 
 
 def uses_pool(item: Item, workers: int | None) -> bool:
@@ -96,4 +100,4 @@ def as_request(raw: Request | Mapping[str, Any] | tuple) -> Request:
     if isinstance(raw, tuple):
         return Request(*raw)
     return Request(raw["benchmark"], raw["target"], raw.get("completion"), raw.get("options") or {},
-                   raw.get("metadata"))
+                   raw.get("metadata"), bool(raw.get("json_target")), raw.get("finish_reason"))

@@ -17,7 +17,9 @@ from typing import Any
 
 from evalsuite import __version__
 from evalsuite.core.benchmark import Benchmark
+from evalsuite.core.completions import normalise
 from evalsuite.core.errors import EvalsuiteError
+from evalsuite.core.extraction import FLEXIBLE
 from evalsuite.core.registry import cached_benchmark, options_key
 from evalsuite.core.reward_spec import RewardSpec
 from evalsuite.core.types import TRUNCATED, Prediction, Reply, Sample, Score
@@ -29,12 +31,23 @@ STATUSES = ("ok", "no-answer", "refusal", "invalid", "truncated", "timeout", "er
 ERROR_HEADS = frozenset({CRASH_FAILURE, "extractor error", "scorer error", "no reply"})
 INVALID_HEADS = frozenset({"invalid", "unparseable answer", "unparseable prediction", "not on the menu",
                            "no SMILES in the answer"})
-NO_FORMAT_STAGES = frozenset({"whole-reply", "think"})
+# stages that find an answer the reply did not give in the requested format: never format_ok
+NO_FORMAT_STAGES = frozenset({"whole-reply", "think", FLEXIBLE})
+GRADER_FAILURES = ("extractor error", "scorer error")
 
 
 class RewardInputError(EvalsuiteError):
-    """A grading request that cannot be graded: unknown benchmark, a target that is not JSON,
-    missing metadata. A caller's bug, never a model's fault, so it is raised, not scored."""
+    """A grading request that cannot be graded: unknown benchmark, a target of the wrong type for
+    its benchmark, missing metadata. A caller's bug, never a model's fault, so it is raised, not
+    scored."""
+
+
+class GraderError(RewardInputError):
+    """The benchmark's extractor or scorer raised on this request: ``grade`` raises it rather than
+    score a silent 0 (in a training run that is an all-zero reward)."""
+
+
+_UNSET = object()  # no target given (ground_truth= instead)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +94,34 @@ def grader_version(bench: Benchmark) -> str:
     return _version(bench.name, bench.version, json.dumps(bench.config(), sort_keys=True, default=str))
 
 
-def decode_target(target: Any) -> Any:
-    """A ``str`` target is the JSON text of the sample's target; anything else is the value."""
-    if not isinstance(target, str):
-        return target
-    try:
-        return json.loads(target)
-    except ValueError as exc:
-        raise RewardInputError(f"target is not JSON ({exc}); pass the JSON text of the sample's target") from None
+def decode_target(bench: Benchmark, target: Any, *, json_text: bool = False) -> Any:
+    """The sample's target from what a caller holds.
+
+    The value as ``evalsuite samples`` prints it and ``load_run`` reads it (a TAIL or SMILES
+    target is a ``str``, an HTE or crystal target an object). A ``str`` is read as JSON text
+    only where that is unambiguous (the benchmark's target is not a ``str``) or asked for
+    (``json_text``: an export's ``ground_truth``). A target of the wrong type raises, naming the
+    benchmark and the type it takes.
+    """
+    expected = getattr(bench, "target_type", None)
+    value = target
+    if isinstance(target, str) and (json_text or (expected is not None and expected is not str)):
+        try:
+            value = json.loads(target)
+        except ValueError as exc:
+            kind = expected.__name__ if expected is not None else "value"
+            raise RewardInputError(f"{bench.name}: the target is not the JSON text of a {kind} ({exc}): "
+                                   f"{target[:80]!r}") from None
+    if expected is not None and not isinstance(value, expected):
+        how = ("as `evalsuite samples` prints it; an export's ground_truth is its JSON text"
+               if expected is str else "or its JSON text")
+        raise RewardInputError(f"{bench.name}: the target must be a {expected.__name__} ({how}), got "
+                               f"{type(value).__name__} {str(value)[:80]!r}")
+    return value
 
 
 def sample_of(bench: Benchmark, target: Any, metadata: Mapping[str, Any] | None = None,
-              sample_id: str = "reward") -> Sample:
+              sample_id: str = "reward", *, json_text: bool = False) -> Sample:
     needed = tuple(getattr(bench, "reward_metadata", ()))
     missing = [key for key in needed if key not in (metadata or {})]
     if missing:
@@ -101,7 +130,7 @@ def sample_of(bench: Benchmark, target: Any, metadata: Mapping[str, Any] | None 
             "(export train writes them to extra_info.metadata)"
         )
     kept = {key: (metadata or {})[key] for key in needed}
-    return Sample(id=sample_id, messages=[], target=decode_target(target), metadata=kept)
+    return Sample(id=sample_id, messages=[], target=decode_target(bench, target, json_text=json_text), metadata=kept)
 
 
 def status_of(prediction: Prediction, score: Score) -> str:
@@ -132,20 +161,38 @@ def grade_of(bench: Benchmark, prediction: Prediction, score: Score) -> Grade:
     return Grade(value, correct, format_ok, status, dict(score.values), grader_version(bench), score.reason)
 
 
-def grade(benchmark: str, target: Any, completion: str | None, *, options: Mapping[str, Any] | None = None,
-          metadata: Mapping[str, Any] | None = None, finish_reason: str | None = None) -> Grade:
+def grade(benchmark: str, target: Any = _UNSET, completion: Any = None, *, ground_truth: str | None = None,
+          options: Mapping[str, Any] | None = None, metadata: Mapping[str, Any] | None = None,
+          finish_reason: str | None = None) -> Grade:
     """Grade one completion against one target, exactly as ``evalsuite run`` grades a reply.
 
     ``benchmark``: a benchmark name (``tail/large-number-addition``) or ``evalsuite/<name>``;
-    ``target``: the JSON text of the sample's target (what ``evalsuite samples`` and every export
-    write) or the decoded value; ``options``: the benchmark's ``--set`` options; ``metadata``:
-    the sample metadata keys the benchmark declares in ``reward_metadata`` (HTE: the menu);
-    ``finish_reason``: the generator's (``length``: cut off, status ``truncated``).
+    ``target``: the sample's target as ``evalsuite samples`` prints it (``decode_target``), or
+    instead ``ground_truth=``: its JSON text, as every export writes it; ``completion``: the text
+    (or a conversational list of messages), end-of-turn texts (``<|im_end|>``, ``</s>`` ...)
+    removed (``evalsuite.core.completions``); ``options``: the benchmark's ``--set`` options;
+    ``metadata``: the sample metadata keys the benchmark declares in ``reward_metadata`` (HTE:
+    the menu); ``finish_reason``: the generator's (``length``: cut off, status ``truncated``).
     In process and uncapped; ``grade_many`` grades in the process pool with a time cap.
+    A wrongly typed target raises ``RewardInputError``; an extractor or scorer that raises,
+    ``GraderError``.
     """
-    if completion is not None and not isinstance(completion, str):
-        raise RewardInputError(f"completion must be a string, got {type(completion).__name__}")
+    if (target is _UNSET) == (ground_truth is None):
+        raise RewardInputError("give the target, or ground_truth= (its JSON text), not both")
     bench = benchmark_of(benchmark, options)
-    sample = sample_of(bench, target, metadata)
-    prediction, score = grading.grade(bench, sample, Reply(text=completion, finish_reason=finish_reason))
+    sample = (sample_of(bench, ground_truth, metadata, json_text=True) if target is _UNSET
+              else sample_of(bench, target, metadata))
+    reply = Reply(text=completion_of(completion), finish_reason=finish_reason)
+    prediction, score = grading.grade(bench, sample, reply)
+    failure = prediction.failure or ""
+    if failure.startswith(GRADER_FAILURES):
+        raise GraderError(f"{bench.name}: {failure}")
     return grade_of(bench, prediction, score)
+
+
+def completion_of(completion: Any) -> str | None:
+    """The completion's text as graded (``evalsuite.core.completions.normalise``)."""
+    try:
+        return normalise(completion)
+    except TypeError as exc:
+        raise RewardInputError(str(exc)) from None

@@ -29,7 +29,7 @@ from aiohttp import web
 
 from evalsuite.engine.grade_pool import DEFAULT_TIMEOUT_S, GradePool, Item
 from evalsuite.rewards.batch import Request, item_of
-from evalsuite.rewards.core import Grade, RewardInputError, benchmark_of, grade_of, grader_version
+from evalsuite.rewards.core import STATUSES, Grade, RewardInputError, benchmark_of, grade_of, grader_version
 
 DEFAULT_PORT = 8765
 
@@ -79,6 +79,7 @@ class RewardService:
         for part in parts:
             digest.update(part.encode())
             digest.update(b"\0")
+        digest.update((item.reply.finish_reason or "").encode() + b"\0")
         digest.update((item.reply.text or "").encode("utf-8", "surrogatepass"))
         digest.update(b"\1" if item.reply.text is None else b"\2")
         return digest.digest()
@@ -134,14 +135,18 @@ class RewardService:
         self.check_count(len(data))
         items = []
         for i, entry in enumerate(data):
-            if not isinstance(entry, dict) or not isinstance(entry.get("benchmark"), str) or "target" not in entry:
-                raise BadRequest(400, f"item {i}: needs benchmark (string), target and completion")
+            if (not isinstance(entry, dict) or not isinstance(entry.get("benchmark"), str)
+                    or ("target" in entry) == ("ground_truth" in entry)):
+                raise BadRequest(400, f"item {i}: needs benchmark (string), target (or ground_truth, its JSON "
+                                      "text) and completion")
             completion, options = entry.get("completion"), entry.get("options") or {}
             if (completion is not None and not isinstance(completion, str)) or not isinstance(options, dict):
                 raise BadRequest(400, f"item {i}: completion must be a string and options an object")
-            metadata = entry.get("metadata")
-            items.append(self.item(Request(entry["benchmark"], entry["target"], completion, options,
-                                           metadata if isinstance(metadata, dict) else None), i))
+            metadata, finish = entry.get("metadata"), entry.get("finish_reason")
+            as_json = "ground_truth" in entry
+            items.append(self.item(Request(entry["benchmark"], entry["ground_truth" if as_json else "target"],
+                                           completion, options, metadata if isinstance(metadata, dict) else None,
+                                           as_json, finish if isinstance(finish, str) else None), i))
         return items
 
     def item(self, request: Request, index: int) -> Item:
@@ -156,15 +161,20 @@ class RewardService:
             raise BadRequest(400, 'body must be {"query": [...], "prompts": [...], "labels": [...]}')
         queries, labels = data["query"], data["labels"]
         prompts = data.get("prompts") or [""] * len(queries)
-        if not len(queries) == len(labels) == len(prompts):
-            raise BadRequest(400, "query, prompts and labels differ in length")
+        cut = data.get("truncated") or [False] * len(queries)  # not sent by OpenRLHF's executor; a custom one may
+        if not len(queries) == len(labels) == len(prompts) or not isinstance(cut, list) or len(cut) != len(queries):
+            raise BadRequest(400, "query, prompts, labels (and truncated) differ in length")
         self.check_count(len(queries))
         items = []
-        for i, (query, prompt, label) in enumerate(zip(queries, prompts, labels)):
+        for i, (query, prompt, label, flag) in enumerate(zip(queries, prompts, labels, cut)):
             if not isinstance(query, str) or not isinstance(prompt, str):
                 raise BadRequest(400, f"item {i}: query and prompt must be strings")
             response = query[len(prompt):] if query.startswith(prompt) else query
-            items.append(self.item(self.label_request(label, response, i), i))
+            request = self.label_request(label, response, i)
+            if flag:
+                request = Request(request.benchmark, request.target, response, request.options, request.metadata,
+                                  request.json_target, "length")
+            items.append(self.item(request, i))
         return items
 
     def label_request(self, label: Any, response: str, index: int) -> Request:
@@ -180,7 +190,7 @@ class RewardService:
         if self.config.benchmark is None:
             raise BadRequest(400, f"item {index}: label must be the JSON of {{benchmark, target}} "
                                   "(or start the server with --benchmark)")
-        return Request(self.config.benchmark, label, response)
+        return Request(self.config.benchmark, label, response, json_target=True)
 
     # -- handlers ---------------------------------------------------------------------------------
     async def handle(self, request: web.Request, parse: Any, answer: Any) -> web.Response:
@@ -202,10 +212,12 @@ class RewardService:
     async def get_reward(self, request: web.Request) -> web.Response:
         def answer(rows: list[dict[str, Any]]) -> dict[str, Any]:
             rewards = [row["score"] for row in rows]
-            return {"rewards": rewards, "scores": rewards,
-                    "extra_logs": {"correct": [float(r["correct"]) for r in rows],
-                                   "format_ok": [float(r["format_ok"]) for r in rows],
-                                   "status": [r["status"] for r in rows]}}
+            # numbers only: OpenRLHF does torch.tensor([value]) on every extra_logs value
+            # (openrlhf/trainer/ppo_utils/samples_generator.py); the status is one-hot columns
+            logs = {"correct": [float(r["correct"]) for r in rows], "format_ok": [float(r["format_ok"]) for r in rows]}
+            for status in STATUSES:
+                logs[f"status_{status.replace('-', '_')}"] = [float(r["status"] == status) for r in rows]
+            return {"rewards": rewards, "scores": rewards, "extra_logs": logs}
 
         return await self.handle(request, self.openrlhf_items, answer)
 

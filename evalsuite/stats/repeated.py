@@ -7,6 +7,13 @@ bootstrap over items, never over replies (docs/contracts.md#metrics):
   the resampled items' sums to their reply counts).
 - ``pass@k`` for k = 1, 2, 4, ... < K and K, for a 0/1 headline: the unbiased estimator of Chen
   et al. 2021, ``1 - C(n - c, k) / C(n, k)`` per item (n replies, c right), averaged over items.
+- ``G-Pass@k_τ`` for τ in 0.25, 0.5, 0.75, 1.0 and ``mG-Pass@k``, for every k > 1 of pass@k, for
+  a 0/1 headline: the generalised pass@k of Liu et al. 2024, "Are Your LLMs Capable of Stable
+  Reasoning?" (arXiv 2412.13147), as OpenCompass computes it (opencompass/openicl/icl_evaluator/
+  icl_base_evaluator.py, ``compute_g_pass_at_k`` / ``compute_mg_pass_at_k``): per item the
+  chance that at least ``m = max(ceil(τ k), 1)`` of k replies drawn without replacement from
+  its n are right (a hypergeometric tail), and mG-Pass@k = (2 / k) Σ_{i = ceil(k / 2) + 1}^{k}
+  of that chance with m = i; averaged over items (0..1 here, x 100 in OpenCompass).
 - ``maj@K``: per item the majority answer in the benchmark's canonical form
   (``canonical_answer``), ties broken by first occurrence, failed extractions not voting; the
   item scores what the first reply giving that answer scored (graded once, not re-graded). An
@@ -66,6 +73,38 @@ def pass_at_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
     values = np.array([1.0 - math.comb(int(a - b), k) / math.comb(int(a), k) if a >= k else math.nan
                        for a, b in pairs.tolist()])
     return values[where.reshape(-1)] if values.size else np.full(n.shape, np.nan)
+
+
+G_PASS_THRESHOLDS = (0.25, 0.5, 0.75, 1.0)
+
+
+def g_pass_name(k: int, tau: float) -> str:
+    return f"G-Pass@{k}_{tau}"
+
+
+def mg_pass_name(k: int) -> str:
+    return f"mG-Pass@{k}"
+
+
+def at_least(n: int, c: int, k: int, m: int) -> float:
+    """P[X >= m] for X ~ Hypergeometric(n replies, c right, k drawn): exact integers, then one
+    division (0 where m > min(c, k) or k > n, as OpenCompass's ``_compute_g_pass_at_k``)."""
+    if m > min(c, k) or k > n or c < 0 or n <= 0 or m < 0:
+        return 0.0
+    return sum(math.comb(c, j) * math.comb(n - c, k - j) for j in range(m, min(c, k) + 1)) / math.comb(n, k)
+
+
+def g_pass_at_k(n: np.ndarray, c: np.ndarray, k: int, tau: float) -> np.ndarray:
+    """Per item G-Pass@k_τ; NaN where n < k."""
+    m = max(math.ceil(k * tau), 1)
+    return np.array([at_least(int(a), int(b), k, m) if a >= k else math.nan for a, b in zip(n, c, strict=True)])
+
+
+def mg_pass_at_k(n: np.ndarray, c: np.ndarray, k: int) -> np.ndarray:
+    """Per item mG-Pass@k = 2/k Σ_{i=ceil(k/2)+1}^{k} P[X >= i]; NaN where n < k."""
+    low = math.ceil(k * 0.5)
+    return np.array([2.0 * sum(at_least(int(a), int(b), k, i) for i in range(low + 1, k + 1)) / k
+                     if a >= k else math.nan for a, b in zip(n, c, strict=True)])
 
 
 def majority(answers: Sequence[Any]) -> int | None:
@@ -235,6 +274,12 @@ def item_values(bench: Benchmark, grid: Grid, headline: str, higher: bool | None
         n, c = present.sum(axis=1), (matrix == 1.0).sum(axis=1)
         for k in ks_for(epochs):
             out[pass_name(headline, headline, k)] = pass_at_k(n, c, k)
+        for k in ks_for(epochs):
+            if k < 2:
+                continue  # G-Pass@1 is pass@1 at every threshold
+            for tau in G_PASS_THRESHOLDS:
+                out[g_pass_name(k, tau)] = g_pass_at_k(n, c, k, tau)
+            out[mg_pass_name(k)] = mg_pass_at_k(n, c, k)
     if higher is not None:
         rows = np.arange(len(grid.ids))
         out[maj_name(headline, headline, epochs)] = matrix[rows, chosen_epochs(answers, present)]

@@ -31,6 +31,9 @@ SHARED = {
     "hte-conditions/buchwald-hartwig": "hte/buchwald_hartwig.csv",
 }
 USPTO = "uspto50k/test.csv"
+# families that ship no data: their hand-written fixtures in the public formats
+FIXTURES = Path(__file__).resolve().parents[1] / "published" / "fixtures" / "intern-s1"
+FIXTURE_FAMILIES = ("smolinstruct", "chembench4k", "matbench-text")
 LABEL_ANSWERS = {"crystal-stability"}
 SMILES_TOKEN = re.compile(r"[A-Za-z0-9@+\-\[\]()=#$/\\%.:*~]{2,}")
 
@@ -69,7 +72,7 @@ def data_sets(shared: Path | None) -> list[tuple[str, Path | None]]:
             if shared is not None and (shared / SHARED[name]).is_file():
                 out.append((name, shared / SHARED[name]))
             continue
-        out.append((name, None))
+        out.append((name, FIXTURES if name.split("/", 1)[0] in FIXTURE_FAMILIES else None))
         if name in ("retrosynthesis", "forward-synthesis") and shared is not None and (shared / USPTO).is_file():
             out.append((name, shared / USPTO))
     return out

@@ -26,3 +26,4 @@ def samples_of(shared_data):
         return bench, list(bench.samples(helpers.data_for(name, shared_data), 0, limit))
 
     return make
+

@@ -43,7 +43,7 @@ def test_verl_naive_manager_call(verl_rows):
     for row, text in zip(verl_rows, completions_for(verl_rows)):
         result = compute_score(data_source=row["data_source"], solution_str=text,
                                ground_truth=row["reward_model"]["ground_truth"], extra_info=row["extra_info"])
-        expected = grade(row["data_source"], row["reward_model"]["ground_truth"], text)
+        expected = grade(row["data_source"], ground_truth=row["reward_model"]["ground_truth"], completion=text)
         assert result == {"score": expected.score, "acc": float(expected.correct),
                           "format": float(expected.format_ok), "status": expected.status}
     scores = [compute_score(data_source=r["data_source"], solution_str=t, ground_truth=r["reward_model"]["ground_truth"],
@@ -88,7 +88,7 @@ def test_trl_grpo_call_plain_and_conversational():
         "data_source": ["evalsuite/tail/word-flip"] * 3 + ["evalsuite/tail/count-letters"],
         "extra_info": [{"id": s.id} for s in samples] + [{}],
     }
-    expected = [grade("tail/word-flip", columns["ground_truth"][i], answers[i]).score for i in range(3)]
+    expected = [grade("tail/word-flip", ground_truth=columns["ground_truth"][i], completion=answers[i]).score for i in range(3)]
     reward_func = trl_reward("tail/word-flip")
     plain = reward_func(prompts=[s.prompt_text for s in samples] + ["q"],
                         completions=[*answers, other.oracle_response(other_sample)],

@@ -79,7 +79,7 @@ def test_lengths_curriculum_and_sft_trace(tmp_path):
         assert "Step 1: fetch x1 digit" in assistant["content"]
         gold = assistant["content"].rsplit("Final Answer: ", 1)[1]
         # the trace's own last 'written =' value is the answer it states (decimal point placed)
-        assert grade("tail/large-number-addition", json.dumps(gold), assistant["content"]).score == 1.0
+        assert grade("tail/large-number-addition", gold, assistant["content"]).score == 1.0
 
 
 def test_chemistry_train_split_needs_a_train_file(shared_data, tmp_path):
@@ -98,7 +98,7 @@ def test_chemistry_train_split_needs_a_train_file(shared_data, tmp_path):
     assert {r["data_source"] for r in rows} == {"evalsuite/retrosynthesis"}
     assert {r["reward_model"]["style"] for r in rows} == {"rule"} and {r["ability"] for r in rows} == {"chemistry"}
     gold = json.loads(rows[0]["reward_model"]["ground_truth"])
-    assert grade("retrosynthesis", rows[0]["reward_model"]["ground_truth"], json.dumps([gold])).score == 1.0
+    assert grade("retrosynthesis", ground_truth=rows[0]["reward_model"]["ground_truth"], completion=json.dumps([gold])).score == 1.0
 
 
 def test_bad_export_requests_are_refused(tmp_path):

@@ -80,7 +80,7 @@ def test_right_wrong_empty_and_same_as_the_run(name, samples_of, shared_data, tm
     replies = {right.id: bench.oracle_response(right), wrong.id: wrong_reply(name, bench, wrong), empty.id: ""}
     meta = {s.id: s.metadata for s in (right, wrong, empty)}
 
-    got = {sid: grade(name, json.dumps(s.target), replies[sid], metadata=meta[sid])
+    got = {sid: grade(name, s.target, replies[sid], metadata=meta[sid])
            for sid, s in ((right.id, right), (wrong.id, wrong), (empty.id, empty))}
     assert (got[right.id].score, got[right.id].status, got[right.id].correct) == (1.0, "ok", True)
     assert got[right.id].format_ok
@@ -90,7 +90,7 @@ def test_right_wrong_empty_and_same_as_the_run(name, samples_of, shared_data, tm
     records = replay_run(tmp_path, name, replies, data_for(name, shared_data), tag_of(name), limit)
     assert {r["id"] for r in records} == set(replies)
     for record in records:
-        again = grade(name, json.dumps(record["target"]), record["response"], metadata=record["metadata"])
+        again = grade(name, record["target"], record["response"], metadata=record["metadata"])
         assert again.subscores == record["scores"]
         assert again.score == pytest.approx(declared_reward(name, record))
         assert again == got[record["id"]]
@@ -105,19 +105,19 @@ def morgan_tanimoto(a: str, b: str) -> float:
 def test_chemistry_partial_credit_is_half_the_tanimoto_of_the_first_candidate():
     gold = "CC(=O)O.OCC"  # ethyl acetate from acetic acid and ethanol
     near = "CC(=O)Cl.OCC"  # acetyl chloride instead: wrong, but close
-    result = grade("retrosynthesis", json.dumps(gold), json.dumps([near, gold]))
+    result = grade("retrosynthesis", gold, json.dumps([near, gold]))
     expected = 0.5 * morgan_tanimoto(near, gold)
     assert 0.0 < expected < 0.5
     assert result.score == pytest.approx(expected)
     assert not result.correct and result.subscores["top_3"] == 1.0  # right at rank 2 earns no top-1 credit
-    forward = grade("forward-synthesis", json.dumps("CCOC(C)=O"), "Final Answer: CCOC(=O)CC")
+    forward = grade("forward-synthesis", "CCOC(C)=O", "Final Answer: CCOC(=O)CC")
     assert forward.score == pytest.approx(0.5 * morgan_tanimoto("CCOC(=O)CC", "CCOC(C)=O"))
 
 
 def test_reaction_conditions_share_of_slots_right():
     gold = {"catalyst1": "", "solvent1": "ClCCl", "solvent2": "", "reagent1": "CCN(CC)CC", "reagent2": ""}
     answer = {"catalyst1": HE, "solvent1": "C(Cl)Cl", "solvent2": HE, "reagent1": HE, "reagent2": HE}
-    result = grade("reaction-conditions", json.dumps(gold), json.dumps([answer]))
+    result = grade("reaction-conditions", gold, json.dumps([answer]))
     assert result.score == pytest.approx(1 / 5)  # only the solvent (written another way) is right
     assert not result.correct
 
@@ -125,7 +125,7 @@ def test_reaction_conditions_share_of_slots_right():
 def test_crystal_numeric_mode_is_a_tolerance_band():
     target = {"e_above_hull": 0.12, "e_form_per_atom": -1.5, "stable": False}
     options = {"mode": "e-above-hull"}
-    close = grade("crystal-stability", json.dumps(target), "Final Answer: 0.16 eV/atom", options=options)
+    close = grade("crystal-stability", target, "Final Answer: 0.16 eV/atom", options=options)
     far = grade("crystal-stability", json.dumps(target), "Final Answer: 1.12 eV/atom", options=options)
     assert (close.score, close.correct) == (1.0, True)  # 0.04 eV/atom off, inside the 0.05 band
     assert (far.score, far.correct) == (0.0, False)  # off by one eV/atom
@@ -137,14 +137,14 @@ def test_hte_normalised_yield_of_a_middling_choice(samples_of):
     sample = samples[0]
     yields = sample.target["yields"]
     middle = sorted(yields, key=lambda c: yields[c])[len(yields) // 2]
-    result = grade(bench.name, json.dumps(sample.target), f"Final Answer: {middle}", metadata=sample.metadata)
+    result = grade(bench.name, sample.target, f"Final Answer: {middle}", metadata=sample.metadata)
     assert result.score == pytest.approx(yields[middle] / max(yields.values()))
     with pytest.raises(RewardInputError, match="menu"):
         grade(bench.name, json.dumps(sample.target), f"Final Answer: {middle}")
 
 
 def test_statuses_come_from_the_extraction():
-    target = json.dumps("42")
+    target = "42"
     name = "tail/count-letters"
     assert grade(name, target, "I'm sorry, I cannot help with that.").status == "refusal"
     assert grade(name, target, "<think>counting the letters").status == "truncated"  # cut off mid-thought
@@ -152,7 +152,7 @@ def test_statuses_come_from_the_extraction():
     assert grade(name, target, "no answer here").status == "no-answer"
     invalid = grade(name, target, "Final Answer: forty-two")
     assert (invalid.status, invalid.format_ok, invalid.score) == ("invalid", True, 0.0)
-    retro = grade("retrosynthesis", json.dumps("CCO"), json.dumps(["C1CC"]))  # unclosed ring: not a molecule
+    retro = grade("retrosynthesis", "CCO", json.dumps(["C1CC"]))  # unclosed ring: not a molecule
     assert (retro.status, retro.score) == ("invalid", 0.0)
 
 
@@ -161,10 +161,10 @@ def test_bad_requests_raise_and_grades_pickle():
 
     with pytest.raises(RewardInputError, match="unknown benchmark"):
         grade("no-such-benchmark", "1", "x")
-    with pytest.raises(RewardInputError, match="not JSON"):
-        grade("tail/count-letters", "{not json", "x")
-    with pytest.raises(RewardInputError, match="string"):
-        grade("tail/count-letters", '"3"', 3)  # type: ignore[arg-type]
-    result = grade("evalsuite/tail/count-letters", '"3"', "Final Answer: 3")
+    with pytest.raises(RewardInputError, match="not the JSON text"):
+        grade("tail/count-letters", ground_truth="{not json", completion="x")
+    with pytest.raises(RewardInputError, match="string or a list of messages"):
+        grade("tail/count-letters", "3", 3)
+    result = grade("evalsuite/tail/count-letters", "3", "Final Answer: 3")
     assert isinstance(result, Grade) and pickle.loads(pickle.dumps(result)) == result
     assert math.isclose(result.score, 1.0) and result.grader_version.startswith("tail/count-letters/v1/")

@@ -103,8 +103,8 @@ def test_a_killed_worker_fails_one_item_as_an_error(retro_items):
 def test_grade_many_mixes_pooled_and_in_process_grading(retro_items):
     bench = registry.create("tail/levenshtein")
     tail = list(bench.samples(None, 0, 5))
-    requests = [("tail/levenshtein", json.dumps(s.target), bench.oracle_response(s)) for s in tail]
-    requests += [("retrosynthesis", json.dumps(i.sample.target), i.reply.text) for i in retro_items[:6]]
+    requests = [("tail/levenshtein", s.target, bench.oracle_response(s)) for s in tail]
+    requests += [("retrosynthesis", i.sample.target, i.reply.text) for i in retro_items[:6]]
     grades = grade_many(requests, workers=2)
     assert [g.score for g in grades[:5]] == [1.0] * 5
     assert [g.correct for g in grades[5:]] == [False, True, True, False, True, True]

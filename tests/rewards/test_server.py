@@ -71,7 +71,7 @@ def test_score_cache_and_openrlhf(server):
     _, url = server
     bench = registry.create("tail/bubble-sort")
     sample = next(iter(bench.samples(None, 0, 1)))
-    item = {"benchmark": bench.name, "target": json.dumps(sample.target), "completion": bench.oracle_response(sample)}
+    item = {"benchmark": bench.name, "target": sample.target, "completion": bench.oracle_response(sample)}
     status, first = asyncio.run(post(url, "/score", [item]))
     status2, second = asyncio.run(post(url, "/score", [item]))
     assert status == status2 == 200
@@ -80,13 +80,15 @@ def test_score_cache_and_openrlhf(server):
         {k: v for k, v in second[0].items() if k not in ("latency_ms", "cached")}
 
     prompt = sample.prompt_text
-    label = json.dumps({"benchmark": bench.name, "target": json.dumps(sample.target)})
+    label = json.dumps({"benchmark": bench.name, "target": sample.target})
     body = {"query": [prompt + bench.oracle_response(sample), prompt + "Final Answer: 1, 2"],
             "prompts": [prompt, prompt], "labels": [label, label]}
     status, answer = asyncio.run(post(url, "/get_reward", body))
     assert status == 200
     assert answer["rewards"] == answer["scores"] == [1.0, 0.0]
-    assert answer["extra_logs"]["status"] == ["ok", "ok"]
+    logs = answer["extra_logs"]  # numbers only: OpenRLHF makes a tensor of every value
+    assert logs["status_ok"] == [1.0, 1.0] and logs["status_no_answer"] == [0.0, 0.0]
+    assert all(isinstance(v, float) for values in logs.values() for v in values)
     status, answer = asyncio.run(post(url, "/get_reward", {"query": ["x"], "prompts": [], "labels": ["y"]}))
     assert status == 400
 
