@@ -15,7 +15,7 @@ import pytest
 
 from evalsuite.backends.openai_compat import n_choices
 from evalsuite.cli import main
-from evalsuite.integrations.devserver import DevServer
+from evalsuite.integrations.devserver import DevReply, DevServer
 
 from .conftest import BENCH, golds, journal, reply_for, results, run_args, seeded_responder
 
@@ -105,3 +105,29 @@ def test_usage_shared_out_over_choices():
     # 10 of 60 characters are a's: 60 * 10/60 = 10 completion tokens; b's 50 -> 50. Prompt 7 -> 4 + 3.
     assert a.usage == {"prompt_tokens": 4, "completion_tokens": 10, "reasoning_tokens": 0}
     assert b.usage == {"prompt_tokens": 3, "completion_tokens": 50, "reasoning_tokens": 30}
+
+
+def test_an_n_request_with_a_choice_the_server_gave_up_on_is_retried_whole(tmp_path, monkeypatch):
+    """A choice with finish_reason "abort" (the server gave up, HTTP 200 all the same) is never
+    journaled as an answer: the whole n-request is sent again, as a one-choice request would be."""
+    monkeypatch.setenv("EVALSUITE_CACHE", str(tmp_path / "cache"))
+    table = golds(N)
+    aborted: set[str] = set()
+    answer = seeded_responder(table)
+
+    def respond(messages, body):
+        prompt = messages[-1]["content"]
+        if body["seed"] == 2 and prompt not in aborted:  # the third choice, the first time only
+            aborted.add(prompt)
+            return DevReply("partial", finish_reason="abort")
+        return answer(messages, body)
+
+    with DevServer(respond, with_body=True) as server:
+        assert main(run_args(tmp_path / "run", server.url, N, 4, "--retry-base-delay", "0.01")) == 0
+        assert server.stats.requests == 2 * N
+    lines = journal(tmp_path / "run")
+    assert len(lines) == 4 * N and not any(line["error"] for line in lines)
+    assert all(line["finish_reason"] == "stop" for line in lines)
+    for line in lines:
+        prompt = line["prompt"][-1]["content"]
+        assert line["response"] == reply_for(prompt, line["epoch"], table[prompt])
