@@ -23,26 +23,38 @@ from evalsuite.files.sweep import RESULTS, SWEEP, folder_name, is_sweep, read_sw
 
 def overrides_at(config: RunConfig, key: str, value: Any) -> dict[str, Any]:
     """``config.overrides`` with ``key`` set to ``value``: a generation setting, or an extra body field."""
+    return with_value(config.overrides, key, value, "a flag or the model config")
+
+
+def per_benchmark_at(config: RunConfig, key: str, value: Any) -> dict[str, dict[str, Any]]:
+    """The model config's per-benchmark overrides with ``key`` set too: a benchmark with an entry
+    takes the entry instead of the run's overrides (``model_config.overrides_for``)."""
+    return {pattern: with_value(merged, key, value, f"the model config's benchmarks.{pattern}")
+            for pattern, merged in config.per_benchmark.items()}
+
+
+def with_value(overrides: dict[str, Any], key: str, value: Any, where: str) -> dict[str, Any]:
     if key in GENERATION_TYPES:
         types = GENERATION_TYPES[key]
         if (isinstance(value, bool) and bool not in types) or not isinstance(value, types):
             names = " or ".join(t.__name__ for t in types)
             raise RunError(f"--sweep {key}: the values must be {names}, not {value!r}")
-        if config.overrides.get(key) is not None:
-            raise RunError(f"--sweep {key} and a fixed {key} (flag or model config) both given: keep one")
-        return {**config.overrides, key: value}
-    extra = dict(config.overrides.get("extra_body") or {})
+        if overrides.get(key) is not None:
+            raise RunError(f"--sweep {key} and a fixed {key} ({where}) both given: keep one")
+        return {**overrides, key: value}
+    extra = dict(overrides.get("extra_body") or {})
     if key in extra:
-        raise RunError(f"--sweep {key} and a fixed {key} (--gen-arg or model config) both given: keep one")
+        raise RunError(f"--sweep {key} and a fixed {key} ({where}) both given: keep one")
     check_extra_body({key: value}, f"--sweep {key}")
-    return {**config.overrides, "extra_body": {**extra, key: value}}
+    return {**overrides, "extra_body": {**extra, key: value}}
 
 
 def run_sweep(config: RunConfig, key: str, values: list[Any]) -> tuple[dict[str, Any], list[Runner]]:
     """Run every value, then write OUT/sweep.json and OUT/results.json; returns the latter and the runners."""
     out = Path(config.out)
-    for value in values:
-        overrides_at(config, key, value)  # every value checked before the first request
+    for value in values:  # every value checked before the first request
+        overrides_at(config, key, value)
+        per_benchmark_at(config, key, value)
     if out.exists() and any(out.iterdir()) and not is_sweep(out) and not config.overwrite:
         raise RunError(f"{out} holds something other than a sweep; choose another --out (or --overwrite)")
     if is_sweep(out) and read_sweep(out)["key"] != key and not config.overwrite:
@@ -52,7 +64,8 @@ def run_sweep(config: RunConfig, key: str, values: list[Any]) -> tuple[dict[str,
     results.write_json(out / SWEEP, description)
     runners, hashes = [], set()
     for value in values:
-        runner = Runner(replace(config, out=out / folder_name(key, value), overrides=overrides_at(config, key, value)))
+        runner = Runner(replace(config, out=out / folder_name(key, value), overrides=overrides_at(config, key, value),
+                                per_benchmark=per_benchmark_at(config, key, value)))
         data = runner.run()
         runners.append(runner)
         hashes.add(tuple(sorted((data["run"].get("data_hashes") or {}).items())))

@@ -33,7 +33,7 @@ def test_folder_names():
 
 @pytest.mark.parametrize(("extra", "message"), [
     (["--sweep", "max_tokens=64,abc"], "--sweep max_tokens: the values must be int, not 'abc'"),
-    (["--sweep", "max_tokens=64,128", "--max-tokens", "5"], "--sweep max_tokens and a fixed max_tokens"),
+    (["--sweep", "max_tokens=64,128", "--max-tokens", "5"], "--sweep max_tokens and a fixed max_tokens (a flag or the model config)"),
     (["--sweep", "n=1,2"], "n is set by evalsuite"),
 ])
 def test_refused_before_anything_runs(tmp_path, capsys, extra, message):
@@ -52,3 +52,27 @@ def test_a_plain_run_folder_is_not_turned_into_a_sweep(tmp_path, capsys):
     assert main([*args, "--sweep", "max_tokens=64,128"]) == 2
     assert "holds something other than a sweep" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == before
+
+
+def test_the_swept_value_reaches_benchmarks_with_their_own_model_config_entry(tmp_path, capsys):
+    """A benchmark with a ``benchmarks:`` entry in the model config takes that entry instead of the
+    run's settings: the swept value must be in it too, and an entry fixing the key is refused."""
+    import json
+
+    config = tmp_path / "model.yaml"
+    config.write_text("model: oracle\nbenchmarks:\n  tail: {generation: {top_p: 0.9}}\n")
+    out = tmp_path / "sweep"
+
+    def args(where):
+        return ["run", "--model-config", str(config), "--benchmark", "tail/lcs", "--limit", "2", "--out", str(where),
+                "--no-progress", "--sweep", "max_tokens=64,128"]
+
+    assert main(args(out)) == 0
+    for budget in (64, 128):
+        generation = json.loads((out / f"max_tokens={budget}" / "config.json").read_text())["benchmarks"]["tail/lcs"]["generation"]
+        assert (generation["max_tokens"], generation["top_p"]) == (budget, 0.9)
+
+    config.write_text("model: oracle\nbenchmarks:\n  tail: {generation: {max_tokens: 32}}\n")
+    assert main(args(tmp_path / "other")) == 2
+    assert not (tmp_path / "other").exists()
+    assert "fixed max_tokens (the model config's benchmarks.tail)" in capsys.readouterr().err
