@@ -101,6 +101,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=bounded("--epochs"), default=1, metavar="K",
                    help="replies per item, epoch e sent with seed + e (default 1); adds pass@k, maj@K, consistency")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--sweep", metavar="KEY=V1,V2,...",
+                   help="run the same items at each value of one generation setting (max_tokens=4096,16384, "
+                        "reasoning_effort=low,high, or any body field) into OUT/KEY=VALUE sub-runs; OUT/results.json "
+                        "gives accuracy, tokens, truncation and cost per value")
     add_grade_args(p)
     add_judge_args(p)
     p.add_argument("--report", type=Path, help="also write the HTML report to this file")
@@ -340,6 +344,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         grade_timeout_s=args.grade_timeout,
         judge=judge_config(args),
     )
+    if args.sweep:
+        return run_sweep_command(args, config)
     runner = Runner(config)
     data = runner.run()
     print_summary(data, args.out)
@@ -356,6 +362,53 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"evalsuite: error: {problem}", file=sys.stderr)
         return EXIT_FAIL
     return EXIT_OK
+
+
+def run_sweep_command(args: argparse.Namespace, config: Any) -> int:
+    from evalsuite.core.errors import RunError
+    from evalsuite.engine.checks import error_rate_problem
+    from evalsuite.engine.sweep import run_sweep
+    from evalsuite.files.sweep import parse_values
+
+    try:
+        key, values = parse_values(args.sweep)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+    data, runners = run_sweep(config, key, values)
+    print_sweep(data["sweep"], args.out)
+    if args.report:
+        write_report([args.out], args.report)
+    for runner, value in zip(runners, values, strict=True):
+        sub = json.loads((runner.config.out / "results.json").read_text(encoding="utf-8"))
+        problem = error_rate_problem(sub, args.max_error_rate, runner.first_error)
+        if problem:
+            print(f"evalsuite: error: {key}={value}: {problem}", file=sys.stderr)
+            return EXIT_FAIL
+    return EXIT_OK
+
+
+def print_sweep(sweep: dict[str, Any], out: Path) -> None:
+    """One row per benchmark and value: headline (95% CI), tokens, truncation, cost."""
+    rows: list[tuple[str, ...]] = [("benchmark", sweep["key"], "metric", "value", "95% CI", "completion mean",
+                                    "completion p95", "reasoning mean", "truncated", "cost")]
+
+    def number(value: Any, digits: int = 0) -> str:
+        return "-" if value is None else f"{value:,.{digits}f}"
+
+    for name, entries in sweep["benchmarks"].items():
+        for row in entries:
+            ci = row.get("ci95")
+            rows.append((name, str(row["value"]), str(row.get("metric") or "-"), number(row.get("accuracy"), 3),
+                         f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-", number(row["completion_tokens"]["mean"]),
+                         number(row["completion_tokens"]["p95"]), number(row["reasoning_tokens"]["mean"]),
+                         "-" if row.get("truncation_rate") is None else f"{row['truncation_rate']:.1%}",
+                         money({"total": row["cost"]}) if row.get("cost") is not None else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    print(f"\nsweep: {out / 'results.json'} (a run directory per value: {out / (sweep['key'] + '=VALUE')})")
 
 
 def print_summary(data: dict[str, Any], out: Path) -> None:
@@ -462,14 +515,24 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
+    from evalsuite.files.sweep import is_sweep
     from evalsuite.gate.compare import run_gate
 
+    if is_sweep(args.baseline) or is_sweep(args.candidate):
+        from evalsuite.gate.sweep import run_gate_sweep
+
+        return run_gate_sweep(args.baseline, args.candidate, args.policy, args.json)
     return run_gate(args.baseline, args.candidate, args.policy, args.json)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from evalsuite.files.sweep import is_sweep
     from evalsuite.gate.compare import run_compare
 
+    if is_sweep(args.a) or is_sweep(args.b):
+        from evalsuite.gate.sweep import run_compare_sweep
+
+        return run_compare_sweep(args.a, args.b)
     return run_compare(args.a, args.b)
 
 

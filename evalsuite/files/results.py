@@ -217,7 +217,7 @@ def declared(bench: Benchmark, result: BenchmarkResult) -> BenchmarkResult:
 
 def family_summaries(results: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     summaries: dict[str, Any] = {}
-    for family in registry.family_objects():
+    for family in registry.families_of(list(results)):
         members = {name: res for name, res in results.items() if name.startswith(family.name + "/")}
         if members and family.summarize is not None:
             summaries[family.name] = family.summarize(members)
