@@ -29,11 +29,20 @@ Matbench Discovery's rules (``--set subset=...``, ``--set outlier_mask=...``):
   True are asked) or ``most-stable-10k`` (of those, the aggregate scores the 10,000 with the
   lowest predicted hull distance; needs a numeric mode). DAF of the prototype subsets divides by
   the prevalence among all unique prototypes (``benchmarks/crystal/aggregate.py``).
-- ``outlier_mask`` (default true): in formation-energy mode a prediction more than 5 eV/atom
-  off the DFT formation energy counts as missing (Matbench Discovery's
-  ``MAX_E_FORM_ERROR_THRESHOLD``): unstable in the classification metrics, left out of MAE/RMSE/R2,
-  scored ``correct`` 0 with the reason.
-Both choices are recorded in results.json beside the metrics (``subset``, ``outlier_mask``).
+- ``outlier_mask`` (default true): in formation-energy mode a predicted formation energy more
+  than 5 eV/atom off the DFT formation energy counts as missing (Matbench Discovery's
+  ``MAX_E_FORM_ERROR_THRESHOLD``, compared on the formation energies themselves, unrounded:
+  ``matbench_discovery/data.py``): unstable in the classification metrics, left out of
+  MAE/RMSE/R2, scored ``correct`` 0 with the reason.
+- ``rounding``: ``none`` (default: the file's values as they are) or ``mbd`` (truth and
+  predictions rounded to 3 decimals after the mask, as Matbench Discovery's leaderboard does:
+  ``matbench_discovery/metrics/discovery.py`` ``prepare_model_predictions``). The DAF
+  denominator of the prototype subsets stays unrounded, as there.
+- A row without a hull distance is left out and counted (results.json ``left_out``); in
+  formation-energy mode a row with a hull distance but no formation energy is kept and its
+  prediction counts as missing (Matbench Discovery's NaN ``each_pred``).
+The choices are recorded in results.json beside the metrics (``subset``, ``outlier_mask``,
+``rounding`` with its default, ``left_out``).
 
 Per-sample scores: ``correct`` (the stability call matches; a failed extraction scores 0) and, in
 the numeric modes, ``abs_error`` (eV/atom). ``aggregate`` adds the Matbench Discovery metrics
@@ -44,18 +53,28 @@ bootstrap 95% CIs, baseline rows and the confusion counts.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from evalsuite.benchmarks.crystal.data import LAYOUTS, Material, predicted_hull_distance, read_materials
+from evalsuite.benchmarks.crystal.data import (
+    LAYOUTS,
+    Material,
+    formation_energy_outlier,
+    predicted_hull_distance,
+    read_materials,
+    true_hull_distance,
+)
 from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError
 from evalsuite.core.extraction import extract_answer
 from evalsuite.core.metrics import Metric, aggregate_only, continuous, descriptive, proportion
 from evalsuite.core.reads import Reads
 from evalsuite.core.reward_spec import RewardSpec
 from evalsuite.core.types import BenchmarkResult, Prediction, Sample, SampleRecord, Score
+from evalsuite.scorers.materials import STABILITY_THRESHOLD
 
 if TYPE_CHECKING:  # numpy loads only when something aggregates
     import numpy as np
@@ -66,6 +85,7 @@ MODES = ("classify", "e-above-hull", "formation-energy")
 INPUTS = ("formula", "cif")
 SOURCES = ("auto", "embedded", "wbm", "mp-energies")
 SUBSETS = ("full", "unique-prototypes", "most-stable-10k")
+ROUNDINGS = ("none", "mbd")
 PULLED = {"wbm": "wbm-summary", "mp-energies": "mp-energies"}  # source -> data set name
 STAGES = ("answer-tag", "boxed", "final-answer")
 REWARD_BAND = 0.05  # eV/atom: a numeric answer this close to the true hull distance earns the reward
@@ -101,7 +121,7 @@ class CrystalStability(BenchmarkBase):
     group_order: ClassVar[dict[str, tuple[Any, ...]]] = {
         "arity": ("binary", "ternary", "quaternary", "quinary")}
     options = {"mode": "classify", "input": "formula", "source": "auto", "subset": "full",
-               "outlier_mask": True}
+               "outlier_mask": True, "rounding": "none"}
     reads = Reads(metadata=("arity", "position"), values=("prediction", "target"))
 
     def declared_metrics(self) -> tuple[Metric, ...]:
@@ -117,7 +137,8 @@ class CrystalStability(BenchmarkBase):
         return RewardSpec("correct", band=("abs_error", REWARD_BAND))
 
     def validate(self) -> None:
-        for key, allowed in (("mode", MODES), ("input", INPUTS), ("source", SOURCES), ("subset", SUBSETS)):
+        for key, allowed in (("mode", MODES), ("input", INPUTS), ("source", SOURCES), ("subset", SUBSETS),
+                             ("rounding", ROUNDINGS)):
             if self.option(key) not in allowed:
                 raise BenchmarkError(f"{self.name}: {key} must be one of {', '.join(allowed)}")
         if self.option("subset") == "most-stable-10k" and self.option("mode") == "classify":
@@ -126,6 +147,15 @@ class CrystalStability(BenchmarkBase):
 
     def mask_applies(self) -> bool:
         return bool(self.option("outlier_mask")) and self.option("mode") == "formation-energy"
+
+    def rounds(self) -> bool:
+        return self.option("rounding") == "mbd"
+
+    def __init__(self, options: Any = None):
+        super().__init__(options)
+        self.left_out: Counter[str] | None = None
+        """Rows of the data left out, by reason, from the last complete read (None before one)."""
+        self.rows_read: int | None = None
 
     # -- samples -------------------------------------------------------------------------------
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
@@ -145,7 +175,9 @@ class CrystalStability(BenchmarkBase):
                                      "input=cif needs --data with a 'cif' column")
             from evalsuite.benchmarks.crystal import embedded
 
-            return embedded.self_consistent_materials() if needs_e_form else embedded.stored_materials()
+            rows = embedded.self_consistent_materials() if needs_e_form else embedded.stored_materials()
+            self.left_out, self.rows_read = Counter(), len(rows)
+            return rows
         if data is None:
             from evalsuite.core.datasets import cached_path
 
@@ -160,7 +192,39 @@ class CrystalStability(BenchmarkBase):
         if not path.is_file():
             raise BenchmarkError(f"{self.name}: data file not found: {path}")
         layout = source if source in LAYOUTS else None
-        return read_materials(path, layout=layout, require_cif=cif, require_e_form=needs_e_form)
+        left_out: Counter[str] = Counter()
+        return self.counted(read_materials(path, layout=layout, require_cif=cif, left_out=left_out), left_out)
+
+    def data_info(self, data: Path | None) -> DataInfo:
+        """``embedded (334 compounds)`` (282 in formation-energy mode), the pulled WBM summary or MP
+        energies, or the ``--data`` file."""
+        from evalsuite.core import data_info
+
+        source = self.option("source")
+        if data is None and source in ("auto", "embedded"):
+            from evalsuite.benchmarks.crystal import embedded
+
+            rows = (embedded.self_consistent_materials() if self.option("mode") == "formation-energy"
+                    else embedded.stored_materials())
+            return data_info.embedded(len(rows), "compounds")
+        if data is None:
+            from evalsuite.core.datasets import cached_path
+
+            pulled = cached_path(PULLED[source])
+            name = {"wbm": "WBM summary (Matbench Discovery)", "mp-energies": "MP energies (Matbench Discovery)"}[source]
+            if pulled is None:
+                return data_info.DataInfo(name=name, source="pulled", unit="compounds")
+            return data_info.of_file(pulled, name=name, source="pulled", unit="compounds")
+        return data_info.of_file(Path(data), unit="compounds")
+
+    def counted(self, materials: Iterator[Material], left_out: Counter[str]) -> Iterator[Material]:
+        """The rows, recording what was read and left out once the file has been read to its end
+        (a read stopped by ``--first`` records nothing it could not count)."""
+        rows = 0
+        for material in materials:
+            rows += 1
+            yield material
+        self.left_out, self.rows_read = left_out, rows + sum(left_out.values())
 
     def unique_prototypes(self, materials: Any) -> Iterator[Material]:
         for material in materials:
@@ -249,22 +313,29 @@ class CrystalStability(BenchmarkBase):
                 values["abs_error"] = None
             return Score(values, reason=prediction.failure)
         target = sample.target
-        e_pred = predicted_hull_distance(self.option("mode"), prediction.value, target)
+        mode, rounding = self.option("mode"), self.rounds()
+        if mode == "formation-energy" and target.get("e_form_per_atom") is None:
+            return Score({"correct": 0.0, "abs_error": None},
+                         reason="no DFT formation energy to place the prediction on the hull: counts as "
+                                "missing (unstable), as in Matbench Discovery")
         if self.mask_applies():
             from evalsuite.scorers.stability_metrics import MAX_E_FORM_ERROR
 
-            off = abs(e_pred - float(target["e_above_hull"]))
-            if off > MAX_E_FORM_ERROR:
+            if formation_energy_outlier(prediction.value, target, MAX_E_FORM_ERROR):
+                off = abs(float(prediction.value) - float(target["e_form_per_atom"]))
                 return Score({"correct": 0.0, "abs_error": None},
                              reason=f"masked: {off:.3f} eV/atom off the DFT formation energy "
                                     f"(> {MAX_E_FORM_ERROR:g}, outlier_mask): counts as missing")
-        called_stable = e_pred <= 0.0
-        values = {"correct": float(called_stable == bool(target["stable"]))}
+        e_pred = predicted_hull_distance(mode, prediction.value, target, rounding)
+        e_true = true_hull_distance(target, rounding)
+        truth_stable = e_true <= STABILITY_THRESHOLD
+        called_stable = e_pred <= STABILITY_THRESHOLD
+        values = {"correct": float(called_stable == truth_stable)}
         reason = f"called {'stable' if called_stable else 'unstable'}, truth " \
-                 f"{'stable' if target['stable'] else 'unstable'}"
+                 f"{'stable' if truth_stable else 'unstable'}"
         if numeric:
-            values["abs_error"] = abs(e_pred - float(target["e_above_hull"]))
-            reason += f"; predicted hull distance {e_pred:.4f} vs {target['e_above_hull']:.4f} eV/atom"
+            values["abs_error"] = abs(e_pred - e_true)
+            reason += f"; predicted hull distance {e_pred:.4f} vs {e_true:.4f} eV/atom"
         return Score(values, reason=reason)
 
     def oracle_response(self, sample: Sample) -> str:
@@ -272,7 +343,9 @@ class CrystalStability(BenchmarkBase):
         mode = self.option("mode")
         if mode == "classify":
             return f"Final Answer: {'stable' if target['stable'] else 'unstable'}"
-        value = target["e_above_hull"] if mode == "e-above-hull" else target["e_form_per_atom"]
+        value = target["e_above_hull"] if mode == "e-above-hull" else target.get("e_form_per_atom")
+        if value is None:
+            return "Final Answer: no DFT formation energy is known for this row"
         return f"Final Answer: {float(value)!r} eV/atom"  # repr round-trips the float exactly
 
     # -- aggregation -------------------------------------------------------------------------------

@@ -17,7 +17,9 @@ EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extras = parser.parse_known_args(argv)
+    if extras:  # a misspelled flag: the command's own usage, not the top-level one
+        owning_parser(parser, getattr(args, "handler", None)).error(f"unrecognized arguments: {' '.join(extras)}")
     if not getattr(args, "handler", None):
         parser.print_help()
         return EXIT_USAGE
@@ -43,6 +45,19 @@ def main(argv: list[str] | None = None) -> int:
                   "free space and run the same command again to resume", file=sys.stderr)
             return EXIT_USAGE
         raise
+
+
+def owning_parser(parser: argparse.ArgumentParser, handler: Any) -> argparse.ArgumentParser:
+    """The (sub)command parser whose handler this is, searched depth first; ``parser`` if none."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if child.get_default("handler") is handler and handler is not None:
+                    return child
+                found = owning_parser(child, handler)
+                if found is not child:
+                    return found
+    return parser
 
 
 def user_errors() -> tuple[type[BaseException], ...]:
@@ -97,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=bounded("--epochs"), default=1, metavar="K",
                    help="replies per item, epoch e sent with seed + e (default 1); adds pass@k, maj@K, consistency")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--sweep", metavar="KEY=V1,V2,...",
+                   help="run the same items at each value of one generation setting (max_tokens=4096,16384, "
+                        "reasoning_effort=low,high, or any body field) into OUT/KEY=VALUE sub-runs; OUT/results.json "
+                        "gives accuracy, tokens, truncation and cost per value")
     add_grade_args(p)
     add_judge_args(p)
     p.add_argument("--report", type=Path, help="also write the HTML report to this file")
@@ -339,6 +358,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         grade_timeout_s=args.grade_timeout,
         judge=judge_config(args),
     )
+    if args.sweep:
+        return run_sweep_command(args, config)
     runner = Runner(config)
     data = runner.run()
     print_summary(data, args.out)
@@ -359,11 +380,61 @@ def cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_sweep_command(args: argparse.Namespace, config: Any) -> int:
+    from evalsuite.core.errors import RunError
+    from evalsuite.engine.checks import error_rate_problem
+    from evalsuite.engine.sweep import run_sweep
+    from evalsuite.files.sweep import parse_values
+
+    try:
+        key, values = parse_values(args.sweep)
+    except ValueError as exc:
+        raise RunError(str(exc)) from None
+    data, runners = run_sweep(config, key, values)
+    print_sweep(data["sweep"], args.out)
+    if args.report:
+        write_report([args.out], args.report)
+    for runner, value in zip(runners, values, strict=True):
+        sub = json.loads((runner.config.out / "results.json").read_text(encoding="utf-8"))
+        problem = error_rate_problem(sub, args.max_error_rate, runner.first_error)
+        if problem:
+            print(f"evalsuite: error: {key}={value}: {problem}", file=sys.stderr)
+            return EXIT_FAIL
+    return EXIT_OK
+
+
+def print_sweep(sweep: dict[str, Any], out: Path) -> None:
+    """One row per benchmark and value: headline (95% CI), tokens, truncation, cost."""
+    rows: list[tuple[str, ...]] = [("benchmark", sweep["key"], "metric", "value", "95% CI", "completion mean",
+                                    "completion p95", "reasoning mean", "truncated", "cost")]
+
+    def number(value: Any, digits: int = 0) -> str:
+        return "-" if value is None else f"{value:,.{digits}f}"
+
+    for name, entries in sweep["benchmarks"].items():
+        for row in entries:
+            ci = row.get("ci95")
+            rows.append((name, str(row["value"]), str(row.get("metric") or "-"), number(row.get("accuracy"), 3),
+                         f"[{ci[0]:.3f}, {ci[1]:.3f}]" if ci else "-", number(row["completion_tokens"]["mean"]),
+                         number(row["completion_tokens"]["p95"]), number(row["reasoning_tokens"]["mean"]),
+                         "-" if row.get("truncation_rate") is None else f"{row['truncation_rate']:.1%}",
+                         money({"total": row["cost"]}) if row.get("cost") is not None else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for index, row in enumerate(rows):
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+    print(f"\nsweep: {out / 'results.json'} (a run directory per value: {out / (sweep['key'] + '=VALUE')})")
+
+
 def print_summary(data: dict[str, Any], out: Path) -> None:
+    from evalsuite.core.data_info import label_of
+
     requests = data["run"]["requests"]
     epochs = int(data["run"].get("epochs") or 1)
-    rows: list[tuple[str, ...]] = [("benchmark", "n", "metric", "value", "95% CI", "flexible", "no answer", "truncated", "errors",
-                                    "tokens/sample", "cost")]
+    # "truncated" beside the headline: a headline of cut-off replies measures the token budget
+    rows: list[tuple[str, ...]] = [("benchmark", "data", "n", "metric", "value", "truncated", "95% CI", "flexible",
+                                    "no answer", "errors", "tokens/sample", "cost")]
     if epochs > 1:
         rows[0] += (f"pass@{epochs}", f"maj@{epochs}")
 
@@ -389,13 +460,14 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
         flexible = res["metrics"].get(f"{headline}_flexible", {}).get("value")
         rows.append((
             name,
+            label_of(res.get("data")) or "-",
             str(res["n"]),
             headline,
             "-" if value is None else f"{value:.3f}",
+            rate(res, "truncation_rate"),
             ci_text,
             "-" if flexible is None else f"{flexible:.3f}",
             rate(res, "extraction_failure_rate"),
-            rate(res, "truncation_rate"),
             rate(res, "error_rate"),
             "-" if per_sample is None else f"{per_sample:,.0f}",
             money(spent.get("cost")),
@@ -406,9 +478,17 @@ def print_summary(data: dict[str, Any], out: Path) -> None:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
+    embedded = [name for name, res in data["benchmarks"].items() if (res.get("data") or {}).get("embedded")]
+    if embedded:
+        print(f"\nembedded teaching sets, not the published benchmarks: {', '.join(embedded)} "
+              "(`evalsuite data pull` or --data PATH for those)")
+    sessions = data["run"].get("sessions") or []
+    now = sessions[-1] if sessions else {"requests": requests, "wall_seconds": data["run"]["wall_seconds"]}
     print(
-        f"\nrequests: {requests['sent_to_model']} sent to the model, {requests['from_cache']} from cache, "
-        f"{requests['skipped_journal']} already in the journal; {data['run']['wall_seconds']:.1f} s"
+        f"\nrequests: {now['requests']['sent_to_model']} sent to the model, {now['requests']['from_cache']} from cache, "
+        f"{now['requests']['skipped_journal']} already in the journal; {now['wall_seconds']:.1f} s"
+        + (f" (run started {data['run']['started']}, {len(sessions)} invocations, "
+           f"{data['run']['wall_seconds']:.1f} s in all)" if len(sessions) > 1 else "")
     )
     if epochs > 1:
         print(f"{epochs} replies per item: value = mean over all replies (avg@{epochs}), 95% CI from a bootstrap "
@@ -441,21 +521,34 @@ def write_report(runs: list[Path], out: Path) -> None:
 
 def cmd_report(args: argparse.Namespace) -> int:
     for run in args.runs:
-        if not (run / "results.json").exists() and run.suffix != ".json":
-            raise FileNotFoundError(f"{run}: no results.json (is it a run directory?)")
+        interrupted = (run / "config.json").is_file() and (run / "samples.jsonl").is_file()
+        if not (run / "results.json").exists() and run.suffix != ".json" and not interrupted:
+            # an interrupted run (config.json + samples.jsonl) is rendered from its journal, marked partial
+            raise FileNotFoundError(f"{run}: no results.json, and no config.json + samples.jsonl of an "
+                                    "interrupted run (is it a run directory?)")
     write_report(args.runs, args.out)
     return EXIT_OK
 
 
 def cmd_gate(args: argparse.Namespace) -> int:
+    from evalsuite.files.sweep import is_sweep
     from evalsuite.gate.compare import run_gate
 
+    if is_sweep(args.baseline) or is_sweep(args.candidate):
+        from evalsuite.gate.sweep import run_gate_sweep
+
+        return run_gate_sweep(args.baseline, args.candidate, args.policy, args.json)
     return run_gate(args.baseline, args.candidate, args.policy, args.json)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    from evalsuite.files.sweep import is_sweep
     from evalsuite.gate.compare import run_compare
 
+    if is_sweep(args.a) or is_sweep(args.b):
+        from evalsuite.gate.sweep import run_compare_sweep
+
+        return run_compare_sweep(args.a, args.b)
     return run_compare(args.a, args.b)
 
 

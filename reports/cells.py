@@ -44,8 +44,10 @@ class Cell:
         if self.ci is None:
             return ""
         if self.degenerate:
-            # Not a 95% interval of width 0: the resamples could not vary (all samples agree, or n=1).
-            return f"no CI: all {self.n} samples agree" if self.n and self.n > 1 else "no CI: one sample"
+            # Not a 95% interval of width 0: every resample gave the same value. Said without "all n
+            # samples agree": a metric over a subset (recall over the stable ones, TNR over the
+            # unstable ones) can be constant while the samples as a whole are not.
+            return "no CI: one sample" if self.n == 1 else "no CI: the same value in every resample"
         return f"[{fmt(self.ci[0])}, {fmt(self.ci[1])}]"
 
     @property
@@ -95,6 +97,8 @@ class Column:
     """A TAIL task's definitions: "paper" (Table C1) or "extended"; "" for other benchmarks."""
     warning: str = ""
     """Set when the runs in this column were graded on different items (``overview.column_warning``)."""
+    data: str = ""
+    """The data the column's runs graded (``embedded (38 reactions)``; several joined by " / ")."""
 
 
 @dataclass

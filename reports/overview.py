@@ -49,6 +49,24 @@ class FamilyTable:
     family: str
     classes: list[str]
     rows: list[FamilyRow]
+    warning: str = ""
+    """Set when the runs' family summaries pool different tasks or different items."""
+
+
+def family_warning(family: str, runs: list[Run]) -> str:
+    """Why the runs' ``family`` overall columns do not compare ("" when they do): the runs pooled
+    different member tasks (18 tasks beside 2), or a shared task was graded on different items."""
+    present = [run for run in runs if (run.families or {}).get(family)]
+    if len(present) < 2:
+        return ""
+    members = [frozenset(b for b in run.benchmarks if b.startswith(family + "/")) for run in present]
+    if len(set(members)) > 1:
+        counts = " vs ".join(str(len(m)) for m in members)
+        return f"pooled over different tasks ({counts} tasks; {len(frozenset.intersection(*members))} shared)"
+    differing = [name for name in sorted(members[0]) if column_warning(name, present)]
+    if differing:
+        return f"graded on different items in {len(differing)} of {len(members[0])} tasks ({', '.join(differing[:5])})"
+    return ""
 
 
 def family_tables(runs: list[Run], labels: list[str]) -> list[FamilyTable]:
@@ -72,7 +90,7 @@ def family_tables(runs: list[Run], labels: list[str]) -> list[FamilyTable]:
                                   overall.get("n"),
                                   {c: as_float((v or {}).get("accuracy")) for c, v in per_class.items()}))
         if rows:
-            tables.append(FamilyTable(family, classes, rows))
+            tables.append(FamilyTable(family, classes, rows, family_warning(family, runs)))
     return tables
 
 

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from evalsuite import __version__
 from evalsuite.reports.lm_eval_import import read_input
 from evalsuite.reports.published import judge_views, references
+from evalsuite.reports.sweep import expand, sections
 from evalsuite.reports.view import build
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -35,6 +36,7 @@ def environment() -> Environment:
 def render_report(run_dirs: list[Path]) -> str:
     if not run_dirs:
         raise ValueError("report: give at least one run directory (or lm-eval results file)")
+    run_dirs, swept = expand(run_dirs)  # a sweep folder: its sub-runs, and its own section
     runs = [read_input(d) for d in run_dirs]  # run directories, or lm-eval results JSON files
     env = environment()
     script = env.get_template("report.js.jinja").render()
@@ -46,6 +48,7 @@ def render_report(run_dirs: list[Path]) -> str:
     labels = [view.label for view in report.runs]
     return env.get_template("report.html.jinja").render(
         report=report,
+        sweeps=sections(swept),
         published=references(runs, labels),
         judged=judge_views(runs, labels),
         script=Markup(script),

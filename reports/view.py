@@ -51,6 +51,9 @@ class Confusion:
     fp: int
     tn: int
     fn: int
+    missing: int = 0
+    """Samples without a usable prediction (no answer, masked), counted in the matrix as the
+    negative class ("predicted unstable", Matbench Discovery's ``fillna``)."""
 
 
 @dataclass
@@ -61,6 +64,7 @@ class Section:
     higher: bool | None
     metrics: MetricTable
     fidelity: str = ""
+    data: str = ""
     groups: list[MetricTable] = field(default_factory=list)
     curve: Any = ""
     boundary: float | None = None
@@ -148,7 +152,7 @@ def build(runs: list[Run]) -> Report:
         result = next(r.benchmarks[name] for r in runs if name in r.benchmarks)
         metric = result.get("headline") or next(iter(result["metrics"]), "")
         columns.append(Column(name, metric, higher_is_better(result, metric), anchor(name), fidelity_of(runs, name),
-                              overview.column_warning(name, runs)))
+                              overview.column_warning(name, runs), data_labels(runs, name)))
     leaderboard = []
     for run, view in zip(runs, views, strict=False):
         cells: list[tuple[Cell | None, str]] = []
@@ -158,9 +162,14 @@ def build(runs: list[Run]) -> Report:
                 cells.append((None, ""))
                 continue
             value = cell(found["metrics"].get(col.metric), found.get("n"))
+            notes = []
             if found.get("partial"):
                 planned = found.get("planned")
-                value.note = f"partial: {found.get('n')} of {planned if planned is not None else '?'} samples"
+                notes.append(f"partial: {found.get('n')} of {planned if planned is not None else '?'} samples")
+            truncated = as_float((found["metrics"].get("truncation_rate") or {}).get("value"))
+            if truncated:  # a headline of cut-off replies measures the budget, not the model
+                notes.append(f"{truncated:.0%} truncated")
+            value.note = " · ".join(notes)
             cells.append((value, str(run.config(col.benchmark).get("data_hash", ""))))
         leaderboard.append(LeaderRow(view, cells))
     baseline_names: list[str] = []
@@ -195,6 +204,14 @@ def group_sort_key(value: str) -> tuple[Any, ...]:
     return (2, tuple((0, float(p), "") if i % 2 else (1, 0.0, p) for i, p in enumerate(parts) if p))
 
 
+def data_labels(runs: list[Run], name: str) -> str:
+    """What the runs in benchmark ``name``'s column graded, as results.json names it."""
+    from evalsuite.core.data_info import label_of
+
+    found = [label_of(r.benchmarks[name].get("data")) for r in runs if name in r.benchmarks]
+    return " / ".join(dict.fromkeys(label for label in found if label))
+
+
 def fidelity_of(runs: list[Run], name: str) -> str:
     """"paper" / "extended" as the runs' results record it (both when they differ); "" if none do."""
     found = sorted({str(r.benchmarks[name]["fidelity"]) for r in runs
@@ -224,7 +241,8 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
           m in run.benchmarks[name]["metrics"] else None for run, _ in present])
         for m in metric_names])
     sec = Section(name, anchor(name), headline, higher_is_better(result0, headline), table,
-                  fidelity=fidelity_of([run for run, _ in present], name))
+                  fidelity=fidelity_of([run for run, _ in present], name),
+                  data=data_labels([run for run, _ in present], name))
     sec.usage = usage_table(name, present)
     for bname, row in (result0.get("baselines") or {}).items():
         sec.baselines.append((bname, [(m, fmt(as_float(v))) for m, v in (row or {}).items()]))
@@ -263,7 +281,9 @@ def section(name: str, runs: list[Run], views: list[RunView]) -> Section:
     for run, view in present:
         confusion = run.benchmarks[name].get("confusion")
         if isinstance(confusion, dict) and all(k in confusion for k in ("tp", "fp", "tn", "fn")):
-            sec.confusions.append(Confusion(view, *(int(confusion[k]) for k in ("tp", "fp", "tn", "fn"))))
+            missing = run.benchmarks[name].get("missing_predictions")
+            sec.confusions.append(Confusion(view, int(confusion["tp"]), int(confusion["fp"]), int(confusion["tn"]),
+                                            int(confusion["fn"]), int(missing) if isinstance(missing, int) else 0))
     sec.pass_at_k = pass_block(name, present)
     fields = result0.get("molecule_fields")
     if isinstance(fields, list) and fields:

@@ -148,28 +148,111 @@ def parse_energy(text: str | None) -> Parsed:
 
 
 _HULL = r"(?:the\s+)?(?:convex\s+)?hull"
-_LABEL = re.compile(
-    rf"(?P<unstable>\b(?:not|isn't|isn’t|non)[\s-]+(?:(?:thermodynamically|energetically)\s+)?"
-    rf"(?:stable|on\s+{_HULL})\b|\bunstable\b|\bmeta-?stable\b|\b(?:above|off)\s+{_HULL}\b|\bno\b)"
-    rf"|(?P<stable>\bnot\s+unstable\b|\bstable\b|\b(?:on|lies\s+on)\s+{_HULL}\b|\byes\b)",
+
+
+def _num_unit(name: str) -> str:
+    return (rf"(?P<{name}>[-+\u2212]?\s?(?:\d+(?:\.\d*)?|\.\d+)(?:\s?[eE][-+\u2212]?\d+)?|zero)"
+            rf"\s*(?:meV|eV)?(?:\s*/\s*atom|\s+per\s+atom)?")
+
+
+# One claim about the compound per match. Order matters: a hull phrase with its number is read
+# before the bare words in it, a negation before the word it negates.
+_CLAIM = re.compile(
+    # "its energy above the hull is 0.05 eV/atom", "E_hull = 0", "a hull distance of 12 meV/atom"
+    rf"(?P<hull_value>(?:(?:energy|distance)\s+(?:above|to|from)\s+{_HULL}|e[\s_-]?hull|e[\s_-]?above[\s_-]?hull"
+    rf"|hull\s+distance)\s*(?:\(\s*e[\s_-]?hull\s*\)\s*)?(?:is|of|=|:|equals|would\s+be|at)?\s*"
+    rf"(?:about|approximately|roughly|around|only|just|~|\u2248)?\s*{_num_unit('n1')})"
+    # "20 meV/atom above the hull"
+    rf"|(?P<value_hull>{_num_unit('n2')}\s+above\s+{_HULL})"
+    rf"|(?P<hull_positive>(?:energy|distance)\s+(?:above|to|from)\s+{_HULL}\s+(?:is\s+)?(?:\w+\s+but\s+)?(?:positive|non-?zero"
+    rf"|greater\s+than\s+(?:zero|0)|larger\s+than\s+(?:zero|0)))"
+    rf"|(?P<stable_neg>\bnot\s+(?:(?:thermodynamically|energetically)\s+)?unstable\b|\bnot\s+(?:lie\s+|sit\s+)?above\s+{_HULL}\b)"
+    rf"|(?P<unstable_neg>\b(?:not|isn't|isn\u2019t|non|never)[\s-]+(?:(?:thermodynamically|energetically)\s+)?"
+    rf"(?:stable|(?:(?:lie|sit|be)\s+)?on\s+{_HULL})\b|\b(?:doesn't|doesn\u2019t)\s+(?:lie|sit)\s+on\s+{_HULL}\b)"
+    rf"|(?P<unstable>\bunstable\b|\bmeta-?stable\b|(?<!energy\s)\b(?:above|off)\s+{_HULL}\b)"
+    rf"|(?P<stable>\bstable\b|\b(?:on|below|lies\s+on)\s+{_HULL}\b)",
     re.IGNORECASE,
 )
+# A verdict at the very start of the answer line ("stable (its energy above the hull is 0)",
+# "Yes, ...", "The compound is unstable; ...") is the model's answer, whatever follows it.
+_LEAD = re.compile(
+    r"^[\s*_`'\"#>:-]*(?:(?:the\s+)?(?:answer|verdict|conclusion)\s*(?:is|:)\s*)?[*_`'\"]*"
+    r"(?:(?:it|this|the\s+\w+|this\s+\w+|[A-Z][A-Za-z0-9().]*)\s+(?:is|'s)\s+)?"
+    r"(?:(?:thermodynamically|energetically)\s+)?"
+    r"(?P<verdict>not\s+(?:(?:thermodynamically|energetically)\s+)?stable|not\s+unstable|unstable|meta-?stable"
+    r"|non-?stable|stable|yes|no)\b(?!\s+(?:if|when|whenever|means)\b)",
+    re.IGNORECASE,
+)
+# Text that states no verdict about this compound: a definition with a generic subject ("A
+# material is stable when its energy above the hull is 0 eV/atom"), a question, the two options
+# named side by side, an open "whether" clause.
+_GENERIC = re.compile(
+    r"\b(?:an?|any|every|each)\s+(?:\w+\s+)?(?:material|compound|crystal|phase|structure|solid)s?\b"
+    r"|^\W*(?:materials|compounds|crystals|phases|structures|solids)\b"
+    r"|\b(?:stable|stability|unstable)\s+(?:means|is\s+defined|refers)\b|\bby\s+definition\b|\bdefined\s+as\b",
+    re.IGNORECASE,
+)
+_CONDITION = re.compile(r"\b(?:when|whenever|if|means|defined|definition|whose|i\.e\.)", re.IGNORECASE)
+_OPTIONS = re.compile(r"\b(?:un)?stable\s*(?:/|or|vs\.?|versus)\s*(?:un)?stable\b"
+                      r"|\bwhether\b[^.;,!?\n]*"
+                      # "the material is stable when its energy above the hull is 0": a condition
+                      r"|\b(?:(?:un|meta-?)?stable|on\s+the\s+(?:convex\s+)?hull)\s+(?:only\s+)?"
+                      r"(?:when|if|whenever|provided|as\s+long\s+as)\b[^.;!?\n]*", re.IGNORECASE)
+_CLAUSE_END = re.compile(r"(?<=[.!?;])\s+|\n+|(?<=\))\s*(?=[A-Z])")
+_UNCERTAIN = re.compile(r"\b(?:not\s+sure|unsure|uncertain|cannot\s+(?:be\s+)?(?:determine|tell|say)|can't\s+(?:determine|tell|say)"
+                        r"|unable\s+to\s+(?:determine|tell|say)|unclear|unknown)\b", re.IGNORECASE)
+
+
+def _claims(clause: str) -> list[bool]:
+    """The stability claims in one clause, in order (True = stable)."""
+    found: list[bool] = []
+    for match in _CLAIM.finditer(clause):
+        kind = match.lastgroup
+        if kind in ("hull_value", "value_hull"):
+            raw = re.sub(r"\s", "", match.group("n1") or match.group("n2")).replace("\u2212", "-")
+            value = 0.0 if raw.lower() == "zero" else float(raw)
+            found.append(value <= STABILITY_THRESHOLD)
+        else:
+            found.append(kind in ("stable", "stable_neg"))
+    return found
 
 
 def parse_stability(text: str | None) -> Parsed:
-    """True for stable (``stable``, ``on the hull``, ``yes``), False for unstable
-    (``unstable``, ``not stable``, ``metastable``, ``above the hull``, ``no``).
+    """True for stable, False for unstable, read as a chemist reads the answer line.
 
-    When several appear, the last one is the answer (a reply reasons first, then concludes).
-    Metastable counts as unstable: it lies above the hull.
+    - A verdict that opens the answer wins (``stable (its energy above the hull is 0 eV/atom)``,
+      ``Yes, ...``, ``The compound is unstable; ...``).
+    - Otherwise the last claim about the compound: ``stable``, ``unstable``, ``not stable``,
+      ``metastable`` (above the hull, so unstable), ``lies on / above the hull`` and hull
+      distances with their number (``its energy above the hull is 0.03 eV/atom``: unstable; ``...
+      is 0 eV/atom``: stable). ``yes`` / ``no`` count only as the opening word.
+    - Restated definitions (a generic subject with a condition: "a material is stable when its
+      energy above the hull is 0"), questions, "whether ..." clauses and the two options named
+      together ("stable or unstable") are no claim. An answer without a claim is a failure.
     """
     text = (text or "").strip()
     if not text:
         return Parsed(None, "empty answer")
-    matches = list(_LABEL.finditer(text))
-    if not matches:
+    lead = _LEAD.match(text)
+    if lead:
+        verdict = re.sub(r"\s+", " ", lead.group("verdict").lower())
+        return Parsed(verdict in ("stable", "yes", "not unstable"))
+    claims: list[bool] = []
+    for clause in _CLAUSE_END.split(text):
+        clause = clause.strip()
+        if not clause or clause.endswith("?"):
+            continue
+        if _GENERIC.search(clause) and _CONDITION.search(clause):
+            continue  # a definition, not a claim about this compound
+        claims.extend(_claims(_OPTIONS.sub(" ", clause)))
+    if not claims:
+        if _UNCERTAIN.search(text):
+            return Parsed(None, "no stability verdict: the answer says it cannot tell")
+        if _CLAIM.search(text):
+            return Parsed(None, "no stability verdict: the answer only restates the definition, asks, "
+                                "or names the options")
         return Parsed(None, "no stability label (stable/unstable) in answer")
-    return Parsed(matches[-1].group("stable") is not None)
+    return Parsed(claims[-1])
 
 
 # -- 2. thermodynamics ---------------------------------------------------------------------------

@@ -183,7 +183,9 @@ def dummy_baseline(e_true: Sequence[float] | np.ndarray, *, seed: int, regressio
 
 def outliers(e_true: np.ndarray, e_pred: np.ndarray, limit: float = MAX_E_FORM_ERROR) -> np.ndarray:
     """Rows whose prediction is more than ``limit`` eV/atom off the truth (NaN is not an outlier).
-    In formation-energy mode the hull-distance error equals the formation-energy error."""
+    Matbench Discovery applies it to the formation energies themselves, unrounded
+    (``matbench_discovery/data.py``): passed hull distances that went through ``true + pred -
+    e_form`` arithmetic round differently, so a prediction exactly 5.0 off can flip."""
     with np.errstate(invalid="ignore"):
         return np.abs(np.asarray(e_pred, dtype=float) - np.asarray(e_true, dtype=float)) > limit
 

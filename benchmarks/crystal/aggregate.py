@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from evalsuite.benchmarks.crystal.data import predicted_hull_distance
+from evalsuite.benchmarks.crystal.data import MBD_DECIMALS, formation_energy_outlier, predicted_hull_distance
 from evalsuite.core.benchmark import metric_means, to_dicts
 from evalsuite.core.record_table import RecordTable
 from evalsuite.core.types import BenchmarkResult, MetricValue, SampleRecord
@@ -36,18 +36,41 @@ if TYPE_CHECKING:
     from evalsuite.benchmarks.crystal_stability import CrystalStability
 
 
-def hull_distances(bench: CrystalStability, table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(true, predicted hull distance, masked) per row; NaN where a prediction is missing or,
-    with ``outlier_mask``, more than 5 eV/atom off (``masked`` marks those)."""
-    mode = bench.option("mode")
+@dataclass(frozen=True)
+class Distances:
+    """Per row: the true hull distance as scored (rounded with ``rounding=mbd``), the predicted
+    one (NaN where missing, masked or not placeable), the mask, and the unrounded truth (the
+    DAF denominator of the prototype subsets is computed from it, as Matbench Discovery's
+    ``wbm_uniq_proto_prevalence`` is)."""
+
+    e_true: np.ndarray
+    e_pred: np.ndarray
+    masked: np.ndarray
+    e_true_raw: np.ndarray
+    no_e_form: np.ndarray  # formation-energy mode: a truth without a DFT formation energy
+
+
+def hull_distances(bench: CrystalStability, table: RecordTable) -> Distances:
+    """The rows' hull distances under Matbench Discovery's rules: the outlier mask compares the
+    predicted with the DFT formation energy, unrounded (``matbench_discovery/data.py``), then
+    ``rounding=mbd`` rounds truth and prediction to 3 decimals (``prepare_model_predictions``)."""
+    mode, rounding = bench.option("mode"), bench.rounds()
     targets = table.values["target"]
     predictions = table.values["prediction"]
-    e_true = np.fromiter((float(t["e_above_hull"]) for t in targets), dtype=float, count=len(table))
-    e_pred = np.fromiter((predicted_hull_distance(mode, p, t) for p, t in zip(predictions, targets, strict=True)),
-                         dtype=float, count=len(table))
-    masked = sm.outliers(e_true, e_pred) if bench.mask_applies() else np.zeros(len(table), dtype=bool)
+    n = len(table)
+    e_true_raw = np.fromiter((float(t["e_above_hull"]) for t in targets), dtype=float, count=n)
+    e_true = np.round(e_true_raw, MBD_DECIMALS) if rounding else e_true_raw
+    e_pred = np.fromiter((predicted_hull_distance(mode, p, t, rounding) for p, t in zip(predictions, targets, strict=True)),
+                         dtype=float, count=n)
+    if bench.mask_applies():
+        masked = np.fromiter((formation_energy_outlier(p, t, sm.MAX_E_FORM_ERROR)
+                              for p, t in zip(predictions, targets, strict=True)), dtype=bool, count=n)
+    else:
+        masked = np.zeros(n, dtype=bool)
     e_pred[masked] = np.nan
-    return e_true, e_pred, masked
+    no_e_form = np.fromiter((mode == "formation-energy" and t.get("e_form_per_atom") is None for t in targets),
+                            dtype=bool, count=n)
+    return Distances(e_true, e_pred, masked, e_true_raw, no_e_form)
 
 
 def positions(table: RecordTable) -> np.ndarray:
@@ -67,8 +90,9 @@ class Chosen:
 
 
 def chosen_rows(bench: CrystalStability, e_true: np.ndarray, e_pred: np.ndarray,
-                position: np.ndarray | None) -> Chosen:
-    """``position``: each row's place in the source file (needed by most-stable-10k only)."""
+                position: np.ndarray | None, e_true_raw: np.ndarray | None = None) -> Chosen:
+    """``position``: each row's place in the source file (needed by most-stable-10k only);
+    ``e_true_raw``: the unrounded truth for the DAF denominator (default ``e_true``)."""
     subset = bench.option("subset")
     if subset == "most-stable-10k":
         assert position is not None
@@ -77,8 +101,9 @@ def chosen_rows(bench: CrystalStability, e_true: np.ndarray, e_pred: np.ndarray,
         rows = np.arange(len(e_true))
     # the DAF denominator of the prototype subsets: all unique prototypes of the run
     prevalence = None
-    if subset != "full" and len(e_true):
-        prevalence = float(np.mean(e_true[~np.isnan(e_true)] <= sm.STABILITY_THRESHOLD))
+    raw = e_true if e_true_raw is None else e_true_raw
+    if subset != "full" and len(raw):
+        prevalence = float(np.mean(raw[~np.isnan(raw)] <= sm.STABILITY_THRESHOLD))
     return Chosen(rows, e_true[rows], e_pred[rows], prevalence)
 
 
@@ -88,12 +113,14 @@ def point_rows(bench: CrystalStability, table: RecordTable) -> Callable[[np.ndar
     them for each of its 200 draws: the hull distances are read from the records once, a draw is
     array indexing (the full aggregate, with its own 1,000-draw bootstrap per call, took 82 s for
     a gate of 5,000 rows)."""
-    e_true, e_pred, _ = hull_distances(bench, table)
+    found = hull_distances(bench, table)
+    e_true, e_pred, e_true_raw = found.e_true, found.e_pred, found.e_true_raw
     position = positions(table) if bench.option("subset") == "most-stable-10k" else None
     regression = bench.option("mode") != "classify"
 
     def values(rows: np.ndarray) -> dict[str, float | None]:
-        chosen = chosen_rows(bench, e_true[rows], e_pred[rows], None if position is None else position[rows])
+        chosen = chosen_rows(bench, e_true[rows], e_pred[rows], None if position is None else position[rows],
+                             e_true_raw[rows])
         if chosen.rows.size == 0:
             return {}
         found = sm.stability_metrics(chosen.e_true, chosen.e_pred, regression=regression, prevalence=chosen.prevalence)
@@ -106,8 +133,10 @@ def aggregate(bench: CrystalStability, records: Sequence[SampleRecord], seed: in
     table = RecordTable.of(records, bench.reads)
     regression = bench.option("mode") != "classify"
     subset = bench.option("subset")
-    e_true, e_pred, masked = hull_distances(bench, table)
-    picked = chosen_rows(bench, e_true, e_pred, positions(table) if subset == "most-stable-10k" else None)
+    found = hull_distances(bench, table)
+    e_true, e_pred, masked = found.e_true, found.e_pred, found.masked
+    picked = chosen_rows(bench, e_true, e_pred, positions(table) if subset == "most-stable-10k" else None,
+                         found.e_true_raw)
     rows, t, p, prevalence = picked.rows, picked.e_true, picked.e_pred, picked.prevalence
     chosen = table if len(rows) == len(table) else table.take(rows)
 
@@ -137,7 +166,13 @@ def aggregate(bench: CrystalStability, records: Sequence[SampleRecord], seed: in
                    "daf_prevalence": prevalence},
         "outlier_mask": {"applied": bench.mask_applies(), "limit_ev_per_atom": sm.MAX_E_FORM_ERROR,
                          "masked": int(masked[rows].sum())},
+        "rounding": {"name": bench.option("rounding"), "default": bench.options["rounding"],
+                     "decimals": MBD_DECIMALS if bench.rounds() else None,
+                     "note": "Matbench Discovery's leaderboard rounds truth and predictions to 3 decimals: "
+                             "--set rounding=mbd"},
         "missing_predictions": int(np.isnan(p).sum()),
+        "no_formation_energy": int(found.no_e_form[rows].sum()),
+        "left_out": left_out_of(bench),
         "baseline_seed": seed,
     }
     return result
@@ -157,6 +192,17 @@ def discovery(e_true: np.ndarray, e_pred: np.ndarray, seed: int, regression: boo
                           n=n_both if name in sm.REGRESSION else int(e_true.size))
         for name, value in values.items()
     }
+
+
+def left_out_of(bench: CrystalStability) -> dict[str, Any] | None:
+    """The data rows never asked, by reason, with the rows read (None when this process read no
+    data, e.g. ``evalsuite merge``). A row with a truth but no formation energy is not left out
+    in formation-energy mode: it is asked and counted as a missing prediction
+    (``no_formation_energy``)."""
+    if bench.left_out is None:
+        return None
+    return {"rows_read": bench.rows_read, "by_reason": dict(bench.left_out),
+            "total": int(sum(bench.left_out.values()))}
 
 
 def clean(row: dict[str, float]) -> dict[str, Any]:

@@ -15,8 +15,12 @@ Three CSV layouts (plain or gzip-compressed, recognised by the header; column or
   ``e_above_hull`` (eV/atom), optionally ``unique_prototype`` and ``cif``.
 
 A row whose hull distance is empty is left out (Matbench Discovery's metrics leave rows without
-truth out too); an empty formation energy reads as unknown, and such a row is left out only in
-formation-energy mode, which needs it. Any other broken row raises ``DataError`` naming file and line.
+truth out too: ``classify_stable`` puts a NaN truth in neither class) and counted in ``left_out``
+under ``LEFT_OUT_NO_TRUTH``. An empty formation energy reads as unknown; in formation-energy mode
+such a row is kept and its prediction counts as missing, as in Matbench Discovery, where
+``each_pred = each_true + pred - e_form_dft`` is NaN and ``fillna`` calls it unstable
+(``matbench_discovery/metrics/discovery.py``, ``calc_discovery_metrics``). Any other broken row
+raises ``DataError`` naming file and line.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import csv
 import gzip
 import io
 import math
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +49,11 @@ LAYOUTS: dict[str, dict[str, str]] = {
 }
 OPTIONAL = ("unique_prototype", "cif")
 TRUE, FALSE = ("true", "1", "yes"), ("false", "0", "no")
+LEFT_OUT_NO_TRUTH = "no hull distance (no truth)"
+MBD_DECIMALS = 3
+"""Matbench Discovery's leaderboard rounds the WBM reference columns and the predictions to 3
+decimals before scoring, after the outlier mask (``matbench_discovery/metrics/discovery.py``
+``prepare_model_predictions``; ``models/run_discovery.py`` ``_write_yaml_results``: ``.round(3)``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +114,9 @@ def layout_of(header: list[str], path: Path, wanted: str | None = None) -> tuple
 
 
 def read_materials(path: Path, *, layout: str | None = None, require_cif: bool = False,
-                   require_e_form: bool = False) -> Iterator[Material]:
-    """Rows of a CSV in one of ``LAYOUTS`` (detected unless ``layout`` is given), in file order."""
+                   left_out: Counter[str] | None = None) -> Iterator[Material]:
+    """Rows of a CSV in one of ``LAYOUTS`` (detected unless ``layout`` is given), in file order.
+    ``left_out`` counts the rows left out, by reason."""
     from evalsuite.scorers.materials import chemical_system, parse_composition, parse_structure
 
     with open_text(path) as handle:
@@ -132,8 +143,10 @@ def read_materials(path: Path, *, layout: str | None = None, require_cif: bool =
             seen.add(material_id)
             e_above_hull = number(row, where["e_above_hull"], header, path, start)
             e_form = number(row, where["e_form_per_atom"], header, path, start)
-            if e_above_hull is None or (require_e_form and e_form is None):
-                continue  # no truth for this row: left out, as Matbench Discovery's metrics do
+            if e_above_hull is None:
+                if left_out is not None:  # no truth for this row: left out, as Matbench Discovery's metrics do
+                    left_out[LEFT_OUT_NO_TRUTH] += 1
+                continue
             parsed = parse_composition(row[where["formula"]])
             if not parsed.ok:
                 raise DataError(path, start, parsed.reason or "invalid formula")
@@ -184,13 +197,55 @@ def flag(row: list[str], index: int | None, header: list[str], path: Path, line:
     raise DataError(path, line, f"{header[index]} is not True/False: {row[index][:40]!r}")
 
 
-def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any]) -> float:
+def mbd_round(value: float) -> float:
+    """``value`` rounded as pandas' ``.round(3)`` rounds (numpy ``round``: half to even on the
+    binary value), which is what Matbench Discovery's leaderboard applies."""
+    import numpy as np
+
+    return float(np.round(value, MBD_DECIMALS))
+
+
+def true_hull_distance(target: dict[str, Any], rounding: bool = False) -> float:
+    value = float(target["e_above_hull"])
+    return mbd_round(value) if rounding else value
+
+
+def predicted_number(value: Any) -> float:
+    """The numeric prediction, NaN where there is none (a failed extraction, or anything a
+    hand-edited journal may hold)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return math.nan
+    return float(value)
+
+
+def formation_energy_outlier(value: Any, target: dict[str, Any], limit: float) -> bool:
+    """Matbench Discovery's mask: ``abs(pred - e_form_dft) > limit`` on the formation energies
+    themselves, unrounded, before any hull arithmetic (``matbench_discovery/data.py``
+    ``load_df_wbm_with_preds``; ``models/run_discovery.py``). A NaN on either side is no outlier."""
+    e_form = target.get("e_form_per_atom")
+    predicted = predicted_number(value)
+    if e_form is None or math.isnan(predicted):
+        return False
+    return abs(predicted - float(e_form)) > limit
+
+
+def predicted_hull_distance(mode: str, value: Any, target: dict[str, Any], rounding: bool = False) -> float:
     """The prediction as a hull distance in eV/atom (NaN when missing). In classify mode a
-    stable call maps to -1 and an unstable call to +1: only their side of 0 matters."""
+    stable call maps to -1 and an unstable call to +1: only their side of 0 matters. In
+    formation-energy mode a truth without a formation energy gives NaN (a missing prediction).
+    ``rounding``: truth and prediction rounded to 3 decimals first (Matbench Discovery's
+    leaderboard)."""
     if mode == "classify":
         return {"stable": -1.0, "unstable": 1.0}.get(value, math.nan) if isinstance(value, str) else math.nan
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return math.nan  # None (failed extraction) or anything a hand-edited journal may hold
+    predicted = predicted_number(value)
+    if math.isnan(predicted):
+        return math.nan
+    if rounding:
+        predicted = mbd_round(predicted)
     if mode == "formation-energy":
-        return float(target["e_above_hull"]) + float(value) - float(target["e_form_per_atom"])
-    return float(value)
+        e_form = target.get("e_form_per_atom")
+        if e_form is None:
+            return math.nan
+        e_form = mbd_round(float(e_form)) if rounding else float(e_form)
+        return true_hull_distance(target, rounding) + predicted - e_form
+    return predicted

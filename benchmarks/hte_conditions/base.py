@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError, DataError
 from evalsuite.core.extraction import FINAL_ANSWER_MARK, FLEXIBLE, extract_answer, last_json, strip_think
 from evalsuite.core.metrics import Metric, continuous, proportion
@@ -132,6 +133,17 @@ class HteConditions(BenchmarkBase):
                 "or pass --data PATH to the CSV"
             )
         return Path(cached)
+
+    def data_info(self, data: Path | None) -> DataInfo:
+        from evalsuite.core import data_info
+        from evalsuite.core.errors import BenchmarkError
+
+        try:
+            path = self.resolve_data(data)
+        except BenchmarkError:
+            return data_info.DataInfo(name=self.dataset_name, source="pulled", unit="reactions")
+        return data_info.of_file(path, name=self.dataset_name if data is None else None,
+                                 source="pulled" if data is None else "file", unit="reactions")
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         factors, items = self.load(self.resolve_data(data))

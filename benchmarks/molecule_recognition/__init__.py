@@ -25,6 +25,7 @@ from evalsuite.benchmarks.synthesis.common import embedded_path, load_reactions
 from evalsuite.benchmarks.synthesis.forward import ForwardSynthesis
 from evalsuite.core import images
 from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError
 from evalsuite.core.metrics import Metric, continuous, proportion
 from evalsuite.core.types import BenchmarkResult, GenerationSettings, Prediction, Sample, SampleRecord, Score
@@ -84,6 +85,13 @@ class MoleculeRecognition(BenchmarkBase):
             if reaction.product not in seen:
                 seen.add(reaction.product)
                 yield (f"{reaction.id}-p", reaction.product)
+
+    def data_info(self, data: Path | None) -> DataInfo:
+        from evalsuite.core import data_info
+
+        if data is None:
+            return data_info.embedded(sum(1 for _ in self.molecules(None)), "molecules")
+        return data_info.of_file(Path(data), unit="reactions")
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         from rdkit import Chem

@@ -30,7 +30,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from evalsuite.core import data_info
 from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError, DataError
 from evalsuite.core.extraction import extract_answer, last_json
 from evalsuite.core.metrics import Metric, proportion
@@ -85,6 +87,11 @@ class ReactionConditions(BenchmarkBase):
         return sorted({x for x in REPORTED_KS if x <= k} | {k})
 
     # -- data ---------------------------------------------------------------------------------
+    def data_info(self, data: Path | None) -> DataInfo:
+        if data is None:
+            return data_info.embedded(data_info.count_rows(DEFAULT_DATA) or 0, "reactions")
+        return data_info.of_file(Path(data), unit="reactions")
+
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         yield from take(self.read(Path(data) if data else DEFAULT_DATA), limit)
 

@@ -25,7 +25,9 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar
 
+from evalsuite.core import data_info
 from evalsuite.core.benchmark import BenchmarkBase
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError, DataError
 from evalsuite.core.types import BenchmarkResult, SampleRecord
 from evalsuite.scorers import chemistry
@@ -200,6 +202,15 @@ class SynthesisBase(BenchmarkBase):
 
     def content(self, text: str, pictures: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
         return text if not pictures else [{"type": "text", "text": text}, *pictures]
+
+    def data_info(self, data: Path | None) -> DataInfo:
+        """``embedded (38 reactions)``, ``USPTO-50K test (5,007 reactions)`` or the ``--data`` file."""
+        path, source = resolve_data(data, self.option("source"))
+        if source == "embedded":
+            return data_info.embedded(data_info.count_rows(path) or 0, "reactions")
+        if source == "uspto50k":
+            return data_info.of_file(path, name="USPTO-50K test", source="pulled", unit="reactions")
+        return data_info.of_file(path, unit="reactions")
 
     def reactions(self, data: Path | None) -> Iterator[Reaction]:
         path, source = resolve_data(data, self.option("source"))

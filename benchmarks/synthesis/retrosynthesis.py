@@ -302,12 +302,60 @@ def from_json(value: Any) -> list[str]:
 PROSE_LETTERS = frozenset({"I", "A", "a"})  # "I" parses as iodine; a pronoun is no answer
 
 
+# Upper-case English words that RDKit happens to read as SMILES ("NO" is hydroxylamine, "IN"
+# iodoamine): in a reply they are words, not molecules.
+ENGLISH_WORDS = frozenset({
+    "NO", "ON", "IN", "IS", "IF", "OF", "SO", "BIN", "SIN", "NIB", "BOP", "COB", "CON", "COP", "FIN", "FOB",
+    "ION", "NIP", "NOB", "PIN", "SIP", "SOB", "SOP", "SON", "POP", "SNOB", "SNIP", "SPIN", "BOSS", "COIN",
+    "ICON", "INFO", "NOON", "SOON", "CONS", "COPS", "BIOS", "OPS", "BONN", "SCOOP", "SNOOP", "SPOON",
+})
+ELEMENT_COUNT = re.compile(r"([A-Z][a-z]?)(\d*)")
+NAME_WORD = re.compile(r"^[A-Za-z][a-z-]{2,}[,:]?$")  # "monoxide", "oxide", "Ethanol"
+
+
+def formula_like(token: str) -> bool:
+    """A molecular formula rather than a SMILES: element symbols with counts, none repeated
+    (CO, NO, SO2, CN; a SMILES chain repeats its atoms: CCO, OCCO)."""
+    parts = ELEMENT_COUNT.findall(token)
+    if "".join(symbol + count for symbol, count in parts) != token:
+        return False
+    symbols = [symbol for symbol, _ in parts]
+    return len(symbols) == len(set(symbols))
+
+
+def plausible_smiles(raw: str, token: str, previous: str | None) -> bool:
+    """Whether a token RDKit reads is a molecule in its context: not an English word in capitals,
+    not a formula in parentheses after a name ("carbon monoxide (CO)" names CO, it does not give
+    the SMILES of methanol)."""
+    if token.upper() == token and token.isalpha() and token in ENGLISH_WORDS:
+        return False
+    parenthesised = raw.lstrip("`*_\"'").startswith("(") and raw.rstrip(",;.:!?`*_\"'").endswith(")")
+    return not (parenthesised and previous is not None and NAME_WORD.match(previous) and formula_like(token))
+
+
+def unwrapped(raw: str) -> str:
+    """A token without the quotes, markup, sentence punctuation and one pair of enclosing
+    parentheses around it ("(CC(=O)O)." -> CC(=O)O; "CC(C)" keeps its branch)."""
+    token = raw.strip("`*_\"'").rstrip(",;.:!?").strip("`*_\"'")
+    if token.startswith("(") and token.endswith(")"):
+        token = token[1:-1]
+    elif token.startswith("(") and token.count("(") > token.count(")"):
+        token = token[1:]  # "(CCO" at the start of a parenthesis that closes later
+    elif token.endswith(")") and token.count(")") > token.count("("):
+        token = token[:-1]
+    return token
+
+
 def last_smiles_token(text: str) -> str | None:
     """The flexible span of a reply without the requested format: its last token that RDKit
-    reads as a molecule ("The product is CCO." -> CCO)."""
-    for token in reversed(clean_markup(text).replace(" + ", ".").split()[-200:]):
-        token = token.strip("`*_\"'()").rstrip(",;.:!?")
-        if token and token not in PROSE_LETTERS and SMILES_CHARS.match(token) and chemistry.parse_cached(token).ok:
+    reads as a molecule and that is a plausible SMILES where it stands ("The product is CCO."
+    -> CCO; "carbon monoxide (CO)" -> none: ``plausible_smiles``)."""
+    words = clean_markup(text).replace(" + ", ".").split()[-200:]
+    for index in range(len(words) - 1, -1, -1):
+        raw = words[index]
+        token = unwrapped(raw)
+        if token and token not in PROSE_LETTERS and SMILES_CHARS.match(token) and chemistry.parse_cached(token).ok \
+                and plausible_smiles(raw, token, words[index - 1] if index else None):
             return token
     return None
 

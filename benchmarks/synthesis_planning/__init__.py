@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evalsuite.core.benchmark import BenchmarkBase, take
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError, DataError
 from evalsuite.core.extraction import FINAL_ANSWER_LINE, is_refusal, last_answer_tag, last_json, strip_think
 from evalsuite.core.metrics import Metric, continuous, descriptive, proportion
@@ -138,6 +139,19 @@ class SynthesisPlanning(BenchmarkBase):
         except OSError as exc:
             raise BenchmarkError(f"{self.name}: cannot read stock {path}: {exc}") from None
         return load_stock(str(path), mtime)
+
+    def data_info(self, data: Path | None) -> DataInfo:
+        from evalsuite.core import data_info
+
+        path = Path(data) if data is not None else _package_file("routes.json")
+        try:
+            entries = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            entries = None
+        rows = len(entries) if isinstance(entries, list) else None
+        if data is None:
+            return data_info.embedded(rows or 0, "targets")
+        return data_info.of_file(path, unit="targets", rows=rows)
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         path = Path(data) if data is not None else _package_file("routes.json")

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalsuite.core import intervals
+from evalsuite.core import data_info, intervals
 from evalsuite.core.benchmark import BenchmarkBase, Reads, metric_means
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError
 from evalsuite.core.extraction import AMBIGUOUS, AmbiguousAnswer, extract_answer, last_number
 from evalsuite.core.metrics import Metric, aggregate_only, proportion
@@ -220,6 +221,9 @@ class TailTask(BenchmarkBase):
             else:
                 raise BenchmarkError(f"{self.name}: bucket {bucket} has fewer than {index + 1} distinct instances")
             yield index, instance
+
+    def data_info(self, data: Path | None) -> DataInfo:
+        return data_info.GENERATED  # seeded instances; --data is refused
 
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:
         """Buckets interleaved (S0, M0, L0, S1, ...) so that ``--limit`` keeps every bucket."""

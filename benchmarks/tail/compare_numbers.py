@@ -49,8 +49,11 @@ def read_relation(text: str, x1: str | None = None, x2: str | None = None) -> st
     answer may name them by value."""
     values = {1: Decimal(x1) if x1 else None, 2: Decimal(x2) if x2 else None}
     read: set[str] = set()
+    restated: list[str] = []
     for clause in CLAUSE.split(text):
-        read |= clause_relations(clause, values, text)
+        read |= clause_relations(clause, values, text, restated)
+    if not read and restated:
+        raise ValueError(f"only restates the operands ({restated[0].strip()[:40]!r}): no relation between them")
     if not read:
         raise ValueError(f"not one of >, <, =: {text[:40]!r}")
     if len(read) > 1:
@@ -58,10 +61,14 @@ def read_relation(text: str, x1: str | None = None, x2: str | None = None) -> st
     return read.pop()
 
 
-def clause_relations(clause: str, values: dict[int, Decimal | None], text: str) -> set[str]:
-    """The relations one clause states, each oriented by the operands written beside it."""
+def clause_relations(clause: str, values: dict[int, Decimal | None], text: str,
+                     restated: list[str] | None = None) -> set[str]:
+    """The relations one clause states, each oriented by the operands written beside it. An
+    operand set equal to its own value ("x2 = 58988") restates it and states no relation; such
+    clauses are appended to ``restated``."""
     relations: list[tuple[int, str]] = []
     operands: list[tuple[int, int | None]] = []  # (token position, 1 | 2 | None: another number)
+    named: set[int] = set()  # positions of operands named as x1 / x2 rather than by value
     for position, match in enumerate(TOKENS.finditer(clause)):
         kind = match.lastgroup
         if kind in ("nonstrict", "negation"):
@@ -69,6 +76,7 @@ def clause_relations(clause: str, values: dict[int, Decimal | None], text: str) 
             raise AmbiguousAnswer(f"{word} relation {match.group(0)!r} names none of >, <, =")
         if kind == "var":
             operands.append((position, int(match.group("index"))))
+            named.add(position)
         elif kind == "num":
             operands.append((position, operand_of(match.group(0), values)))
         elif kind in RELATION_OF:
@@ -80,9 +88,14 @@ def clause_relations(clause: str, values: dict[int, Decimal | None], text: str) 
         high = relations[index + 1][0] if index + 1 < len(relations) else len(operands) + len(relations) + 1
         before = bisect.bisect_left(places, position) - 1
         after = bisect.bisect_right(places, position)
-        left = operands[before][1] if before >= 0 and places[before] > low else 0
-        right = operands[after][1] if after < len(places) and places[after] < high else 0
-        read.add(oriented(relation, left, right, text))
+        left = operands[before] if before >= 0 and places[before] > low else None
+        right = operands[after] if after < len(places) and places[after] < high else None
+        if relation == "=" and left and right and left[1] == right[1] is not None \
+                and (left[0] in named) != (right[0] in named):
+            if restated is not None:
+                restated.append(clause)
+            continue  # "x2 = 58988": the operand and its value, no comparison
+        read.add(oriented(relation, left[1] if left else 0, right[1] if right else 0, text))
     return read
 
 

@@ -15,6 +15,8 @@ class Request:
     sample: Sample
     settings: GenerationSettings
     epoch: int = 0
+    n: int = 1
+    """Completions asked for in one request (the OpenAI ``n``): epochs ``epoch`` .. ``epoch + n - 1``."""
 
     def messages(self) -> list[Message]:
         """The chat messages sent: the benchmark's, with the system prompt (if any) in front."""

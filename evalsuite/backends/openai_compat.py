@@ -6,7 +6,7 @@ request building (httpx models, auth hooks, header merging: several ms a request
 2,000-sample run to 93 samples/s; on aiohttp directly the same run does 850 (bench/throughput.py).
 The request body is the chat-completions JSON: model, messages, temperature, the token limit
 (``max_tokens``, or ``max_completion_tokens`` for servers that want it: ``max_tokens_param``),
-stop, seed, the optional sampling fields that are set (top_p, top_k, min_p, penalties,
+stop, seed, ``n`` (K epochs in one request, see ``n_choices``), the optional sampling fields that are set (top_p, top_k, min_p, penalties,
 reasoning_effort) and any extra body fields (``--gen-arg``). The reply keeps
 ``choices[0].message.content`` as its text and ``reasoning_content`` / ``reasoning`` apart, with
 the usage, finish reason, latency and attempts (docs/contracts.md#samplesjsonl).
@@ -94,6 +94,7 @@ class Replica:
 class OpenAIBackend:
     cacheable = True
     accepts_images = True  # image_url parts, for vision models
+    n_sampling = True  # K epochs of an item may go as one request with n: K (n_choices)
 
     def __init__(
         self,
@@ -199,6 +200,8 @@ class OpenAIBackend:
             body["stop"] = list(settings.stop)
         if settings.seed is not None:
             body["seed"] = settings.seed + request.epoch
+        if request.n > 1:
+            body["n"] = request.n  # see n_choices below
         body.update(settings.sampling())
         body.update(settings.extra_body)
         return body
@@ -225,10 +228,15 @@ class OpenAIBackend:
                     return Reply(text=None, error=f"reply body over {self.max_reply_bytes} bytes (--max-reply-bytes)",
                                  latency_s=round(latency, 4), attempts=attempt + 1)
                 if status == 200:
-                    reply = sanitised(reply_of(decode_reply(raw)))
-                    if reply is not None and reply.finish_reason in GAVE_UP:
+                    data = decode_reply(raw)
+                    reply = reply_of(data) if request.n == 1 else n_choices(data, request.n)
+                    for choice in (reply.choices or [reply]) if reply is not None else []:
+                        sanitised(choice)
+                    gave_up = next((c.finish_reason for c in (reply.choices or [reply]) if c.finish_reason in GAVE_UP),
+                                   None) if reply is not None else None
+                    if gave_up is not None:
                         # the server gave up on the request (HTTP 200 all the same): never the model's answer
-                        last_problem = f"finish_reason {reply.finish_reason!r} from {replica.base_url}: the server gave up"
+                        last_problem = f"finish_reason {gave_up!r} from {replica.base_url}: the server gave up"
                     elif reply is not None:
                         reply.latency_s, reply.attempts = round(latency, 4), attempt + 1
                         return reply
@@ -300,6 +308,69 @@ def reply_of(data: Any) -> Reply | None:
         usage=usage_of(data.get("usage")),
         finish_reason=finish if isinstance(finish, str) else None,
     )
+
+
+# -- n sampling: one request, several completions ------------------------------------------------
+# vLLM, SGLang and the OpenAI API answer ``n: K`` with K choices for one prompt, prefilled once.
+# The shapes, from openai/openai-python src/openai/types/chat/completion_create_params.py (``n``: how
+# many choices to generate for each input message, charged for the tokens of all of them) and
+# src/openai/types/chat/chat_completion.py (each ``Choice`` has its own ``index``, ``message`` and
+# ``finish_reason``; the one ``usage`` is the whole request's).
+
+
+def n_choices(data: Any, n: int) -> Reply | None:
+    """The choices of an ``n``-request as Replies (the first, with all of them in ``choices``);
+    None when the payload has no usable choice. Fewer than ``n`` choices come back as they are:
+    the engine sends the missing epochs on their own.
+
+    The request's usage is shared out so that the epochs' usage sums to the server's: the
+    prompt tokens evenly (prefilled once, so each epoch bears its share of that one prefill),
+    completion and reasoning tokens in proportion to each choice's length in characters (the
+    server reports no per-choice counts).
+    """
+    if not isinstance(data, dict):
+        raise ValueError(f"response is {type(data).__name__}, not a JSON object")
+    raw = data.get("choices")
+    if not raw or not isinstance(raw, list):
+        return None
+    ordered = sorted((c for c in raw if isinstance(c, dict)),
+                     key=lambda c: int(c["index"]) if isinstance(c.get("index"), int) else 0)
+    replies = [r for r in (reply_of({"choices": [choice]}) for choice in ordered[:n]) if r is not None]
+    if not replies:
+        return None
+    usage = usage_of(data.get("usage"))
+    if usage is not None:
+        shares = share_usage(usage, [(len(r.text or ""), len(r.reasoning or "")) for r in replies])
+        for reply, share in zip(replies, shares, strict=True):
+            reply.usage = share
+    first = replies[0]
+    first.choices = replies
+    return first
+
+
+def share_usage(usage: dict[str, int], sizes: list[tuple[int, int]]) -> list[dict[str, int]]:
+    """``usage`` split over choices of (content, reasoning) sizes; each count's shares add up to it."""
+    count = len(sizes)
+    weights = {"prompt_tokens": [1] * count,
+               "completion_tokens": [text + thought for text, thought in sizes],
+               "reasoning_tokens": [thought for _, thought in sizes]}
+    shares: list[dict[str, int]] = [{} for _ in sizes]
+    for name, total in usage.items():
+        for share, part in zip(shares, apportion(total, weights.get(name, [1] * count)), strict=True):
+            share[name] = part
+    return shares
+
+
+def apportion(total: int, weights: list[int]) -> list[int]:
+    """``total`` in whole parts proportional to ``weights`` (largest remainders; even when all are 0)."""
+    if sum(weights) <= 0:
+        weights = [1] * len(weights)
+    whole = sum(weights)
+    exact = [total * w / whole for w in weights]
+    parts = [int(x) for x in exact]
+    for index in sorted(range(len(parts)), key=lambda i: parts[i] - exact[i])[: total - sum(parts)]:
+        parts[index] += 1
+    return parts
 
 
 def usage_of(usage: Any) -> dict[str, int] | None:

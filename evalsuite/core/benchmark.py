@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
+from evalsuite.core.data_info import DataInfo
 from evalsuite.core.errors import BenchmarkError
 from evalsuite.core.metrics import Metric, MetricSet
 from evalsuite.core.reads import EVERYTHING, SCORES_ONLY, Reads
@@ -161,6 +162,14 @@ class BenchmarkBase:
     def config(self) -> dict[str, Any]:
         """What identifies this benchmark's grading in a run: name, version, options."""
         return {"name": self.name, "version": self.version, "options": dict(self.settings)}
+
+    def data_info(self, data: Path | None) -> DataInfo:
+        """The data these options and ``--data`` grade, named (``evalsuite.core.data_info``). The
+        default: the ``--data`` file by its name, else the benchmark's default data, unnamed; a
+        benchmark with an embedded, pulled or generated set says which."""
+        from evalsuite.core import data_info
+
+        return data_info.of_file(data) if data is not None else data_info.DEFAULT
 
     # -- to implement -------------------------------------------------------------------
     def samples(self, data: Path | None, seed: int, limit: int | None) -> Iterator[Sample]:

@@ -47,6 +47,10 @@ PAROUTES = ("https://raw.githubusercontent.com/MolecularAI/PaRoutes/"
             "634d8545c4163feeb260ea631223c249bf80adc0/analysis/tests/data/")
 
 
+class DownloadFailed(DataSetError):
+    """The transfer itself failed (offline, DNS, refused, cut off), not the file."""
+
+
 @dataclass(frozen=True, slots=True)
 class DataSet:
     name: str
@@ -310,7 +314,7 @@ def fetch(url: str, out: IO[bytes], max_bytes: int) -> None:
     except DataSetError:
         raise
     except Exception as exc:  # noqa: BLE001 (urllib, http.client and socket errors all mean the same here)
-        raise DataSetError(
+        raise DownloadFailed(
             f"download from {url} failed after {received} bytes: {type(exc).__name__}: {exc}"
         ) from None
     if expected is not None and expected.isdigit() and received != int(expected):
@@ -383,6 +387,10 @@ def cli_pull(name: str, url: str | None = None, sha256: str | None = None) -> in
         path = pull(name, url, sha256=sha256)
     except DataSetError as exc:
         print(f"evalsuite: {exc}", file=sys.stderr)
+        if isinstance(exc, DownloadFailed):  # offline, DNS, refused, cut off: say what works without network
+            print(f"evalsuite: cannot download {name}. Without network: give the file to the run with "
+                  f"--data PATH (evalsuite run ... --data PATH), or pull it where there is network and copy "
+                  f"{DATASETS[name].filename} into {data_dir()}", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"evalsuite: cannot write to the data cache {data_dir()}: {exc}", file=sys.stderr)

@@ -10,7 +10,7 @@ import functools
 import json
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 from typing import Any
@@ -28,31 +28,74 @@ class Entry:
     factory: type[BenchmarkBase]
 
 
+@dataclass
+class _State:
+    benchmarks: dict[str, Entry] = field(default_factory=dict)
+    families: dict[str, list[str]] = field(default_factory=dict)
+    broken: dict[str, str] = field(default_factory=dict)
+    family_list: list[Family] = field(default_factory=list)
+    loaded: set[str] = field(default_factory=set)
+    complete: bool = False
+
+
+_state = _State()
+
+
 @cache
+def _points() -> dict[str, Any]:
+    """The group's entry points by name (reading metadata only: nothing imported yet)."""
+    return {ep.name: ep for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name)}
+
+
+def _load(ep: Any) -> None:
+    """Import one entry point and register what it holds (once)."""
+    if ep.name in _state.loaded:
+        return
+    _state.loaded.add(ep.name)
+    try:
+        obj = ep.load()
+    except Exception as exc:  # noqa: BLE001 - a broken plug-in is reported, not fatal
+        _state.broken[ep.name] = f"{type(exc).__name__}: {exc}"
+        return
+    if isinstance(obj, Family):
+        _state.family_list.append(obj)
+        _state.family_list.sort(key=lambda f: f.name)
+        _state.families[obj.name] = []
+        for member, factory in obj.members.items():
+            full = f"{obj.name}/{member}"
+            _state.benchmarks[full] = Entry(full, factory.description, factory)
+            _state.families[obj.name].append(full)
+    elif isinstance(obj, type) and issubclass(obj, BenchmarkBase):
+        _state.benchmarks[ep.name] = Entry(ep.name, obj.description, obj)
+    else:
+        _state.broken[ep.name] = f"entry point value is {type(obj).__name__}, not a benchmark class or Family"
+
+
+def _load_for(name: str) -> None:
+    """Import only the entry point that can hold ``name`` (itself, or its family): a run of one
+    TAIL task does not import the chemistry and materials benchmarks (a quarter of a second of
+    start-up, bench/throughput.py). Anything else it names is found by ``_loaded``."""
+    points = _points()
+    for key in (name, name.split("/", 1)[0]):
+        if key in points:
+            _load(points[key])
+
+
 def _loaded() -> tuple[dict[str, Entry], dict[str, list[str]], dict[str, str], list[Family]]:
-    """(benchmarks by name, family -> member names, entry points that failed to load, families)."""
-    family_list: list[Family] = []
-    benchmarks: dict[str, Entry] = {}
-    families: dict[str, list[str]] = {}
-    broken: dict[str, str] = {}
-    for ep in sorted(entry_points(group=GROUP), key=lambda e: e.name):
-        try:
-            obj = ep.load()
-        except Exception as exc:  # noqa: BLE001 - a broken plug-in is reported, not fatal
-            broken[ep.name] = f"{type(exc).__name__}: {exc}"
-            continue
-        if isinstance(obj, Family):
-            family_list.append(obj)
-            families[obj.name] = []
-            for member, factory in obj.members.items():
-                full = f"{obj.name}/{member}"
-                benchmarks[full] = Entry(full, factory.description, factory)
-                families[obj.name].append(full)
-        elif isinstance(obj, type) and issubclass(obj, BenchmarkBase):
-            benchmarks[ep.name] = Entry(ep.name, obj.description, obj)
-        else:
-            broken[ep.name] = f"entry point value is {type(obj).__name__}, not a benchmark class or Family"
-    return benchmarks, families, broken, family_list
+    """(benchmarks by name, family -> member names, entry points that failed to load, families),
+    every entry point imported."""
+    if not _state.complete:
+        for ep in _points().values():
+            _load(ep)
+        _state.complete = True
+    return _state.benchmarks, _state.families, _state.broken, _state.family_list
+
+
+def families_of(names: list[str]) -> list[Family]:
+    """The families that hold any of ``names``, importing only their entry points."""
+    for name in names:
+        _load_for(name)
+    return [f for f in _state.family_list if any(n.startswith(f.name + "/") for n in names)]
 
 
 def family_objects() -> list[Family]:
@@ -73,7 +116,12 @@ def broken() -> dict[str, str]:
 
 def expand(names: list[str]) -> list[str]:
     """Family names become their members; order is kept, duplicates dropped."""
-    known, fams, failed, _ = _loaded()
+    for name in names:
+        _load_for(name.strip())
+    known, fams = _state.benchmarks, _state.families
+    if not all(n.strip() in known or n.strip() in fams for n in names if n.strip()):
+        known, fams, _, _ = _loaded()  # a name no entry point is called by: look everywhere
+    failed = _state.broken
     out: list[str] = []
     for name in names:
         name = name.strip()
@@ -93,7 +141,8 @@ def expand(names: list[str]) -> list[str]:
 
 
 def create(name: str, options: Mapping[str, Any] | None = None) -> Benchmark:
-    entry = benchmarks().get(name)
+    _load_for(name)
+    entry = _state.benchmarks.get(name) or benchmarks().get(name)
     if entry is None:
         expand([name])  # raises the helpful message
         raise BenchmarkError(f"{name!r} is a family; pick one of its members")

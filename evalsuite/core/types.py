@@ -115,6 +115,9 @@ class Reply:
     finish_reason: str | None = None
     latency_s: float | None = None
     attempts: int | None = None
+    choices: list[Reply] | None = None
+    """Every choice of a request that asked for ``n`` > 1 completions, in order (this reply is the
+    first); None for a one-choice request. The engine journals each as its own epoch."""
     __reduce__ = _reduce_by_fields
 
 

@@ -74,7 +74,9 @@ def merge_runs(runs: list[Path], out: Path) -> dict[str, Any]:
 
     prices = next((done["run"]["prices"] for done in finished if done["run"].get("prices")), None)
     summary = results.aggregate(out, benches, merged["seed"], epochs=epochs,
-                                prices=Prices(prices["input_per_million"], prices["output_per_million"]) if prices else None)
+                                prices=Prices(prices["input_per_million"], prices["output_per_million"]) if prices else None,
+                                data={name: Path(spec["data"]) if spec.get("data") else None
+                                      for name, spec in merged["benchmarks"].items()})
     requests: dict[str, int] = {}
     for done in finished:
         for key, value in (done["run"].get("requests") or {}).items():

@@ -15,6 +15,7 @@ setting silently ignored.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ DEDICATED = {**{name: "--" + name.replace("_", "-") for name in GENERATION_TYPES
 RESERVED = ("model", "messages", "stream", "n")
 """Body fields the harness owns: a reply is one non-streamed choice for the benchmark's messages."""
 KEYS = ("model", "base_url", "generation", "extra_body", "max_tokens_param", "timeout", "max_concurrency", "price",
-        "benchmarks")
+        "benchmarks", "n_sampling")
 PER_BENCHMARK_KEYS = ("generation", "extra_body")
 HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")
 
@@ -51,6 +52,7 @@ class ModelConfig:
     prices: Prices | None = None
     per_benchmark: dict[str, dict[str, Any]] = field(default_factory=dict)
     """pattern -> {"generation": {...}, "extra_body": {...}}"""
+    n_sampling: bool | None = None
 
 
 def load(path: Path) -> ModelConfig:
@@ -93,6 +95,8 @@ def load(path: Path) -> ModelConfig:
         config.timeout_s = float(want("timeout", (int, float), raw["timeout"]))
     if "max_concurrency" in raw:
         config.max_concurrency = want("max_concurrency", (int,), raw["max_concurrency"])
+    if "n_sampling" in raw:
+        config.n_sampling = want("n_sampling", (bool,), raw["n_sampling"])
     for pattern, entry in want("benchmarks", (dict,), raw.get("benchmarks") or {}).items():
         where = f"benchmarks.{pattern}"
         entry = want(where, (dict,), entry or {})
@@ -182,6 +186,9 @@ def add_generation_args(p: Any) -> None:
     p.add_argument("--header", action="append", default=[], metavar="NAME=VALUE",
                    help="extra HTTP header; repeatable; values are never written anywhere")
     p.add_argument("--price", metavar="INPUT,OUTPUT", help="price per million prompt and completion tokens (for cost)")
+    p.add_argument("--n-sampling", action=argparse.BooleanOptionalAction, default=None,
+                   help="with --epochs K, ask an openai/ server for K completions in one request (n: K, the "
+                        "prompt prefilled once; default on; a server refusing n gets separate requests)")
 
 
 def generation_config(args: Any) -> dict[str, Any]:
@@ -215,6 +222,7 @@ def generation_config(args: Any) -> dict[str, Any]:
         "headers": parse_headers(args.header),
         "max_tokens_param": args.max_tokens_param or config.max_tokens_param or "max_tokens",
         "prices": prices,
+        "n_sampling": next((v for v in (getattr(args, "n_sampling", None), config.n_sampling) if v is not None), True),
         "per_benchmark": per_benchmark,
     }
 
@@ -238,4 +246,6 @@ def overrides_for(name: str, overrides: dict[str, Any], per_benchmark: dict[str,
 def default_out(model: str) -> Path:
     """``runs/<model name>`` when no ``--out`` is given."""
     name = model.rstrip("/").rsplit("/", 1)[-1] or "run"
+    if model.startswith("replay/"):  # replay/examples/pr-replies.jsonl -> runs/pr-replies
+        name = Path(name).stem or "run"
     return Path("runs") / re.sub(r"[^A-Za-z0-9._-]+", "-", name)

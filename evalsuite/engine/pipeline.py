@@ -20,6 +20,8 @@ class Job:
     messages: list[dict[str, str]]
     key: str | None = None
     reply: Reply | None = None
+    together: list[Job] | None = None
+    """An ``n``-request's jobs, one per epoch it answers (this job only carries the request)."""
 
 
 PIPELINE_DEPTH = 4

@@ -21,6 +21,14 @@ if TYPE_CHECKING:
     from evalsuite.core.benchmark import Benchmark
 
 
+def prompt_order(batch: list[Sample]) -> list[Sample]:
+    """``batch`` sorted by prompt text: samples that share a prefix (a system prompt, a few-shot
+    block, an exemplar) become neighbours, so a server's prefix cache still holds it when the
+    next one is sent. Sorting is the order of a walk through the prompts' prefix tree, which
+    makes the shared prefix of neighbours as long as any order can."""
+    return sorted(batch, key=lambda s: [(m.get("role", ""), str(m.get("content", ""))) for m in s.messages])
+
+
 class PlannedLike(Protocol):
     bench: Benchmark
     data: Path | None

@@ -31,7 +31,7 @@ from evalsuite.engine.grade_pool import RunGrader
 from evalsuite.engine.grading import grade, record_of
 from evalsuite.engine.model_config import overrides_for
 from evalsuite.engine.pipeline import PIPELINE_DEPTH, Job, Turns, make_progress
-from evalsuite.engine.planner import SamplePlanner
+from evalsuite.engine.planner import SamplePlanner, prompt_order
 from evalsuite.engine.rundir import in_shard, lock_run_dir, prepare_out_dir, sample_digest_text
 from evalsuite.files import results
 from evalsuite.files.accounting import Prices
@@ -65,6 +65,12 @@ class RunConfig:
     """Above this share of samples without a reply the run is not trusted (``checks.py``)."""
     epochs: int = 1
     """Replies per item (``--epochs K``): epoch e is sent with the generation seed + e."""
+    n_sampling: bool = True
+    """Consecutive epochs of an item go as one request with ``n`` (backends with ``n_sampling``):
+    it carries the seed of its first epoch, choice i is that epoch + i (docs/contracts.md#epochs)."""
+    prefix_order: bool = True
+    """Send an item's epochs together and items sharing a prompt prefix next to each other (a
+    server's prefix cache then holds them); False: pass by pass in generated order."""
     headers: dict[str, str] = field(default_factory=dict)
     """Extra HTTP headers; values are never written (only names enter the backend identity)."""
     max_tokens_param: str = "max_tokens"
@@ -115,6 +121,7 @@ class Runner:
         self.probe: asyncio.Future | None = None
         self.settings_json: dict[int, str] = {}  # id(GenerationSettings) -> its canonical JSON
         self.grader = RunGrader(0, config.grade_timeout_s)
+        self.n_refused: str | None = None  # why the server's answer to n turned n sampling off
 
     # -- planning -------------------------------------------------------------------------
     def plan(self) -> None:
@@ -232,8 +239,22 @@ class Runner:
         finally:
             self.planner.close()
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed,
-                                    epochs=cfg.epochs, prices=cfg.prices)
-        summary["accounting"]["wall_seconds"] = round(elapsed, 3)
+                                    epochs=cfg.epochs, prices=cfg.prices,
+                                    data={n: p.data for n, p in self.planned.items()})
+        # a rerun of a finished run keeps the first completion's provenance; this one's timing is appended
+        timing = results.carried_provenance(cfg.out, {
+            "started": started,
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "wall_seconds": round(elapsed, 3),
+            "requests": {
+                "sent_to_model": self.counters.requested,
+                "from_cache": self.counters.cached,
+                "skipped_journal": self.counters.skipped,
+                "scored": self.counters.scored,
+                "errors": self.counters.errors,
+            },
+        })
+        summary["accounting"]["wall_seconds"] = timing["wall_seconds"]
         if cfg.judge is not None:
             from evalsuite.engine.judge import judge_run
 
@@ -241,8 +262,8 @@ class Runner:
         run_info = results.provenance(
             model=cfg.model,
             backend=self.backend.identity(),
-            started=started,
-            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+            started=timing["started"],
+            finished=timing["finished"],
             seed=cfg.seed,
             limit=cfg.limit,
             **({"first": cfg.first} if cfg.first is not None else {}),
@@ -251,14 +272,9 @@ class Runner:
             benchmarks=self.fingerprint()["benchmarks"],
             endpoints=results.merged_endpoints(cfg.out, self.backend),
             data_hashes={n: p.data_hash for n, p in self.planned.items()},
-            requests={
-                "sent_to_model": self.counters.requested,
-                "from_cache": self.counters.cached,
-                "skipped_journal": self.counters.skipped,
-                "scored": self.counters.scored,
-                "errors": self.counters.errors,
-            },
-            wall_seconds=round(elapsed, 3),
+            requests=timing["requests"],
+            wall_seconds=timing["wall_seconds"],
+            sessions=timing["sessions"],
             prices=cfg.prices.to_dict() if cfg.prices else None,
         )
         data = {"run": run_info, **summary}
@@ -317,19 +333,36 @@ class Runner:
 
     async def prepare_jobs(self, done: set[Key], ready: asyncio.Queue, replied: asyncio.Queue,
                            room: asyncio.Semaphore, bar: Any) -> None:
-        """(sample, epoch) in run order -> jobs: skipped when journaled, graded at once when
-        cached, otherwise queued for a request worker."""
+        """(sample, epochs) in run order -> jobs: skipped when journaled, graded at once when
+        cached, otherwise queued for a request worker; an item's consecutive uncached epochs
+        as one ``n``-request where the backend takes ``n`` (``together``)."""
         assert self.planner is not None
         turns = Turns()
-        async for name, sample, epoch in self.sample_stream(self.planner, bar):
-            if (name, sample.id, epoch) in done:
-                self.counters.skipped += 1
-                bar.update(1)
-                continue
-            await room.acquire()
-            job = self.job_for(self.planned[name], sample, epoch)
-            (replied if job.reply is not None else ready).put_nowait(job)
+        # An n-request holds a room slot per epoch until all are journaled: never more than there are.
+        widest = min(MAX_CHOICES, PIPELINE_DEPTH * max(1, self.config.max_concurrency))
+        async for name, sample, epochs in self.sample_stream(self.planner, bar):
+            planned, asked = self.planned[name], list[Job]()
+            for epoch in epochs:
+                if (name, sample.id, epoch) in done:
+                    self.counters.skipped += 1
+                    bar.update(1)
+                    ready_jobs(ready, asked)
+                    continue
+                await room.acquire()
+                job = self.job_for(planned, sample, epoch)
+                if job.reply is not None:
+                    replied.put_nowait(job)
+                    ready_jobs(ready, asked)  # a cached epoch breaks the run of consecutive seeds
+                    continue
+                asked.append(job)
+                if len(asked) >= (widest if self.sends_together() else 1):
+                    ready_jobs(ready, asked)
+            ready_jobs(ready, asked)
             await turns.after_job()
+
+    def sends_together(self) -> bool:
+        return (self.config.n_sampling and self.config.epochs > 1 and self.n_refused is None
+                and getattr(self.backend, "n_sampling", False))
 
     def job_for(self, planned: Planned, sample: Sample, epoch: int = 0) -> Job:
         request = Request(planned.bench, sample, planned.settings, epoch)
@@ -349,9 +382,41 @@ class Runner:
         assert self.backend is not None
         while (job := await ready.get()) is not None:
             await self.probed()
+            if job.together is not None:
+                await self.send_together(job, replied)
+                continue
             self.counters.requested += 1
             job.reply = await self.backend.generate(job.request)
             replied.put_nowait(job)
+
+    async def send_together(self, job: Job, replied: asyncio.Queue) -> None:
+        """One ``n``-request for several epochs; each choice goes on as its epoch's job. A server
+        that refuses ``n`` (4xx) or answers fewer choices turns n sampling off for the rest of the
+        run, with one warning, and the epochs left unanswered are sent one by one."""
+        assert self.backend is not None and job.together is not None
+        parts, left = job.together, list(job.together)
+        if self.n_refused is None:
+            self.counters.requested += 1
+            reply = await self.backend.generate(job.request)
+            refused = reply.error is not None and reply.error.startswith("HTTP 4")
+            if reply.error is not None and not refused:  # retries spent: every epoch shares the failure
+                for part in parts:
+                    part.reply = replace(reply, choices=None)
+                    replied.put_nowait(part)
+                return
+            choices = [] if refused else (reply.choices or [reply])
+            for part, choice in zip(parts, choices, strict=False):
+                part.reply = replace(choice, latency_s=reply.latency_s, attempts=reply.attempts, choices=None)
+                replied.put_nowait(part)
+            left = parts[len(choices):]
+            if left and self.n_refused is None:
+                self.n_refused = reply.error if refused else f"{len(choices)} choices came back for n={len(parts)}"
+                print(f"evalsuite: warning: the server does not honour n ({self.n_refused}); each epoch goes as "
+                      "its own request from now on (--no-n-sampling skips the attempt)", file=sys.stderr)
+        for part in left:
+            self.counters.requested += 1
+            part.reply = await self.backend.generate(part.request)
+            replied.put_nowait(part)
 
     async def probed(self) -> None:
         """The backend's start-up check, once, before the first request (not when every
@@ -393,18 +458,29 @@ class Runner:
             return None
         return sum(p.count or 0 for p in self.planned.values()) * self.config.epochs
 
-    async def sample_stream(self, planner: SamplePlanner, bar: Any) -> AsyncIterator[tuple[str, Sample, int]]:
-        """(benchmark, sample, epoch) in run order: every sample of epoch 0, then of epoch 1 ...,
-        so a run stopped early holds whole epochs. When planning ends during the run,
-        config.json is completed and the progress bar gets its total."""
+    async def sample_stream(self, planner: SamplePlanner,
+                            bar: Any) -> AsyncIterator[tuple[str, Sample, range]]:
+        """(benchmark, sample, epochs) in run order. Prefix order (the default): each sample with
+        all its epochs, the samples of a planner batch sorted by prompt so that shared prefixes
+        (system prompt, few-shot block, exemplar) follow each other; a run stopped early then
+        holds whole items. Generated order: every sample of epoch 0, then of epoch 1 ...
+        When planning ends during the run, config.json is completed and the bar gets its total."""
         # Planned before the run (a resume): config.json and the total are already complete.
         # Not self.sampled(): a fast thread may finish before this loop starts.
         finalized = planner.inline
-        async for epoch, name, batch in planner.passes(self.config.epochs):
-            if planner.finished and planner.error is None and not finalized:
-                finalized = self.planning_done(bar)
-            for sample in batch:
-                yield name, sample, epoch
+        if self.config.prefix_order:
+            every = range(self.config.epochs)
+            async for name, batch in planner.batches():
+                if planner.finished and planner.error is None and not finalized:
+                    finalized = self.planning_done(bar)
+                for sample in prompt_order(batch):
+                    yield name, sample, every
+        else:
+            async for epoch, name, batch in planner.passes(self.config.epochs):
+                if planner.finished and planner.error is None and not finalized:
+                    finalized = self.planning_done(bar)
+                for sample in batch:
+                    yield name, sample, range(epoch, epoch + 1)
         if not finalized:
             self.planning_done(bar)
 
@@ -440,6 +516,20 @@ class Runner:
     def running_text(self) -> str:
         parts = [f"{name.split('/')[-1]}={total / n:.2f}" for name, (total, n) in self.running.items() if n]
         return " ".join(parts[-3:])
+
+
+MAX_CHOICES = 16
+"""The most epochs one ``n``-request asks for; more epochs go as several such requests."""
+
+
+def ready_jobs(ready: asyncio.Queue, asked: list[Job]) -> None:
+    """Queue the jobs of consecutive epochs gathered so far (one n-request for several) and empty ``asked``."""
+    if len(asked) == 1:
+        ready.put_nowait(asked[0])
+    elif asked:
+        first = asked[0]
+        ready.put_nowait(Job(replace(first.request, n=len(asked)), first.messages, together=list(asked)))
+    asked.clear()
 
 
 __all__ = ["BenchmarkError", "RunConfig", "RunError", "Runner", "in_shard", "sample_digest_text"]

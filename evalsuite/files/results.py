@@ -104,10 +104,12 @@ def load_epochs(run_dir: Path, reads: Mapping[str, Reads], epochs: int) -> dict[
 
 
 def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epochs: int = 1,
-              prices: Prices | None = None) -> dict[str, Any]:
+              prices: Prices | None = None, data: Mapping[str, Path | None] | None = None) -> dict[str, Any]:
     """Every benchmark's results from the journal (each with its ``accounting``), ``families`` and
     the run's ``accounting``; with ``epochs`` > 1 the repeated-sampling metrics of
-    ``evalsuite.stats.repeated`` (avg@K, pass@k, maj@K, consistency)."""
+    ``evalsuite.stats.repeated`` (avg@K, pass@k, maj@K, consistency). ``data``: each benchmark's
+    ``--data`` path (None: its default data); given, every benchmark's entry names its data
+    (``data``: name, source, embedded, rows, n; ``data_of``)."""
     from evalsuite.files.accounting import account
 
     if epochs > 1:
@@ -124,7 +126,58 @@ def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epo
     per_benchmark, run_accounting = account(run_dir, benches, prices)
     for name, entry in per_benchmark.items():
         results[name]["accounting"] = entry
+    if data is not None:
+        for name, bench in benches.items():
+            results[name]["data"] = data_of(bench, data.get(name), results[name].get("n"))
     return {"benchmarks": results, "families": family_summaries(results), "accounting": run_accounting}
+
+
+def data_of(bench: Benchmark, path: Path | None, n: int | None) -> dict[str, Any] | None:
+    """The benchmark's data named (``evalsuite.core.data_info``), with ``n`` the samples graded;
+    None for a benchmark that cannot say (one written before data naming), or when naming it
+    fails (a pulled file since removed): naming never stops a run from writing its results."""
+    describe = getattr(bench, "data_info", None)
+    if describe is None:
+        return None
+    try:
+        info = describe(path)
+    except Exception:  # noqa: BLE001 - a name is provenance; the results matter more
+        return None
+    return {**info.to_dict(n), "label": info.label()}
+
+
+REQUEST_TOTALS = ("sent_to_model", "from_cache", "scored", "errors")
+
+
+def carried_provenance(run_dir: Path, session: dict[str, Any]) -> dict[str, Any]:
+    """``started``, ``finished``, ``wall_seconds``, ``requests`` and ``sessions`` for results.json
+    when this invocation (``session``: its started, finished, wall_seconds, requests) ends.
+
+    A rerun of a finished run keeps the first completion's provenance: its ``started``; its
+    ``finished`` unless this invocation graded something new; ``wall_seconds`` and the request
+    counts summed over every invocation (``skipped_journal``: the first one's). Each invocation's
+    own timing is appended to ``sessions``. Without an earlier results.json (a first run, or
+    the resume of an interrupted one) the session is the whole story."""
+    try:
+        previous = read_json(run_dir / RESULTS)["run"]
+        if not isinstance(previous, dict) or not previous.get("started"):
+            raise ValueError("no provenance")
+    except (OSError, ValueError, KeyError, TypeError):
+        return {**session, "sessions": [session]}
+    sessions = previous.get("sessions") or [{key: previous.get(key) for key in
+                                             ("started", "finished", "wall_seconds", "requests")}]
+    sessions = [*sessions, session]
+    earlier = previous.get("requests") or {}
+    did_work = bool(session["requests"].get("scored")) or bool(session["requests"].get("sent_to_model"))
+    requests = {key: int(earlier.get(key) or 0) + int(session["requests"].get(key) or 0) for key in REQUEST_TOTALS}
+    requests["skipped_journal"] = int(earlier.get("skipped_journal") or 0)
+    return {
+        "started": previous["started"],
+        "finished": session["finished"] if did_work else previous.get("finished", session["finished"]),
+        "wall_seconds": round(float(previous.get("wall_seconds") or 0.0) + float(session["wall_seconds"]), 3),
+        "requests": requests,
+        "sessions": sessions,
+    }
 
 
 def partial_results(run_dir: Path) -> dict[str, Any]:
@@ -135,7 +188,8 @@ def partial_results(run_dir: Path) -> dict[str, Any]:
     config = read_json(run_dir / CONFIG)
     specs = config.get("benchmarks") or {}
     benches = {name: registry.create(name, spec.get("options") or {}) for name, spec in specs.items()}
-    summary = aggregate(run_dir, benches, int(config.get("seed") or 0))
+    paths = {name: Path(spec["data"]) if spec.get("data") else None for name, spec in specs.items()}
+    summary = aggregate(run_dir, benches, int(config.get("seed") or 0), data=paths)
     for name, result in summary["benchmarks"].items():
         result["partial"] = True
         result["planned"] = specs[name].get("samples")
@@ -163,7 +217,7 @@ def declared(bench: Benchmark, result: BenchmarkResult) -> BenchmarkResult:
 
 def family_summaries(results: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
     summaries: dict[str, Any] = {}
-    for family in registry.family_objects():
+    for family in registry.families_of(list(results)):
         members = {name: res for name, res in results.items() if name.startswith(family.name + "/")}
         if members and family.summarize is not None:
             summaries[family.name] = family.summarize(members)

@@ -90,6 +90,9 @@ def markdown_table(rows: list[Row], verdicts: bool) -> list[str]:
 def gate_markdown(report: dict[str, Any]) -> str:
     verdict = report["verdict"]
     title = {"pass": "✅ PASS", "fail": "❌ FAIL", "incomparable": "⛔ INCOMPARABLE"}[verdict]
+    if verdict == "pass" and any(row.get("verdict") == "WARN" for row in report.get("rows") or []):
+        # exit 0 all the same; the headline must not say PASS over a row that warns
+        title = "⚠️ WARN (exit 0: no significant regression)"
     lines = [f"## evalsuite gate: {title}", ""]
     if "baseline" in report:
         lines += [f"- baseline: {who(report['baseline'])}"]

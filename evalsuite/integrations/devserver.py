@@ -22,6 +22,13 @@ answered "OK" at once, without faults or latency, and counted only in ``stats.pr
 server answers any prompt, a test's responder knows only the benchmark's, and the request
 counts tests assert stay those of the samples.
 
+``n`` (several completions for one prompt, as vLLM and the OpenAI API answer it): choice ``i`` is
+the responder's reply to the same body with ``seed + i``, so an ``n: K`` request and K separate
+requests with seeds ``s .. s+K-1`` get the same replies (``stats.seeds`` counts each choice);
+``n_support="reject"`` answers 400 instead, ``"ignore"`` one choice. With ``prefix_window`` W the
+server keeps the prompts of its last W requests and counts, per request, the longest common prefix
+(in characters) with any of them as a simulated prefix-cache hit (``stats.prefix_hit_rate``).
+
 Run it in-process with ``with DevServer(responder) as server: server.url`` (a background thread
 with its own event loop), or as a script: ``python -m evalsuite.integrations.devserver --port 8000``.
 """
@@ -107,6 +114,13 @@ class ServerStats:
     probes: int = 0
     bodies: list = field(default_factory=list)
     headers: list = field(default_factory=list)
+    prefix_hit_chars: int = 0
+    prefix_prompt_chars: int = 0
+
+    @property
+    def prefix_hit_rate(self) -> float | None:
+        """Share of prompt characters a prefix cache of the last ``prefix_window`` prompts held."""
+        return self.prefix_hit_chars / self.prefix_prompt_chars if self.prefix_prompt_chars else None
 
 
 class DevServer:
@@ -118,7 +132,13 @@ class DevServer:
         port: int = 0,
         record_prompts: bool = True,
         with_body: bool = False,
+        n_support: str = "honour",
+        prefix_window: int = 0,
     ):
+        if n_support not in ("honour", "reject", "ignore"):
+            raise ValueError(f"n_support must be honour, reject or ignore, not {n_support!r}")
+        self.n_support = n_support
+        self.prefix_cache = PrefixCache(prefix_window) if prefix_window > 0 else None
         self.responder = responder
         self.with_body = with_body
         self.faults = faults or Faults()
@@ -216,18 +236,24 @@ class DevServer:
         if prompt == PROBE_PROMPT and len(messages) == 1:
             with self._lock:
                 self.stats.probes += 1
-            return web.json_response(completion(body, "OK"))
+            return web.json_response(completion(body, "OK", choices=["OK"] * self._choices(body)))
         if not isinstance(prompt, str):  # a list of parts (pictures): counted by its JSON text
             prompt = json.dumps(prompt, sort_keys=True)
         with self._lock:
             self.stats.requests += 1
             if self.record_prompts:
                 self.stats.prompts[prompt] += 1
-                self.stats.seeds[(prompt, body.get("seed"))] += 1
+                for seed in choice_seeds(body.get("seed"), self._choices(body)):
+                    self.stats.seeds[(prompt, seed)] += 1
                 self.stats.bodies.append(body)
                 self.stats.headers.append(dict(request.headers))
             if "Authorization" in request.headers:
                 self.stats.auth_headers.add(request.headers["Authorization"])
+        if self.prefix_cache is not None:
+            self._count_prefix(messages)
+        if self.n_support == "reject" and self._asked_n(body) > 1:
+            return web.json_response({"error": {"message": "n > 1 is not supported", "type": "invalid_request_error",
+                                                "param": "n"}}, status=400)
         if self.faults.latency_s:
             await asyncio.sleep(self.faults.latency_s)
         fault = self._draw_fault()
@@ -264,13 +290,37 @@ class DevServer:
         if fault == "empty_choices":
             return web.json_response({"id": "x", "object": "chat.completion", "choices": []})
         try:
-            text = self.responder(messages, body) if self.with_body else self.responder(messages)
+            texts = self._answers(messages, body)
         except Exception as exc:  # noqa: BLE001 - a broken responder is a test bug: show it as a 400
             return web.json_response({"error": {"message": f"responder failed: {exc}"}}, status=400)
         if self.record_prompts:
             with self._lock:
                 self.stats.successes[prompt] += 1
-        return web.json_response(completion(body, text))
+        return web.json_response(completion(body, texts[0], choices=texts))
+
+    # -- n sampling and the simulated prefix cache --------------------------------------------
+    @staticmethod
+    def _asked_n(body: dict[str, Any]) -> int:
+        n = body.get("n")
+        return n if isinstance(n, int) and n > 1 else 1
+
+    def _choices(self, body: dict[str, Any]) -> int:
+        return 1 if self.n_support != "honour" else self._asked_n(body)
+
+    def _answers(self, messages: list[dict[str, Any]], body: dict[str, Any]) -> list[str | DevReply]:
+        """One reply per choice; choice i answers the body with ``seed + i`` (see the module doc)."""
+        if not self.with_body:
+            return [self.responder(messages) for _ in range(self._choices(body))]
+        return [self.responder(messages, {**body, "seed": seed} if seed is not None else body)
+                for seed in choice_seeds(body.get("seed"), self._choices(body))]
+
+    def _count_prefix(self, messages: list[dict[str, Any]]) -> None:
+        text = "".join(f"{m.get('role')}\n{text_of(m.get('content'))}\n" for m in messages if isinstance(m, dict))
+        assert self.prefix_cache is not None
+        with self._lock:
+            hit = self.prefix_cache.lookup(text)
+            self.stats.prefix_hit_chars += hit
+            self.stats.prefix_prompt_chars += len(text)
 
 
 def words(text: str | None) -> list[str]:
@@ -286,9 +336,45 @@ def text_of(content: Any) -> str:
     return ""
 
 
-def completion(body: dict[str, Any], reply: str | DevReply) -> dict[str, Any]:
-    """A chat.completion object answering ``body`` with ``reply``, cut at the request's token
-    limit (whitespace words as tokens: reasoning first, then content)."""
+class PrefixCache:
+    """The prompts of the last ``window`` requests; a new prompt's hit is its longest common
+    prefix with any of them (a server's prefix cache holds the KV blocks of recent prompts)."""
+
+    def __init__(self, window: int):
+        from collections import deque
+
+        self.recent: deque[str] = deque(maxlen=window)
+
+    def lookup(self, text: str) -> int:
+        import os.path
+
+        # Characters, not path parts, are what a prompt shares with another.
+        hit = max((len(os.path.commonprefix([text, seen])) for seen in self.recent), default=0)  # noqa: RUF071
+        self.recent.append(text)
+        return hit
+
+
+def choice_seeds(seed: Any, count: int) -> list[Any]:
+    """The seed each choice of an ``n``-request stands for: ``seed + i`` (None stays None)."""
+    return [seed + i if isinstance(seed, int) else seed for i in range(count)]
+
+
+def completion(body: dict[str, Any], reply: str | DevReply, choices: list[str | DevReply] | None = None) -> dict[str, Any]:
+    """A chat.completion object answering ``body`` with ``reply`` (or with each of ``choices``, the
+    prompt counted once in ``usage``), cut at the request's token limit (whitespace words as
+    tokens: reasoning first, then content)."""
+    if choices is not None and len(choices) > 1:
+        parts = [completion(body, choice) for choice in choices]
+        summed = dict(parts[0]["usage"])  # the prompt once: it is prefilled once
+        summed["completion_tokens"] = sum(p["usage"]["completion_tokens"] for p in parts)
+        summed["total_tokens"] = summed["prompt_tokens"] + summed["completion_tokens"]
+        if any("completion_tokens_details" in p["usage"] for p in parts):
+            summed["completion_tokens_details"] = {"reasoning_tokens": sum(
+                p["usage"].get("completion_tokens_details", {}).get("reasoning_tokens", 0) for p in parts)}
+        return {**parts[0], "usage": summed,
+                "choices": [{**p["choices"][0], "index": i} for i, p in enumerate(parts)]}
+    if choices:
+        reply = choices[0]
     if isinstance(reply, str):
         reply = DevReply(reply)
     content, reasoning = reply.content, reply.reasoning
@@ -407,11 +493,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every request")
     parser.add_argument("--fault-rate", type=float, default=0.0, help="share of requests failing, all kinds mixed")
+    parser.add_argument("--prefix-window", type=int, default=0,
+                        help="simulate a prefix cache of the last N prompts (hit rate printed at exit)")
     parser.add_argument("--replies", help='JSON Lines {"prompt", "reply"}: answer each prompt with its reply')
     args = parser.parse_args(argv)
     responder = replies_responder(args.replies) if args.replies else echo_responder
     server = DevServer(responder, faults=Faults.mixed(args.fault_rate, latency_s=args.latency),
-                       host=args.host, port=args.port, record_prompts=False)
+                       host=args.host, port=args.port, record_prompts=False, prefix_window=args.prefix_window)
     server.start()
     print(f"serving on {server.url}", flush=True)  # the first line: scripts read the URL from it
     try:
@@ -419,6 +507,8 @@ def main(argv: list[str] | None = None) -> None:
             time.sleep(3600)
     except KeyboardInterrupt:
         server.stop()
+        if server.stats.prefix_hit_rate is not None:
+            print(f"simulated prefix-cache hit rate: {server.stats.prefix_hit_rate:.1%}", flush=True)
 
 
 if __name__ == "__main__":

@@ -32,7 +32,9 @@ def accuracy(out):
 
 
 def requests_of(out):
-    return json.loads((out / "results.json").read_text())["run"]["requests"]
+    """The last invocation's own request counts (run.requests keeps the first completion's
+    provenance across reruns; docs/contracts.md#resultsjson)."""
+    return json.loads((out / "results.json").read_text())["run"]["sessions"][-1]["requests"]
 
 
 def test_journal_then_cache_avoid_every_repeat_request(tmp_path, cache_dir, monkeypatch):

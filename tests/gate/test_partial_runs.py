@@ -65,6 +65,22 @@ def test_report_compare_and_gate_read_a_partial_run(runs, tmp_path):
     assert gated.returncode == 2 and "14 only in baseline" in gated.stderr, gated.stderr
 
 
+def test_report_command_renders_an_interrupted_run_marked_partial(runs, tmp_path):
+    _, cut, _ = runs
+    out = tmp_path / "cut.html"
+    done = subprocess.run([sys.executable, "-m", "evalsuite", "report", str(cut), "--out", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    html = out.read_text()
+    assert "[partial]" in html and "partial: 10 of 24 samples" in html
+    # a folder that is no run at all is still refused, with the reason
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    refused = subprocess.run([sys.executable, "-m", "evalsuite", "report", str(empty), "--out", str(tmp_path / "x.html")],
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "interrupted run" in refused.stderr
+
+
 def test_a_folder_without_journal_is_still_refused(tmp_path):
     from evalsuite.files.frames import RunError
 

@@ -48,6 +48,8 @@ def test_readme_gate_example_runs_as_written(tmp_path):
     assert abs(top1["p"] - 2 * 0.5**6) < 1e-12  # exact McNemar, b = 6, c = 0
     assert abs(top1["p_holm"] - 2 * 2 * 0.5**6) < 1e-12  # Holm over the two guards: 0.0625 > 0.05
     assert top1["verdict"] == "WARN" and report["verdict"] == "pass"
+    # the headline says what the README says: WARN (exit 0), not PASS over a warning row
+    assert "evalsuite gate: ⚠️ WARN" in proc.stdout and "gate: ✅ PASS" not in proc.stdout
 
 
 def test_gate_notes_runs_that_differ_in_temperature_or_max_tokens(tmp_path):

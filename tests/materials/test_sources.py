@@ -53,9 +53,17 @@ def test_wbm_layout_reads_the_truth_columns_not_the_decoys(wbm_file):
     assert [s.id for s in CrystalStability({"mode": "e-above-hull"}).samples(wbm_file, 0, None)] == list(samples)
 
 
-def test_formation_energy_mode_leaves_out_rows_without_a_formation_energy(wbm_file):
-    ids = [s.id for s in CrystalStability({"mode": "formation-energy"}).samples(wbm_file, 0, None)]
-    assert ids == ["wbm-1-1", "wbm-1-2", "wbm-1-3", "wbm-1-4", "wbm-2-1"]
+def test_formation_energy_mode_keeps_rows_without_a_formation_energy_as_missing(wbm_file):
+    """Matbench Discovery: ``each_pred = each_true + pred - e_form_dft`` is NaN for such a row,
+    and ``fillna`` counts it as an unstable call; the row stays in the denominator."""
+    bench = CrystalStability({"mode": "formation-energy"})
+    samples = list(bench.samples(wbm_file, 0, None))
+    assert [s.id for s in samples] == ["wbm-1-1", "wbm-1-2", "wbm-1-3", "wbm-1-4", "wbm-2-1", "wbm-3-1"]
+    last = samples[-1]
+    score = bench.score(bench.extract("Final Answer: -1.0 eV/atom", last), last)
+    assert score.values["correct"] == 0.0 and "no DFT formation energy" in (score.reason or "")
+    # the row without a hull distance (wbm-2-2) is the one left out, and counted
+    assert bench.left_out == {"no hull distance (no truth)": 1} and bench.rows_read == 7
 
 
 def test_unique_prototype_subset_and_its_requirements(wbm_file, tmp_path):
@@ -100,22 +108,23 @@ def test_outlier_mask_in_formation_energy_mode(wbm_file):
     def run(options):
         bench = CrystalStability({"mode": "formation-energy", **options})
         samples = list(bench.samples(wbm_file, 0, None))
-        # wbm-1-1 (truth -1.2, on the hull) predicted 6.0 eV/atom too high; the rest exact
-        replies = [f"Final Answer: {s.target['e_form_per_atom'] + (6.0 if s.id == 'wbm-1-1' else 0.0)!r} eV/atom"
-                   for s in samples]
+        # wbm-1-1 (truth -1.2, on the hull) predicted 6.0 eV/atom too high; the rest exact;
+        # wbm-3-1 has no DFT formation energy: its answer cannot be placed (missing, unstable)
+        replies = [f"Final Answer: {s.target.get('e_form_per_atom', -1.0) + (6.0 if s.id == 'wbm-1-1' else 0.0)!r}"
+                   " eV/atom" for s in samples]
         records = [graded(bench, s, r) for s, r in zip(samples, replies, strict=True)]
         return records, declared(bench, bench.aggregate(records, 0)).to_dict()
 
     records, masked = run({})
     assert records[0].scores == {"correct": 0.0, "abs_error": None} and "outlier_mask" in records[0].reason
     # masked = missing = unstable: wbm-1-1 (stable) becomes a false negative; not in the MAE
-    assert masked["confusion"] == {"tp": 2, "fn": 1, "fp": 0, "tn": 2}
+    assert masked["confusion"] == {"tp": 2, "fn": 1, "fp": 0, "tn": 3}
     assert masked["metrics"]["mae"]["value"] == pytest.approx(0.0, abs=1e-12) and masked["metrics"]["mae"]["n"] == 4
     assert masked["outlier_mask"] == {"applied": True, "limit_ev_per_atom": 5.0, "masked": 1}
-    assert masked["missing_predictions"] == 1
+    assert masked["missing_predictions"] == 2 and masked["no_formation_energy"] == 1
     records, plain = run({"outlier_mask": "false"})
     assert records[0].scores["abs_error"] == pytest.approx(6.0)
-    assert plain["confusion"] == {"tp": 2, "fn": 1, "fp": 0, "tn": 2}  # called unstable at +6
+    assert plain["confusion"] == {"tp": 2, "fn": 1, "fp": 0, "tn": 3}  # called unstable at +6
     assert plain["metrics"]["mae"]["value"] == pytest.approx(6.0 / 5) and plain["metrics"]["mae"]["n"] == 5
     assert plain["outlier_mask"]["applied"] is False and plain["outlier_mask"]["masked"] == 0
 

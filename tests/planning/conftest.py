@@ -16,6 +16,7 @@ def paroutes_dir() -> Path:
     base = Path(os.environ.get("EVALSUITE_SHARED_DATA", ROOT.parent / "shared" / "data"))
     path = base / "paroutes"
     if not (path / "ref-routes.json").is_file() or not (path / "routes.json").is_file():
-        pytest.skip(f"PaRoutes fixtures not found in {path}; fetch them with `evalsuite data pull paroutes` "
-                    "or set EVALSUITE_SHARED_DATA")
+        pytest.skip(f"PaRoutes fixtures not found in {path}: `evalsuite data pull paroutes-ref-routes "
+                    "paroutes-routes` fetches them into the data cache (copy them here as ref-routes.json and "
+                    "routes.json), or set EVALSUITE_SHARED_DATA")
     return path

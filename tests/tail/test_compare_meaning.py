@@ -80,3 +80,21 @@ def test_flexible_stage_reads_the_last_relation_line(bench_sample):
     prediction, score = grade(bench, sample, Reply(text="Digit five differs: 5 < 6.\nSo x2 is larger."))
     assert prediction.stage == "flexible" and score.values["accuracy"] == 0.0
     assert score.values["accuracy_flexible"] == 1.0
+
+
+@pytest.mark.parametrize("reply, expected", [
+    # restating the operands is no comparison, and the reason says so (issue 31)
+    ("Final Answer: x1 = 12345, x2 = 12346", "only restates the operands"),
+    ("Final Answer: x2 = 12346", "only restates the operands"),
+    # a restatement beside a relation: the relation is the answer
+    ("Final Answer: x1 = 12345 and x2 = 12346, so x1 < x2", RIGHT),
+    # an operand compared with itself by name is still called out
+    ("Final Answer: x1 = x1", "compares an operand with itself"),
+])
+def test_restated_operands_are_no_relation(bench_sample, reply, expected):
+    bench, sample = bench_sample
+    prediction, score = grade(bench, sample, Reply(text=reply))
+    if expected == RIGHT:
+        assert score.values["accuracy"] == 1.0, prediction
+    else:
+        assert score.values["accuracy"] == 0.0 and expected in (prediction.failure or ""), prediction
