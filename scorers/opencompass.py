@@ -230,3 +230,36 @@ SMOLINSTRUCT_RULES: Mapping[str, str] = {
     "absolute_error": "RMSEEvaluator", "yes_no_accuracy": "AccEvaluator + smolinstruct_acc_0shot_postprocess",
     "fingerprint_similarity": "FTSEvaluator", "meteor": "MeteorEvaluator",
 }
+
+
+# The frame of OpenCompass's generic correct/incorrect judge prompt (the JUDGE_TEMPLATE of
+# ChemBench_llmjudge_gen_*.py and matbench_llm_judge_gen_*.py), re-stated in our words with the same
+# inputs and the same verdict letters; each benchmark brings its own rules.
+JUDGE_FRAME = """Please judge whether the candidate's answer to the question below is correct, comparing it with the gold target.
+Rules:
+{rules}
+
+Grade the candidate's answer as one of:
+A: CORRECT
+B: INCORRECT
+Reply with the letter "A" or "B" alone, with no text around it.
+
+<Original Question Begin>:
+{question}
+<Original Question End>
+
+<Gold Target Begin>:
+{gold}
+<Gold Target End>
+
+<Predicted Answer Begin>:
+{prediction}
+<Predicted End>
+
+Judging the correctness of the candidate's answer:"""
+
+
+def judge_prompt(rules: tuple[str, ...], question: str, gold: str, prediction: str) -> str:
+    """The correct/incorrect judge's request: numbered ``rules``, then the three texts."""
+    numbered = "\n".join(f"{i}. {rule}" for i, rule in enumerate(rules, 1))
+    return JUDGE_FRAME.format(rules=numbered, question=question, gold=gold, prediction=prediction)

@@ -47,31 +47,12 @@ JUDGE_SYSTEM = "You are a helpful assistant who evaluates the correctness and qu
 # OpenCompass's GRADER_TEMPLATE (ChemBench_llmjudge_gen_c584cf.py) re-stated: the same inputs
 # (question with its options, gold letter, the reply after reasoning) and the same verdict
 # format (A: correct, B: incorrect, the letter alone).
-JUDGE_TEMPLATE = """Please judge whether the candidate's answer to the question below is correct, comparing it with the gold target.
-Rules:
-1. The gold target is known to be right; do not solve the question again, only decide whether the candidate's final answer agrees with it.
-2. The candidate may phrase the answer differently (the option letter, the option text, or both); what counts is the option it finally chooses.
-3. An answer that chooses several options, hedges between options, or chooses none is incorrect.
-4. Ignore the candidate's reasoning and judge only the final answer.
-
-Grade the candidate's answer as one of:
-A: CORRECT
-B: INCORRECT
-Reply with the letter "A" or "B" alone, with no text around it.
-
-<Original Question Begin>:
-{question}
-<Original Question End>
-
-<Gold Target Begin>:
-{gold}
-<Gold Target End>
-
-<Predicted Answer Begin>:
-{prediction}
-<Predicted End>
-
-Judging the correctness of the candidate's answer:"""
+JUDGE_RULES = (
+    "The gold target is known to be right; do not solve the question again, only decide whether the candidate's final answer agrees with it.",
+    "The candidate may phrase the answer differently (the option letter, the option text, or both); what counts is the option it finally chooses.",
+    "An answer that chooses several options, hedges between options, or chooses none is incorrect.",
+    "Ignore the candidate's reasoning and judge only the final answer.",
+)
 
 
 def question_text(row: dict[str, Any]) -> str:
@@ -180,8 +161,8 @@ class ChemBenchSubset(BenchmarkBase):
 
     # -- the judge (evalsuite.engine.judge) --------------------------------------------------
     def judge_request(self, sample: Sample, content: str) -> list[Message]:
-        text = JUDGE_TEMPLATE.format(question=sample.metadata.get("question", sample.prompt_text),
-                                     gold=sample.target, prediction=content)
+        text = oc.judge_prompt(JUDGE_RULES, str(sample.metadata.get("question", sample.prompt_text)),
+                               str(sample.target), content)
         return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": text}]
 
     def judge_score(self, judge_reply: str | None, sample: Sample) -> tuple[str, float]:

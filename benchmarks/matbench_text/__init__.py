@@ -43,30 +43,11 @@ CLASS_SYSTEM = "You are a helpful assistant who evaluates the correctness and qu
 NUMBER_SYSTEM = "You are a helpful assistant who extracts the answer as float of models' outputs."
 # OpenCompass's JUDGE_TEMPLATE and REGRESSION_JUDGE_TEMPLATE (matbench_llm_judge_gen_0e9276.py)
 # re-stated with the same inputs and output formats.
-CLASS_TEMPLATE = """Please judge whether the candidate's answer to the question below is correct, comparing it with the gold target.
-Rules:
-1. The gold target is known to be right; only decide whether the candidate's final answer agrees with it.
-2. Yes / true and no / false are the same answers, however they are phrased.
-3. An answer that hedges between both, or gives none, is incorrect.
-
-Grade the candidate's answer as one of:
-A: CORRECT
-B: INCORRECT
-Reply with the letter "A" or "B" alone, with no text around it.
-
-<Original Question Begin>:
-{problem}
-<Original Question End>
-
-<Gold Target Begin>:
-{gold}
-<Gold Target End>
-
-<Predicted Answer Begin>:
-{prediction}
-<Predicted End>
-
-Judging the correctness of the candidate's answer:"""
+CLASS_RULES = (
+    "The gold target is known to be right; only decide whether the candidate's final answer agrees with it.",
+    "Yes / true and no / false are the same answers, however they are phrased.",
+    "An answer that hedges between both, or gives none, is incorrect.",
+)
 NUMBER_TEMPLATE = """Act as a precise data extraction engine: read the answer below and return the one number it gives as its result, as a float.
 
 Rules for your output:
@@ -243,7 +224,7 @@ class ClassificationTask(MatbenchTask):
         return "Yes" if sample.target else "No"
 
     def judge_request(self, sample: Sample, content: str) -> list[Message]:
-        text = CLASS_TEMPLATE.format(problem=sample.prompt_text, gold=sample.target, prediction=content)
+        text = oc.judge_prompt(CLASS_RULES, sample.prompt_text, str(sample.target), content)
         return [{"role": "system", "content": CLASS_SYSTEM}, {"role": "user", "content": text}]
 
     def judge_score(self, judge_reply: str | None, sample: Sample) -> tuple[str, float]:
