@@ -21,7 +21,6 @@ the rule of ChemBench_gen_a9f753.py) x 100. Intern-S1's config grades with an LL
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -61,25 +60,10 @@ def question_text(row: dict[str, Any]) -> str:
 
 def load(where: Path | tuple[Path, str], what: str) -> list[dict[str, Any]]:
     """The questions of a file, or of a member (by name suffix) of the pulled zip."""
-    path = where[0] if isinstance(where, tuple) else where
-    try:
-        if isinstance(where, tuple):
-            from evalsuite.core.datasets import zip_member
+    from evalsuite.core.datasets import json_list
 
-            raw = zip_member(path, where[1], MAX_FILE_BYTES)
-            if raw is None:
-                raise BenchmarkError(f"{what}: {where[1]} is not in {path}")
-            rows = json.loads(raw.decode("utf-8"))
-        else:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise DataError(path, 0, f"larger than {MAX_FILE_BYTES} bytes")
-            rows = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BenchmarkError(f"{what}: cannot read {path}: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise DataError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
-    if not isinstance(rows, list):
-        raise DataError(path, 1, "expected a JSON list of questions")
+    path = where[0] if isinstance(where, tuple) else where
+    rows = json_list(where, what, MAX_FILE_BYTES, "questions")
     for index, row in enumerate(rows):
         missing = [k for k in ("question", *LETTERS, "answer") if not isinstance(row, dict) or k not in row]
         if missing:

@@ -20,7 +20,6 @@ is computed from it, for classification it compares with the gold and answers A 
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -104,26 +103,10 @@ class MatbenchTask(BenchmarkBase):
         return path
 
     def rows(self, where: Path | tuple[Path, str]) -> list[dict[str, Any]]:
-        try:
-            if isinstance(where, tuple):
-                from evalsuite.core.datasets import zip_member
+        from evalsuite.core.datasets import json_list
 
-                path, member = where
-                raw = zip_member(path, member, MAX_FILE_BYTES)
-                if raw is None:
-                    raise BenchmarkError(f"{self.name}: {member} is not in {path}")
-                rows = json.loads(raw.decode("utf-8"))
-            else:
-                path = where
-                if path.stat().st_size > MAX_FILE_BYTES:
-                    raise DataError(path, 0, f"larger than {MAX_FILE_BYTES} bytes")
-                rows = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise BenchmarkError(f"{self.name}: cannot read {path}: {exc}") from None
-        except json.JSONDecodeError as exc:
-            raise DataError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
-        if not isinstance(rows, list):
-            raise DataError(path, 1, "expected a JSON list of {problem, answer}")
+        path = where[0] if isinstance(where, tuple) else where
+        rows = json_list(where, self.name, MAX_FILE_BYTES, "{problem, answer}")
         for index, row in enumerate(rows):
             if not isinstance(row, dict) or not isinstance(row.get("problem"), str) or "answer" not in row:
                 raise DataError(path, index, f"item {index} needs a string 'problem' and an 'answer'")

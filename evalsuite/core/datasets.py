@@ -31,14 +31,15 @@ benchmarks read its members in place (``zip_member``), each size-capped, never e
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
-from evalsuite.core.errors import DataSetError
+from evalsuite.core.errors import BenchmarkError, DataError, DataSetError
 from evalsuite.core.safe_files import replacing
 
 CHUNK = 1 << 16
@@ -376,6 +377,29 @@ def zip_member(path: Path, suffix: str, max_bytes: int) -> bytes | None:
             return data
     except (OSError, zipfile.BadZipFile) as exc:
         raise DataSetError(f"cannot read the archive {path}: {exc}") from None
+
+
+def json_list(where: Path | tuple[Path, str], what: str, max_bytes: int, expected: str) -> list[Any]:
+    """The JSON list in a file, or in a member (by name suffix) of a pulled zip, at most
+    ``max_bytes``; ``what`` names the benchmark in errors, ``expected`` says what the list holds."""
+    path = where[0] if isinstance(where, tuple) else where
+    try:
+        if isinstance(where, tuple):
+            raw = zip_member(path, where[1], max_bytes)
+            if raw is None:
+                raise BenchmarkError(f"{what}: {where[1]} is not in {path}")
+            rows = json.loads(raw.decode("utf-8"))
+        else:
+            if path.stat().st_size > max_bytes:
+                raise DataError(path, 0, f"larger than {max_bytes} bytes")
+            rows = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise BenchmarkError(f"{what}: cannot read {path}: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise DataError(path, exc.lineno, f"invalid JSON: {exc.msg}") from None
+    if not isinstance(rows, list):
+        raise DataError(path, 1, f"expected a JSON list of {expected}")
+    return rows
 
 
 def cli_pull(name: str, url: str | None = None, sha256: str | None = None) -> int:
