@@ -17,11 +17,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evalsuite.core.extraction import THINK_TOKEN, paired_spans, think_blocks
+from evalsuite.core.extraction import THINK_OPEN, THINK_TOKEN, paired_spans, think_blocks
 from evalsuite.core.types import Reply
 
-THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL | re.IGNORECASE)
-THINK_OPEN = re.compile(r"<think>", re.IGNORECASE)
 THINK_CLOSE = re.compile(r"</think>", re.IGNORECASE)
 
 
