@@ -15,12 +15,20 @@ Answers: a task's ``parse_answer`` turns the text after ``Final Answer:`` into a
 prediction is that value in JSON form (``to_json``); ``from_json`` reads it back through
 ``format_answer`` + ``parse_answer``, so a stored or replayed structured prediction is graded
 exactly like the reply text it stands for.
+
+Shots (``--set shots=N``): N solved S-bucket instances go before the question as earlier
+user / assistant turns (lm-eval's ``--fewshot_as_multiturn``; ChemBench4K's ``shots`` has the same
+shape). They are the same for every sample of a run (one seed), so a server's prefix cache
+shares them; a sample whose own instance is among them gets the next candidate instead, so a
+shot never gives the answer away. The assistant turn is ``Final Answer: <answer>`` (with
+``cot=tail``: the worked trace, then that line). Small chat models follow the answer format
+from a shown turn where a written instruction alone leaves them writing prose.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -34,6 +42,7 @@ from evalsuite.core.metrics import Metric, aggregate_only, proportion
 from evalsuite.core.types import (
     BenchmarkResult,
     GenerationSettings,
+    Message,
     Prediction,
     Sample,
     SampleRecord,
@@ -43,6 +52,7 @@ from evalsuite.core.types import (
 BUCKETS = ("S", "M", "L")
 ANSWER_STAGES = ("answer-tag", "boxed", "final-answer")
 MAX_REDRAWS = 1000
+MAX_SHOTS = 8
 FIDELITIES = ("extended", "paper")
 PAPER_FRAMES = (
     "{question}",
@@ -94,6 +104,7 @@ class TailTask(BenchmarkBase):
         "cot": "none",
         "effective_threshold": 0.5,
         "fidelity": "extended",
+        "shots": 0,
     }
     group_by: ClassVar[tuple[str, ...]] = ("bucket", "length")
     group_order: ClassVar[dict[str, tuple[str, ...]]] = {"bucket": BUCKETS}
@@ -112,6 +123,10 @@ class TailTask(BenchmarkBase):
                        description="longest length up to which accuracy stays above the threshold"),
     )
     generation = GenerationSettings(temperature=0.0, max_tokens=1024)
+
+    def __init__(self, options: Mapping[str, str] | None = None):
+        super().__init__(options)
+        self._shot_candidates: dict[int, list[Instance]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -195,6 +210,8 @@ class TailTask(BenchmarkBase):
             raise BenchmarkError(f"{self.name}: per_bucket must be at least 1")
         if self.settings["fidelity"] not in FIDELITIES:
             raise BenchmarkError(f"{self.name}: fidelity must be one of {', '.join(FIDELITIES)}")
+        if not 0 <= self.settings["shots"] <= MAX_SHOTS:
+            raise BenchmarkError(f"{self.name}: shots must be 0 to {MAX_SHOTS}")
 
     def instances(self, bucket: str, seed: int) -> Iterator[tuple[int, Instance]]:
         """The bucket's instances in index order, duplicates redrawn.
@@ -249,11 +266,12 @@ class TailTask(BenchmarkBase):
         template = templates[chosen % len(templates)] if isinstance(chosen, int) else rng.choice(templates)
         question = template.format(**instance.fields)
         content = f"{question}\n\n{self.instruction}"
-        if self.settings["cot"] == "tail":
+        shots = self.shot_turns(seed, instance)
+        if self.settings["cot"] == "tail" and not shots:
             content = self.exemplar(bucket, index, seed, instance) + "\n\nNow solve this problem.\n\n" + content
         return Sample(
             id=f"{bucket}-{index:04d}",
-            messages=[{"role": "user", "content": content}],
+            messages=[*shots, {"role": "user", "content": content}],
             target=self.format_answer(instance.answer),
             metadata={
                 "task": self.task,
@@ -266,6 +284,39 @@ class TailTask(BenchmarkBase):
                 **self.extra_metadata(instance),
             },
         )
+
+    def shot_turns(self, seed: int, avoid: Instance) -> list[Message]:
+        """The ``shots`` solved instances as user / assistant turns, none of them ``avoid``."""
+        wanted = self.settings["shots"]
+        if not wanted:
+            return []
+        chosen = [inst for inst in self.shot_candidates(seed) if inst.fields != avoid.fields][:wanted]
+        turns: list[Message] = []
+        for instance in chosen:
+            answer = f"Final Answer: {self.format_answer(instance.answer)}"
+            if self.settings["cot"] == "tail":
+                answer = f"{self.trace(instance)}\n{answer}"
+            question = self.active_templates[0].format(**instance.fields)
+            turns += [{"role": "user", "content": f"{question}\n\n{self.instruction}"},
+                      {"role": "assistant", "content": answer}]
+        return turns
+
+    def shot_candidates(self, seed: int) -> list[Instance]:
+        """``shots + 1`` distinct S-bucket instances drawn off the sample streams (one spare
+        replaces a shot equal to the sample's own instance); drawn once per seed."""
+        cached = self._shot_candidates.get(seed)
+        if cached is not None:
+            return cached
+        mode = "|paper" if self.paper else ""
+        found: list[Instance] = []
+        for attempt in range(MAX_REDRAWS):
+            if len(found) > self.settings["shots"]:
+                break
+            instance = self.draw(random.Random(f"{self.task}|shot|{seed}|{attempt}{mode}"), "S")
+            if all(instance.fields != other.fields for other in found):
+                found.append(instance)
+        self._shot_candidates[seed] = found
+        return found
 
     def exemplar(self, bucket: str, index: int, seed: int, avoid: Instance | None = None) -> str:
         """One worked example from another instance (of the S bucket, drawn off the sample streams).

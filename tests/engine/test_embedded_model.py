@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 
@@ -62,3 +63,25 @@ def test_local_replies_do_not_depend_on_the_concurrency(tmp_path):
         assert result.returncode == 0, result.stderr[-2000:]
         replies[concurrency] = {line["id"]: line["response"] for line in read_jsonl(out / "samples.jsonl")}
     assert replies["8"] == replies["1"]
+
+
+@pytest.mark.slow
+def test_readme_main_job_shows_right_and_wrong_answers_in_two_families(tmp_path, cache_dir):
+    """Issue 31: the README's main job, run as written (cwd = a fresh folder), is not all zeros:
+    at least two families have a strict headline strictly between 0 and 1, and each headline has
+    its truncation share beside it in the summary."""
+    from ..conftest import ROOT
+
+    line = next(line for line in (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+                if line.startswith("python3.11 -m venv"))
+    args = shlex.split(line.split("&& evalsuite ", 1)[1])
+    result = run_cli(*args, "--no-progress", env={"EVALSUITE_CACHE": str(cache_dir)}, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    out = tmp_path / args[args.index("--out") + 1]
+    assert (tmp_path / args[args.index("--report") + 1]).is_file()
+    benchmarks = json.loads((out / "results.json").read_text())["benchmarks"]
+    mixed = {name.split("/")[0] for name, entry in benchmarks.items()
+             if 0.0 < entry["metrics"][entry["headline"]]["value"] < 1.0}
+    assert len(mixed) >= 2, {name: entry["metrics"][entry["headline"]]["value"] for name, entry in benchmarks.items()}
+    header = next(line for line in result.stdout.splitlines() if line.startswith("benchmark "))
+    assert header.split()[3:6] == ["metric", "value", "truncated"]

@@ -106,3 +106,47 @@ def test_bad_options_are_refused():
         list(TASKS[0]({}).samples("/tmp/data.jsonl", 0, 1))
     only = list(TASKS[0]({"buckets": "L", "per_bucket": "3"}).samples(None, 0, None))
     assert [s.id for s in only] == ["L-0000", "L-0001", "L-0002"]
+
+
+@pytest.mark.parametrize("task", TASKS, ids=lambda t: t.task)
+def test_shots_are_solved_turns_shared_by_every_sample_and_never_its_own(task):
+    plain = {s.id: s for s in task({"per_bucket": "10"}).samples(None, 0, None)}
+    shot = task({"per_bucket": "10", "shots": "2"})
+    samples = list(shot.samples(None, 0, None))
+    for s in samples:
+        assert [m["role"] for m in s.messages] == ["user", "assistant", "user", "assistant", "user"]
+        assert s.messages[-1] == plain[s.id].messages[-1] and s.target == plain[s.id].target
+        for question, answer in zip(s.messages[0:4:2], s.messages[1:4:2]):
+            assert question["content"] != s.messages[-1]["content"]  # never the sample's own problem
+            assert question["content"].endswith(shot.instruction)
+            assert re.fullmatch(r"Final Answer: \S.*", answer["content"], re.S)
+            assert "\n" not in answer["content"]  # cot=none: the answer line alone
+    # one prefix for the whole run (what a server's prefix cache can share), except where a
+    # sample's own instance is a shot
+    shown = [c.fields for c in shot.shot_candidates(0)]
+    instances = {f"{b}-{i:04d}": inst for b in BUCKETS for i, inst in shot.instances(b, 0)}
+    usual = {json.dumps(s.messages[:4]) for s in samples if instances[s.id].fields not in shown}
+    assert len(usual) == 1
+    own = shot.shot_candidates(0)[0]  # a sample whose instance is the first shot gets the spare
+    turns = shot.shot_turns(0, own)
+    assert len(turns) == 4 and turns[0] == samples[0].messages[2]
+
+
+def test_compare_numbers_shots_carry_the_right_relation():
+    from decimal import Decimal
+
+    from evalsuite.benchmarks.tail import CompareNumbers
+
+    sample = next(iter(CompareNumbers({"shots": "8"}).samples(None, 5, 1)))
+    for question, answer in zip(sample.messages[0:16:2], sample.messages[1:16:2]):
+        x1, x2 = (Decimal(v) for v in re.findall(r"x[12] = (\d+(?:\.\d+)?)", question["content"]))
+        assert answer["content"] == "Final Answer: " + (">" if x1 > x2 else "<" if x1 < x2 else "=")
+
+
+def test_shots_with_tail_cot_show_the_trace_and_replace_the_inline_exemplar():
+    sample = next(iter(TASKS[0]({"shots": "1", "cot": "tail"}).samples(None, 0, 1)))
+    assert len(sample.messages) == 3 and "Example problem" not in sample.messages[-1]["content"]
+    worked = sample.messages[1]["content"]
+    assert "fetch" in worked.lower() and re.search(r"\nFinal Answer: .+$", worked)
+    with pytest.raises(BenchmarkError):
+        TASKS[0]({"shots": "9"})
