@@ -38,7 +38,11 @@ class Backend(Protocol):
         Never includes credentials."""
         ...
 
-    async def start(self) -> None: ...
+    async def start(self) -> None:
+        """Ready to generate. A backend whose ``generate`` runs code on other threads imports
+        here what that code needs (numpy above all): the runner imports numpy on the event loop
+        while the first requests are out (``Runner.warm``), and a first import of numpy on two
+        threads at once can leave it half-initialised."""
 
     async def generate(self, request: Request) -> Reply: ...
 

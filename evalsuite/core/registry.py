@@ -158,6 +158,9 @@ def split_options(raw: list[str], selected: list[str]) -> dict[str, dict[str, st
     An option no selected benchmark declares is an error, so a typo never passes silently.
     """
     per_bench: dict[str, dict[str, str]] = {name: {} for name in selected}
+    for name in selected:
+        _load_for(name)
+    known = _state.benchmarks if all(name in _state.benchmarks for name in selected) else benchmarks()
     for item in raw:
         if "=" not in item:
             raise BenchmarkError(f"--set expects key=value, got {item!r}")
@@ -169,7 +172,7 @@ def split_options(raw: list[str], selected: list[str]) -> dict[str, dict[str, st
             name
             for name in selected
             if (scope is None or name == scope or name.startswith(scope + "/"))
-            and key in benchmarks()[name].factory.options
+            and key in known[name].factory.options
         ]
         if not targets:
             raise BenchmarkError(f"--set {item}: no selected benchmark has an option {key!r}")

@@ -72,6 +72,9 @@ class SamplePlanner:
         self.inline = False  # planned before the run (plan_now), not during it
         self.error: BaseException | None = None
         self.stop = threading.Event()
+        self.go = threading.Event()  # cleared by ``hold``: the thread parks at its next sample
+        self.go.set()
+        self.parked = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wakeup: asyncio.Event | None = None
         self.thread = threading.Thread(target=self._work, name="evalsuite-planner", daemon=True)
@@ -97,6 +100,10 @@ class SamplePlanner:
                 for sample in self.runner.samples_of(planned.bench, planned.data):
                     if self.stop.is_set():
                         return
+                    if not self.go.is_set():
+                        self.parked.set()
+                        self.go.wait()
+                        self.parked.clear()
                     if not self.inline and time.perf_counter() >= next_yield:
                         # Hand the GIL to the event loop if it waits: otherwise each of its turns
                         # waits out the 5 ms switch interval and requests leave a few per 100 ms.
@@ -117,7 +124,8 @@ class SamplePlanner:
             self.finished = True
             self._notify()
         # Nothing heavy is imported on this thread: a first import of numpy here while the main
-        # thread imported it too left it half-initialised (Runner.run imports it up front).
+        # thread imported it too left it half-initialised (the runner imports it while this
+        # thread is parked: ``hold``).
 
     def _emit(self, name: str, batch: list[Sample]) -> None:
         # Fields, not Sample objects: reading back costs the same either way (Sample pickles as
@@ -169,8 +177,22 @@ class SamplePlanner:
                 yield number, name, [Sample(*row) for row in rows]
                 await asyncio.sleep(0)
 
+    async def hold(self) -> None:
+        """Park the planning thread between two samples (return at once when it is not running).
+
+        While it is parked no code but the event loop's runs in Python: the runner imports numpy
+        then (``Runner.warm``), since two threads importing it for the first time at once can
+        leave it half-initialised ("cannot load module more than once per process")."""
+        self.go.clear()
+        while self.thread.is_alive() and not self.parked.is_set() and not self.finished:
+            await asyncio.sleep(0.001)
+
+    def resume(self) -> None:
+        self.go.set()
+
     def close(self) -> None:
         self.stop.set()
+        self.go.set()  # a parked thread sees ``stop`` and ends
         if self.thread.is_alive():
             self.thread.join()
         self.writer.close()

