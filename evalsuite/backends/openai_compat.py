@@ -403,8 +403,10 @@ def is_token_count(value: Any) -> bool:
 async def read_capped(response: Any, limit: int) -> bytes | None:
     """The body, or None once it grows past ``limit`` bytes (read in chunks: an endless chunked
     reply costs ``limit`` bytes of memory, not all it sends before the timeout)."""
-    if response.content_length is not None and response.content_length > limit:
-        return None
+    if response.content_length is not None:
+        if response.content_length > limit:
+            return None
+        return await response.read()  # the server said how long: bounded, and one call instead of a loop
     parts, size = [], 0
     async for chunk in response.content.iter_chunked(1 << 16):
         size += len(chunk)
@@ -421,6 +423,8 @@ def decode_reply(raw: bytes) -> Any:
         data = json.loads(raw)
     except RecursionError:
         raise ValueError(f"JSON nested deeper than {MAX_REPLY_DEPTH}") from None
+    if raw.count(b"{") + raw.count(b"[") <= MAX_REPLY_DEPTH:
+        return data  # no deeper than its opening brackets: the usual reply needs no walk
     stack = [(data, 1)]
     while stack:
         node, depth = stack.pop()

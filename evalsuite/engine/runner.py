@@ -394,7 +394,7 @@ class Runner:
                 continue
             self.counters.requested += 1
             if self.counters.requested == self.config.max_concurrency and self.group is not None:
-                self.group.create_task(self.warm(after_s=WAVE_LEAVES_S))
+                self.group.create_task(self.warm(after_turns=WAVE_LEAVES_TURNS))
             job.reply = await self.backend.generate(job.request)
             replied.put_nowait(job)
 
@@ -460,16 +460,16 @@ class Runner:
         finally:
             room.release()
 
-    async def warm(self, after_s: float = 0.0) -> None:
+    async def warm(self, after_turns: int = 0) -> None:
         """What the end of the run needs, done once while the first requests are out: numpy
         (imported with the planning thread parked: ``SamplePlanner.hold``), the package versions
         of results.json (read on a thread), and a fresh run's live aggregation tables. Started once the first
-        ``max_concurrency`` requests are sent (``after_s`` later, so that they are on the wire
+        ``max_concurrency`` requests are sent (``after_turns`` loop turns later, so that they are on the wire
         before the loop is held) or by the first reply to grade, whichever comes first: nothing
         is graded before it, so no grader imports numpy while the planner might."""
         if self.warming is None:
-            if after_s:
-                await asyncio.sleep(after_s)
+            for _ in range(after_turns):
+                await asyncio.sleep(0)
             if self.warming is None:
                 self.warming = asyncio.ensure_future(self.warm_once())
         await self.warming
@@ -558,9 +558,10 @@ class Runner:
         return " ".join(parts[-3:])
 
 
-WAVE_LEAVES_S = 0.01
-"""How long after the first ``max_concurrency`` sends ``Runner.warm`` holds the loop: time for
-those requests to leave (on loopback they are written within a millisecond or two)."""
+WAVE_LEAVES_TURNS = 4
+"""Loop turns after the first ``max_concurrency`` sends before ``Runner.warm`` holds the loop: a
+new connection is connected in one turn and its request written in the next (a fixed 10 ms
+started the warm-up 30 ms late on a busy loop, and a 100 ms server's first replies waited)."""
 
 MAX_CHOICES = 16
 """The most epochs one ``n``-request asks for; more epochs go as several such requests."""
