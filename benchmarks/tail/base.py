@@ -185,6 +185,8 @@ class TailTask(BenchmarkBase):
         notes += [f"extended differs from the paper: {d}" for d in cls.divergences]
         if not cls.divergences:
             notes.append("extended differs from the paper: only in its prompts (5-6 templates, plain numbers)")
+        notes.append(f"--set shots=N (0-{MAX_SHOTS}): N solved S-bucket problems as earlier chat turns, the same for "
+                     "every sample; cot=tail: a worked trace in the prompt (or in each shot's answer)")
         return notes
 
     @property
