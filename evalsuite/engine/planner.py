@@ -177,13 +177,17 @@ class SamplePlanner:
                 yield number, name, [Sample(*row) for row in rows]
                 await asyncio.sleep(0)
 
+    def pause(self) -> None:
+        """Ask the planning thread to park at its next sample (``hold`` waits until it has)."""
+        self.go.clear()
+
     async def hold(self) -> None:
         """Park the planning thread between two samples (return at once when it is not running).
 
         While it is parked no code but the event loop's runs in Python: the runner imports numpy
         then (``Runner.warm``), since two threads importing it for the first time at once can
         leave it half-initialised ("cannot load module more than once per process")."""
-        self.go.clear()
+        self.pause()
         while self.thread.is_alive() and not self.parked.is_set() and not self.finished:
             await asyncio.sleep(0.001)
 

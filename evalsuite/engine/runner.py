@@ -130,6 +130,7 @@ class Runner:
         """A fresh run's aggregation tables, fed as records are journaled (``warm``)."""
         self.group: asyncio.TaskGroup | None = None
         self.versions: threading.Thread | None = None
+        self.first_wave = False  # the first max_concurrency requests are prepared
 
     # -- planning -------------------------------------------------------------------------
     def plan(self) -> None:
@@ -365,6 +366,11 @@ class Runner:
                 if len(asked) >= (widest if self.sends_together() else 1):
                     ready_jobs(ready, asked)
             ready_jobs(ready, asked)
+            if self.warming is None and self.group is not None and not self.first_wave \
+                    and ready.qsize() + self.counters.requested >= self.config.max_concurrency:
+                self.first_wave = True  # its requests get the CPU: planning waits, then ``warm``
+                self.planner.pause()
+                self.group.create_task(self.warm(after_turns=WAVE_LEAVES_TURNS))
             await turns.after_job()
 
     def sends_together(self) -> bool:
@@ -393,8 +399,6 @@ class Runner:
                 await self.send_together(job, replied)
                 continue
             self.counters.requested += 1
-            if self.counters.requested == self.config.max_concurrency and self.group is not None:
-                self.group.create_task(self.warm(after_turns=WAVE_LEAVES_TURNS))
             job.reply = await self.backend.generate(job.request)
             replied.put_nowait(job)
 
@@ -463,10 +467,12 @@ class Runner:
     async def warm(self, after_turns: int = 0) -> None:
         """What the end of the run needs, done once while the first requests are out: numpy
         (imported with the planning thread parked: ``SamplePlanner.hold``), the package versions
-        of results.json (read on a thread), and a fresh run's live aggregation tables. Started once the first
-        ``max_concurrency`` requests are sent (``after_turns`` loop turns later, so that they are on the wire
-        before the loop is held) or by the first reply to grade, whichever comes first: nothing
-        is graded before it, so no grader imports numpy while the planner might."""
+        of results.json (read on a thread), and a fresh run's live aggregation tables. Started once
+        the first ``max_concurrency`` requests are prepared (``after_turns`` loop turns later, so
+        that they are on the wire before the loop is held; the planning thread pauses from then
+        on, so that they leave without sharing the interpreter with it) or by the first reply to
+        grade, whichever comes first: nothing is graded before it, so no grader imports numpy
+        while the planner might."""
         if self.warming is None:
             for _ in range(after_turns):
                 await asyncio.sleep(0)
@@ -476,17 +482,17 @@ class Runner:
 
     async def warm_once(self) -> None:
         assert self.planner is not None
-        if "numpy" not in sys.modules:
-            await self.planner.hold()
-            try:
+        try:
+            if "numpy" not in sys.modules:
+                await self.planner.hold()
                 import numpy  # noqa: F401
-            finally:
-                self.planner.resume()
+            if self.fresh:
+                self.live = results.journal_tables({n: p.bench for n, p in self.planned.items()}, self.config.epochs)
+        finally:
+            self.planner.resume()  # paused for the first wave (prepare_jobs) or held above
         # Reading package metadata is file-system work: on a thread it fills the loop's waits.
         self.versions = threading.Thread(target=results.package_versions, name="evalsuite-versions", daemon=True)
         self.versions.start()
-        if self.fresh:
-            self.live = results.journal_tables({n: p.bench for n, p in self.planned.items()}, self.config.epochs)
 
     def sampled(self) -> bool:
         return all(p.count is not None for p in self.planned.values())
