@@ -3,10 +3,8 @@ numbers as ``evalsuite run`` journals for the same replies (replay files)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import pytest
 from rdkit import Chem, DataStructs
@@ -15,15 +13,9 @@ from rdkit.Chem import rdFingerprintGenerator
 from evalsuite.rewards import Grade, RewardInputError, grade
 from evalsuite.scorers.conditions import SLOTS
 
+from .conftest import load_helpers
 
-def _helpers():
-    spec = importlib.util.spec_from_file_location("rewards_helpers", Path(__file__).with_name("helpers.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-H = _helpers()
+H = load_helpers()
 ALL, data_for, off_by_one, replay_run, tag_of = H.ALL, H.data_for, H.off_by_one, H.replay_run, H.tag_of
 HE = "[He]"  # a valid molecule sharing no Morgan bit with any organic reactant set
 

@@ -3,12 +3,10 @@ crashed worker costing one item."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,15 +16,9 @@ from evalsuite.engine.grade_pool import GradePool, Item, grade_item
 from evalsuite.rewards import grade_many
 from evalsuite.rewards.core import grade_of
 
+from .conftest import load_helpers
 
-def _helpers():
-    spec = importlib.util.spec_from_file_location("rewards_helpers", Path(__file__).with_name("helpers.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-H = _helpers()
+H = load_helpers()
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ worker, and workers that die while starting make the pool unhealthy instead of r
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import struct
 import time
@@ -16,15 +15,9 @@ from evalsuite.core import registry
 from evalsuite.core.types import Reply
 from evalsuite.engine.grade_pool import GradePool, GradePoolUnhealthy, Item, Progress, Worker, grade_item
 
+from .conftest import load_helpers
 
-def _helpers():
-    spec = importlib.util.spec_from_file_location("rewards_helpers", Path(__file__).with_name("helpers.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-H = _helpers()
+H = load_helpers()
 
 
 def tail_items(count: int, pad: int = 0) -> list[Item]:

@@ -5,7 +5,6 @@ clean shutdown."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import signal
@@ -16,19 +15,13 @@ import pytest
 
 from evalsuite.core import registry
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import load_helpers
+
 CAP = 0.3
 MIX_SIZE = int(os.environ.get("EVALSUITE_HOSTILE_N", "400"))
 
 
-def _mix():
-    spec = importlib.util.spec_from_file_location("reward_server_mix", ROOT / "bench" / "reward_server_mix.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MIX = _mix()
+MIX = load_helpers().MIX  # bench/reward_server_mix.py, loaded once by the helpers
 
 
 @pytest.fixture(scope="module")

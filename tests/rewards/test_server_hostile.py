@@ -7,29 +7,21 @@ whose workers die while starting makes ``/healthz`` answer 503 ``ok: false``."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import threading
 import time
-from pathlib import Path
 
 import aiohttp
 
 from evalsuite.core import registry
 
-ROOT = Path(__file__).resolve().parents[2]
+from .conftest import load_helpers
+
 CAP = 0.3  # the slow item takes about a second here uncapped
 BODY_TIMEOUT = 3.0
 
 
-def _mix():
-    spec = importlib.util.spec_from_file_location("reward_server_mix", ROOT / "bench" / "reward_server_mix.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-MIX = _mix()
+MIX = load_helpers().MIX  # bench/reward_server_mix.py, loaded once by the helpers
 
 
 def tail_rows(count: int, pad: int) -> tuple[list[dict], list[float]]:
