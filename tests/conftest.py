@@ -24,6 +24,33 @@ REFERENCE_FILES = {  # path under the reference folder -> the `evalsuite data pu
 }
 PULLED = ".cache/reference-data"  # relative to the checkout; git-ignored, kept between runs
 
+REFUSAL = "I'm sorry, but I can't help with that."
+JUNK = "Hmm, hard to say."
+
+
+def mixed_replies(benchmark: str, limit: int, seed: int = 0) -> dict[str, str]:
+    """Prompt text -> reply, by sample position: right (the oracle's), unparseable, a refusal, or
+    another sample's right answer (right or wrong by chance), so scores differ across samples and
+    extraction fails in both ways (the lm-eval and inspect_ai round trips)."""
+    from evalsuite.core import registry
+    from evalsuite.engine import subset
+
+    bench = registry.create(benchmark)
+    samples = list(subset.select(bench, None, seed, limit=limit))  # the samples a --limit run takes
+    replies = {}
+    for index, sample in enumerate(samples):
+        kind = index % 4
+        if kind == 0:
+            text = bench.oracle_response(sample)
+        elif kind == 1:
+            text = JUNK
+        elif kind == 2:
+            text = REFUSAL
+        else:
+            text = bench.oracle_response(samples[(index + 1) % len(samples)])
+        replies[sample.prompt_text] = text
+    return replies
+
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")

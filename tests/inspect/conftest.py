@@ -10,33 +10,10 @@ from typing import Any
 import pytest
 
 from evalsuite.cli import main
-from evalsuite.core import registry
-from evalsuite.engine import subset
 
 pytest.importorskip("inspect_ai")
 
-REFUSAL = "I'm sorry, but I can't help with that."
-JUNK = "Hmm, hard to say."
-
-
-def mixed_replies(benchmark: str, limit: int, seed: int = 0) -> dict[str, str]:
-    """Prompt text -> reply, by sample position: right (the oracle's), unparseable, a refusal, or
-    another sample's right answer (right or wrong by chance)."""
-    bench = registry.create(benchmark)
-    samples = list(subset.select(bench, None, seed, limit=limit))
-    replies = {}
-    for index, sample in enumerate(samples):
-        kind = index % 4
-        if kind == 0:
-            text = bench.oracle_response(sample)
-        elif kind == 1:
-            text = JUNK
-        elif kind == 2:
-            text = REFUSAL
-        else:
-            text = bench.oracle_response(samples[(index + 1) % len(samples)])
-        replies[sample.prompt_text] = text
-    return replies
+from ..conftest import JUNK, REFUSAL, mixed_replies  # noqa: F401 - the tests take them from here
 
 
 def mock_model(replies: dict[str, str], seeds: list[int | None] | None = None) -> Any:

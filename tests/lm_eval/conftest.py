@@ -9,32 +9,7 @@ from typing import Any
 
 import pytest
 
-from evalsuite.core import registry
-from evalsuite.engine import subset
-
-REFUSAL = "I'm sorry, but I can't help with that."
-JUNK = "Hmm, hard to say."
-
-
-def mixed_replies(benchmark: str, limit: int, seed: int = 0) -> dict[str, str]:
-    """Prompt text -> reply, by sample position: right (oracle), unparseable, a refusal, or
-    another sample's right answer (right or wrong by chance), so scores differ across samples
-    and extraction fails in both ways."""
-    bench = registry.create(benchmark)
-    samples = list(subset.select(bench, None, seed, limit=limit))  # the samples a --limit run takes
-    replies = {}
-    for index, sample in enumerate(samples):
-        kind = index % 4
-        if kind == 0:
-            text = bench.oracle_response(sample)
-        elif kind == 1:
-            text = JUNK
-        elif kind == 2:
-            text = REFUSAL
-        else:
-            text = bench.oracle_response(samples[(index + 1) % len(samples)])
-        replies[sample.messages[-1]["content"]] = text
-    return replies
+from ..conftest import JUNK, REFUSAL, mixed_replies  # noqa: F401 - the tests take them from here
 
 
 def responder_for(replies: dict[str, str]):
