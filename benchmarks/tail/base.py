@@ -295,13 +295,16 @@ class TailTask(BenchmarkBase):
         chosen = [inst for inst in self.shot_candidates(seed) if inst.fields != avoid.fields][:wanted]
         turns: list[Message] = []
         for instance in chosen:
-            answer = f"Final Answer: {self.format_answer(instance.answer)}"
-            if self.settings["cot"] == "tail":
-                answer = f"{self.trace(instance)}\n{answer}"
+            answer = self.solution(instance, worked=self.settings["cot"] == "tail")
             question = self.active_templates[0].format(**instance.fields)
             turns += [{"role": "user", "content": f"{question}\n\n{self.instruction}"},
                       {"role": "assistant", "content": answer}]
         return turns
+
+    def solution(self, instance: Instance, *, worked: bool) -> str:
+        """The answer line an example shows, after the worked trace when ``worked``."""
+        answer = f"Final Answer: {self.format_answer(instance.answer)}"
+        return f"{self.trace(instance)}\n{answer}" if worked else answer
 
     def shot_candidates(self, seed: int) -> list[Instance]:
         """``shots + 1`` distinct S-bucket instances drawn off the sample streams (one spare
@@ -332,10 +335,7 @@ class TailTask(BenchmarkBase):
             if avoid is None or instance.fields != avoid.fields:
                 break
         question = self.active_templates[0].format(**instance.fields)
-        return (
-            f"Example problem:\n{question}\n\nExample solution:\n{self.trace(instance)}\n"
-            f"Final Answer: {self.format_answer(instance.answer)}"
-        )
+        return f"Example problem:\n{question}\n\nExample solution:\n{self.solution(instance, worked=True)}"
 
     def extract(self, reply: str | None, sample: Sample) -> Prediction:
         found = extract_answer(reply, ANSWER_STAGES, flexible=self.flexible_span)

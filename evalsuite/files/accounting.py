@@ -17,11 +17,10 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from evalsuite.core.benchmark import Benchmark
-from evalsuite.files.journal import SAMPLES, is_count, read_lines
+from evalsuite.files.journal import is_count
 
 PER_MILLION = 1_000_000
 
@@ -154,14 +153,3 @@ class Ledger:
             total.merge(tally)
         return {name: tally.summary(prices) for name, tally in self.tallies.items()}, total.summary(prices)
 
-
-def account(run_dir: Path, benches: Mapping[str, Benchmark],
-            prices: Prices | None = None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """(benchmark -> accounting, the run's accounting) from ``run_dir``'s journal."""
-    ledger = Ledger(benches)
-    path = run_dir / SAMPLES
-    if path.exists():
-        for _, line in read_lines(path):
-            if line is not None:
-                ledger.add(line)
-    return ledger.summaries(prices)

@@ -79,11 +79,6 @@ def load_records(run_dir: Path, reads: Mapping[str, Reads] | None = None) -> dic
     return read_journal(run_dir, JournalTables(reads)).tables()
 
 
-def load_epochs(run_dir: Path, reads: Mapping[str, Reads], epochs: int) -> dict[str, list[RecordTable]]:
-    """Per benchmark, one table per epoch 0 .. epochs-1 (first line per (id, epoch) wins)."""
-    return read_journal(run_dir, JournalTables(reads, epochs=epochs)).epoch_tables()
-
-
 def read_journal(run_dir: Path, tables: JournalTables) -> JournalTables:
     """``tables`` fed every record line of ``run_dir``'s journal (none when there is no journal)."""
     path = run_dir / SAMPLES
