@@ -141,8 +141,8 @@ def tail_stage(bench: Any, stage: Stage, n: int, seed: int, test: Any, fmt: str)
         if fmt == "sft":
             question = sample.messages[-1]["content"].rsplit("\n\nNow solve this problem.\n\n", 1)[-1]
             prompt = [{"role": "user", "content": question}]  # the trace is the answer, not an exemplar
-            final = f"Final Answer: {sample.target}"
-            assistant = f"{bench.trace(instance)}\n{final}" if bench.settings["cot"] == "tail" else bench.oracle_response(sample)
+            assistant = bench.solution(instance, worked=True) if bench.settings["cot"] == "tail" \
+                else bench.oracle_response(sample)
         yield Row(Sample(f"train-{stage.label}-{index:05d}", prompt, sample.target, metadata), "train", index, assistant)
 
 
